@@ -1,0 +1,104 @@
+import * as cornerstone from 'cornerstone-core';
+import * as cornerstoneTools from 'cornerstone-tools';
+import * as cornerstoneMath from 'cornerstone-math';
+import Hammer from 'hammerjs';
+import dicomParser from 'dicom-parser';
+import cornerstoneWADOImageLoader from 'cornerstone-wado-image-loader';
+
+/**
+ * Cornerstone 2 keeps its configuration, caches and worker pool in module globals, while a page
+ * may mount, destroy and mount the viewer again (or, in a test page, mount two). This module owns
+ * those globals: it wires them once, routes the loader's XHR hooks to the instance that owns the
+ * URL, and starts the decode workers on the first acquire / stops them on the last release.
+ */
+export interface RuntimeClient {
+  /** True when this instance issued the request (its imageIds start with its DICOMweb root). */
+  ownsUrl(url: string): boolean;
+  requestHeaders(): Record<string, string>;
+  trackXhr(xhr: XMLHttpRequest): void;
+  untrackXhr(xhr: XMLHttpRequest): void;
+}
+
+const clients = new Set<RuntimeClient>();
+let wired = false;
+
+function clientFor(url: string): RuntimeClient | undefined {
+  for (const c of clients) if (c.ownsUrl(url)) return c;
+  return undefined;
+}
+
+/** Cache budget by device class: phones get little, workstations enough for a few CT series. */
+function cacheBudgetBytes(): number {
+  const gb = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
+  if (gb !== undefined && gb <= 2) return 128 * 1024 * 1024;
+  if (gb !== undefined && gb <= 4) return 256 * 1024 * 1024;
+  return 512 * 1024 * 1024;
+}
+
+function wireOnce(): void {
+  if (wired) return;
+  wired = true;
+  cornerstoneWADOImageLoader.external.cornerstone = cornerstone;
+  cornerstoneWADOImageLoader.external.dicomParser = dicomParser;
+  cornerstoneTools.external.cornerstone = cornerstone;
+  cornerstoneTools.external.cornerstoneMath = cornerstoneMath;
+  cornerstoneTools.external.Hammer = Hammer;
+  cornerstoneTools.init({ showSVGCursors: false, globalToolSyncEnabled: false, mouseEnabled: true, touchEnabled: true });
+
+  const xhrOwner = new WeakMap<XMLHttpRequest, RuntimeClient>();
+  cornerstoneWADOImageLoader.configure({
+    open(xhr, url) {
+      xhr.open('GET', url, true);
+      // Same origin in production; if a deployment ever splits origins, the cookie still goes.
+      xhr.withCredentials = true;
+      const owner = clientFor(url);
+      if (owner) {
+        xhrOwner.set(xhr, owner);
+        owner.trackXhr(xhr);
+      }
+    },
+    beforeSend(xhr) {
+      return xhrOwner.get(xhr)?.requestHeaders() ?? {};
+    },
+    onloadend(event) {
+      const xhr = event.target as XMLHttpRequest;
+      xhrOwner.get(xhr)?.untrackXhr(xhr);
+    },
+    strict: false,
+    decodeConfig: { convertFloatPixelDataToInt: true, use16BitDataType: false },
+  });
+  cornerstone.imageCache.setMaximumSizeBytes(cacheBudgetBytes());
+}
+
+export function cacheMaximumBytes(): number {
+  return cornerstone.imageCache.getCacheInfo().maximumSizeInBytes;
+}
+
+export function acquireRuntime(client: RuntimeClient): void {
+  wireOnce();
+  if (clients.size === 0) {
+    // Two workers are enough for interactive scrolling and keep phones responsive; codecs load
+    // lazily in the worker so a plain MR series never pays for the JPEG 2000 wasm.
+    cornerstoneWADOImageLoader.webWorkerManager.initialize({
+      maxWebWorkers: Math.min(2, Math.max(1, navigator.hardwareConcurrency || 1)),
+      startWebWorkersOnDemand: true,
+      taskConfiguration: { decodeTask: { initializeCodecsOnStartup: false, strict: false } },
+    });
+  }
+  clients.add(client);
+}
+
+export function releaseRuntime(client: RuntimeClient): void {
+  if (!clients.delete(client)) return;
+  if (clients.size === 0) cornerstoneWADOImageLoader.webWorkerManager.terminate();
+}
+
+export function workerCount(): number {
+  try {
+    return cornerstoneWADOImageLoader.webWorkerManager.getStatistics().numWebWorkers;
+  } catch {
+    return 0;
+  }
+}
+
+export { cornerstone, cornerstoneTools, cornerstoneWADOImageLoader };

@@ -1,0 +1,154 @@
+import type { Locale } from './types';
+
+const fr = {
+  viewerLabel: 'Visionneuse d’images',
+  loading: 'Chargement de l’examen…',
+  unauthorized: 'Accès refusé : votre session a expiré ou ce lien n’est plus valide.',
+  forbidden: 'Accès refusé : vous n’êtes pas autorisé à consulter cet examen.',
+  notFound: 'Examen introuvable.',
+  noImages: 'Cet examen ne contient aucune image affichable.',
+  network: 'Erreur réseau : l’examen n’a pas pu être chargé.',
+  retry: 'Réessayer',
+  frameError: 'Image illisible',
+  series: 'Séries',
+  seriesLabel: 'Série {n} : {desc}, {count} images',
+  image: 'Image',
+  imageOf: 'Im {i}/{n}',
+  wl: 'F/N {w}/{l}',
+  zoomValue: 'Zoom {z} %',
+  tools: 'Outils',
+  wwwc: 'Fenêtrage',
+  zoom: 'Zoom',
+  pan: 'Déplacer',
+  length: 'Mesure de longueur',
+  fit: 'Ajuster',
+  reset: 'Réinitialiser',
+  invert: 'Inverser',
+  rotate: 'Rotation',
+  flipH: 'Miroir horizontal',
+  flipV: 'Miroir vertical',
+  presets: 'Préréglages de fenêtrage',
+  presetFile: 'VOI du fichier',
+  presetSoft: 'Tissus mous',
+  presetLung: 'Poumon',
+  presetBone: 'Os',
+  presetBrain: 'Cerveau',
+  play: 'Lecture',
+  pause: 'Pause',
+  fps: 'Images par seconde',
+  overlays: 'Informations',
+  fullscreen: 'Plein écran',
+  help: 'Aide',
+  close: 'Fermer',
+  helpTitle: 'Raccourcis clavier',
+  kScroll: 'Image précédente / suivante',
+  kPage: 'Avancer / reculer de 10 images',
+  kHomeEnd: 'Première / dernière image',
+  kWheel: 'Molette : changer d’image ; clic droit : zoom ; clic milieu : déplacer',
+  kTools: 'Outils : fenêtrage, zoom, déplacer, mesure',
+  kPresets: 'Préréglages CT (tissus mous, poumon, os, cerveau) ; 0 : VOI du fichier',
+  kFit: 'Ajuster à la fenêtre',
+  kReset: 'Réinitialiser',
+  kInvert: 'Inverser',
+  kRotate: 'Rotation de 90°',
+  kFlip: 'Miroir horizontal / vertical',
+  kCine: 'Lecture / pause',
+  kOverlay: 'Afficher / masquer les informations',
+  kFullscreen: 'Plein écran',
+  kSeries: 'Série précédente / suivante',
+  kHelp: 'Afficher cette aide',
+  kTouch: 'Sur écran tactile : pincer pour zoomer, glisser à deux doigts pour déplacer',
+  loadingSeries: 'Chargement {done}/{total}',
+} as const;
+
+export type MessageKey = keyof typeof fr;
+type Messages = Record<MessageKey, string>;
+
+const en: Messages = {
+  viewerLabel: 'Image viewer',
+  loading: 'Loading the exam…',
+  unauthorized: 'Access denied: your session has expired or this link is no longer valid.',
+  forbidden: 'Access denied: you are not allowed to view this exam.',
+  notFound: 'Exam not found.',
+  noImages: 'This exam contains no displayable image.',
+  network: 'Network error: the exam could not be loaded.',
+  retry: 'Retry',
+  frameError: 'Unreadable image',
+  series: 'Series',
+  seriesLabel: 'Series {n}: {desc}, {count} images',
+  image: 'Image',
+  imageOf: 'Im {i}/{n}',
+  wl: 'W/L {w}/{l}',
+  zoomValue: 'Zoom {z} %',
+  tools: 'Tools',
+  wwwc: 'Window/level',
+  zoom: 'Zoom',
+  pan: 'Pan',
+  length: 'Length measurement',
+  fit: 'Fit',
+  reset: 'Reset',
+  invert: 'Invert',
+  rotate: 'Rotate',
+  flipH: 'Flip horizontally',
+  flipV: 'Flip vertically',
+  presets: 'Window presets',
+  presetFile: 'File VOI',
+  presetSoft: 'Soft tissue',
+  presetLung: 'Lung',
+  presetBone: 'Bone',
+  presetBrain: 'Brain',
+  play: 'Play',
+  pause: 'Pause',
+  fps: 'Frames per second',
+  overlays: 'Overlays',
+  fullscreen: 'Full screen',
+  help: 'Help',
+  close: 'Close',
+  helpTitle: 'Keyboard shortcuts',
+  kScroll: 'Previous / next image',
+  kPage: 'Back / forward 10 images',
+  kHomeEnd: 'First / last image',
+  kWheel: 'Wheel: change image; right button: zoom; middle button: pan',
+  kTools: 'Tools: window/level, zoom, pan, measure',
+  kPresets: 'CT presets (soft tissue, lung, bone, brain); 0: file VOI',
+  kFit: 'Fit to window',
+  kReset: 'Reset',
+  kInvert: 'Invert',
+  kRotate: 'Rotate 90°',
+  kFlip: 'Flip horizontally / vertically',
+  kCine: 'Play / pause',
+  kOverlay: 'Show / hide overlays',
+  kFullscreen: 'Full screen',
+  kSeries: 'Previous / next series',
+  kHelp: 'Show this help',
+  kTouch: 'On touch screens: pinch to zoom, drag with two fingers to pan',
+  loadingSeries: 'Loading {done}/{total}',
+};
+
+const dictionaries: Record<Locale, Messages> = { fr, en };
+
+export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+
+export function createTranslator(locale: Locale | undefined): Translate {
+  const messages = dictionaries[locale === 'en' ? 'en' : 'fr'];
+  return (key, params) =>
+    messages[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+      params && name in params ? String(params[name]) : whole,
+    );
+}
+
+/** DICOM DA (YYYYMMDD) in the user's locale; unparseable values are shown as received. */
+export function formatDicomDate(value: string | undefined, locale: Locale | undefined): string {
+  if (!value) return '';
+  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(value.trim());
+  if (!m) return value;
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'fr-FR', { timeZone: 'UTC' }).format(date);
+}
+
+/** DICOM PN "FAMILY^Given^Middle^Prefix^Suffix" as "FAMILY Given Middle". */
+export function formatPersonName(value: string | undefined): string {
+  if (!value) return '';
+  const [family = '', given = '', middle = '', prefix = '', suffix = ''] = value.split('^');
+  return [prefix, family, given, middle, suffix].filter((p) => p.trim()).join(' ');
+}

@@ -1,0 +1,25 @@
+export type ViewerErrorCode = 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'NETWORK' | 'DECODE';
+
+export interface ViewerError {
+  code: ViewerErrorCode;
+  message: string;
+}
+
+export type Locale = 'fr' | 'en';
+
+export interface ViewerOptions {
+  /** DICOMweb root, e.g. '/dicomweb'. Same origin: the page's cookie authorises reads. */
+  dicomwebRoot: string;
+  studyUid: string;
+  /** UI language; default 'fr'. */
+  locale?: Locale;
+  /** Extra request headers, sent with every DICOMweb request (metadata and frames). */
+  headers?: Record<string, string>;
+  onError?: (e: ViewerError) => void;
+  /** Exposes the instance on `window.__emageViewer` for manual debugging; never in production hosts. */
+  debug?: boolean;
+}
+
+export interface ViewerHandle {
+  destroy(): void;
+}

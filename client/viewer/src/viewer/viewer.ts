@@ -1,0 +1,985 @@
+import {
+  acquireRuntime,
+  cacheMaximumBytes,
+  cornerstone,
+  cornerstoneTools,
+  cornerstoneWADOImageLoader,
+  releaseRuntime,
+  type RuntimeClient,
+} from '../cornerstone/runtime';
+import type { Image, Viewport } from 'cornerstone-core';
+import { codeForStatus, DicomWebClient, DicomWebError } from '../dicomweb/client';
+import { getString, Tag, type DicomJson } from '../dicomweb/dicomJson';
+import { buildStack, clampFps, readSeriesInfo, type StackSeries } from '../dicomweb/studyModel';
+import { createTranslator, formatDicomDate, formatPersonName, type MessageKey, type Translate } from '../i18n';
+import type { ViewerErrorCode, ViewerOptions } from '../types';
+import { h, icon, toolbarButton, type ToolbarButton } from './dom';
+import { Prefetcher } from './prefetch';
+
+type State = 'loading' | 'ready' | 'error';
+type MouseTool = 'Wwwc' | 'Zoom' | 'Pan' | 'Length';
+
+interface Preset {
+  id: string;
+  label: MessageKey;
+  key: string;
+  window?: number;
+  level?: number;
+}
+
+const PRESETS: Preset[] = [
+  { id: 'file', label: 'presetFile', key: '0' },
+  { id: 'soft', label: 'presetSoft', key: '1', window: 400, level: 40 },
+  { id: 'lung', label: 'presetLung', key: '2', window: 1500, level: -600 },
+  { id: 'bone', label: 'presetBone', key: '3', window: 2000, level: 300 },
+  { id: 'brain', label: 'presetBrain', key: '4', window: 80, level: 40 },
+];
+
+const TOOL_BUTTONS: Array<ToolbarButton & { tool: MouseTool }> = [
+  { action: 'tool', tool: 'Wwwc', label: 'wwwc', shortcut: 'W', icon: 'wwwc', toggle: true },
+  { action: 'tool', tool: 'Zoom', label: 'zoom', shortcut: 'Z', icon: 'zoom', toggle: true },
+  { action: 'tool', tool: 'Pan', label: 'pan', shortcut: 'D', icon: 'pan', toggle: true },
+  { action: 'tool', tool: 'Length', label: 'length', shortcut: 'M', icon: 'length', toggle: true },
+];
+
+const VIEW_BUTTONS: ToolbarButton[] = [
+  { action: 'fit', label: 'fit', shortcut: 'A', icon: 'fit' },
+  { action: 'reset', label: 'reset', shortcut: 'X', icon: 'reset' },
+  { action: 'invert', label: 'invert', shortcut: 'I', icon: 'invert', toggle: true },
+  { action: 'rotate', label: 'rotate', shortcut: 'R', icon: 'rotate' },
+  { action: 'flipH', label: 'flipH', shortcut: 'H', icon: 'flipH', toggle: true },
+  { action: 'flipV', label: 'flipV', shortcut: 'V', icon: 'flipV', toggle: true },
+];
+
+const HELP_ROWS: Array<[string, MessageKey]> = [
+  ['↑ ↓ ← →', 'kScroll'],
+  ['Page ↑ / Page ↓', 'kPage'],
+  ['Début / Fin', 'kHomeEnd'],
+  ['W Z D M', 'kTools'],
+  ['1 2 3 4 / 0', 'kPresets'],
+  ['A', 'kFit'],
+  ['X', 'kReset'],
+  ['I', 'kInvert'],
+  ['R', 'kRotate'],
+  ['H / V', 'kFlip'],
+  ['Espace', 'kCine'],
+  ['O', 'kOverlay'],
+  ['F', 'kFullscreen'],
+  ['N / Maj+N', 'kSeries'],
+  ['?', 'kHelp'],
+];
+
+function statusOf(error: unknown): number | undefined {
+  if (error instanceof DicomWebError) return error.status;
+  if (error && typeof error === 'object') {
+    const e = error as { status?: unknown; request?: { status?: unknown } };
+    if (typeof e.status === 'number') return e.status;
+    if (typeof e.request?.status === 'number') return e.request.status;
+  }
+  return undefined;
+}
+
+function firstNumber(v: number | number[] | undefined): number | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * One mounted viewer: owns its DOM, its Cornerstone enabled element, its requests and its
+ * listeners, and gives every one of them back in destroy().
+ */
+export class Viewer implements RuntimeClient {
+  private readonly t: Translate;
+  private readonly abort = new AbortController();
+  private readonly xhrs = new Set<XMLHttpRequest>();
+  private readonly cleanups: Array<() => void> = [];
+  private readonly root: HTMLDivElement;
+  private readonly viewport: HTMLDivElement;
+  private readonly slider: HTMLInputElement;
+  private readonly sliderOutput: HTMLOutputElement;
+  private readonly seriesNav: HTMLElement;
+  private readonly message: HTMLDivElement;
+  private readonly frameError: HTMLDivElement;
+  private readonly help: HTMLDivElement;
+  private readonly presetSelect: HTMLSelectElement;
+  private readonly fpsInput: HTMLInputElement;
+  private readonly playButton: HTMLButtonElement;
+  private readonly overlay: Record<'tl' | 'tr' | 'bl' | 'br', HTMLDivElement>;
+  private series: StackSeries[] = [];
+  private seriesIndex = -1;
+  private imageIndex = 0;
+  private renderedCount = 0;
+  private displayToken = 0;
+  private enabled = false;
+  private destroyed = false;
+  private prefetcher: Prefetcher | undefined;
+  private readonly failed = new Map<string, Set<number>>();
+  private readonly decodeReported = new Set<string>();
+  private ownImageIds = new Set<string>();
+  private cineTimer: number | undefined;
+  private cineBusy = false;
+  private activeTool: MouseTool = 'Wwwc';
+  private accessErrorShown = false;
+  private helpReturnFocus: HTMLElement | null = null;
+
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly options: ViewerOptions,
+  ) {
+    this.t = createTranslator(options.locale);
+    const t = this.t;
+    this.overlay = {
+      tl: h('div', { class: 'emv-ov emv-ov-tl' }),
+      tr: h('div', { class: 'emv-ov emv-ov-tr' }),
+      bl: h('div', { class: 'emv-ov emv-ov-bl' }),
+      br: h('div', { class: 'emv-ov emv-ov-br' }),
+    };
+    this.viewport = h('div', {
+      class: 'emv-viewport',
+      'data-testid': 'viewport',
+      tabindex: 0,
+      role: 'img',
+      'aria-label': t('image'),
+    });
+    this.frameError = h('div', { class: 'emv-frame-error', role: 'alert', hidden: true }, t('frameError'));
+    this.slider = h('input', {
+      type: 'range',
+      class: 'emv-slider',
+      min: 0,
+      max: 0,
+      step: 1,
+      value: 0,
+      'aria-label': t('image'),
+    });
+    this.sliderOutput = h('output', { class: 'emv-slider-out', 'aria-live': 'off' });
+    this.presetSelect = h('select', { class: 'emv-select', 'aria-label': t('presets'), title: t('presets') });
+    this.fpsInput = h('input', {
+      type: 'number',
+      class: 'emv-fps',
+      min: 1,
+      max: 60,
+      step: 1,
+      value: 10,
+      'aria-label': t('fps'),
+      title: t('fps'),
+    });
+    this.playButton = toolbarButton(t, { action: 'cine', label: 'play', shortcut: 'Space', icon: 'play', toggle: true });
+    this.seriesNav = h('nav', { class: 'emv-series', 'aria-label': t('series') });
+    this.message = h('div', { class: 'emv-message', role: 'status' });
+    this.help = this.buildHelp();
+
+    const toolbar = h('div', { class: 'emv-toolbar', role: 'toolbar', 'aria-label': t('tools') });
+    const toolGroup = h('div', { class: 'emv-group' });
+    for (const b of TOOL_BUTTONS) {
+      const button = toolbarButton(t, b);
+      button.dataset.tool = b.tool;
+      toolGroup.append(button);
+    }
+    const viewGroup = h('div', { class: 'emv-group' }, ...VIEW_BUTTONS.map((b) => toolbarButton(t, b)));
+    const cineGroup = h(
+      'div',
+      { class: 'emv-group' },
+      this.presetSelect,
+      this.playButton,
+      h('label', { class: 'emv-fps-label' }, this.fpsInput, h('span', { 'aria-hidden': 'true' }, 'i/s')),
+    );
+    const miscGroup = h(
+      'div',
+      { class: 'emv-group' },
+      toolbarButton(t, { action: 'overlays', label: 'overlays', shortcut: 'O', icon: 'overlays', toggle: true }),
+      toolbarButton(t, { action: 'fullscreen', label: 'fullscreen', shortcut: 'F', icon: 'fullscreen', toggle: true }),
+      toolbarButton(t, { action: 'help', label: 'help', shortcut: '?', icon: 'help' }),
+    );
+    toolbar.append(toolGroup, viewGroup, cineGroup, miscGroup);
+
+    const stage = h(
+      'div',
+      { class: 'emv-stage' },
+      this.viewport,
+      h('div', { class: 'emv-overlays', 'aria-hidden': 'true' }, ...Object.values(this.overlay)),
+      this.frameError,
+    );
+    const main = h(
+      'div',
+      { class: 'emv-main' },
+      stage,
+      h('div', { class: 'emv-scroll' }, h('label', { class: 'emv-scroll-label' }, h('span', {}, t('image')), this.slider), this.sliderOutput),
+    );
+
+    this.root = h(
+      'div',
+      {
+        class: 'emv',
+        'data-testid': 'viewer',
+        'data-state': 'loading',
+        'data-image-index': 0,
+        'data-image-count': 0,
+        'data-rendered-count': 0,
+        'data-overlays': 'on',
+        role: 'region',
+        'aria-label': t('viewerLabel'),
+        lang: options.locale === 'en' ? 'en' : 'fr',
+        tabindex: -1,
+      },
+      toolbar,
+      h('div', { class: 'emv-body' }, this.seriesNav, main),
+      this.message,
+      this.help,
+    );
+    host.append(this.root);
+    acquireRuntime(this);
+    this.bindUi(toolbar);
+    this.setState('loading');
+    this.showMessage(t('loading'), false);
+    if (options.debug) (window as unknown as { __emageViewer?: unknown }).__emageViewer = this.debugApi();
+    void this.load();
+  }
+
+  // ---- RuntimeClient -------------------------------------------------------------------------
+
+  ownsUrl(url: string): boolean {
+    return this.ownImageIds.has(`wadors:${url}`);
+  }
+
+  requestHeaders(): Record<string, string> {
+    return { ...(this.options.headers ?? {}) };
+  }
+
+  trackXhr(xhr: XMLHttpRequest): void {
+    this.xhrs.add(xhr);
+  }
+
+  untrackXhr(xhr: XMLHttpRequest): void {
+    this.xhrs.delete(xhr);
+  }
+
+  // ---- Loading -------------------------------------------------------------------------------
+
+  private async load(): Promise<void> {
+    const root = this.options.dicomwebRoot.replace(/\/+$/, '');
+    const study = this.options.studyUid;
+    const client = new DicomWebClient(root, this.requestHeaders(), this.abort.signal);
+    try {
+      const seriesJson = await client.getJson<DicomJson[]>(client.seriesUrl(study));
+      const infos = seriesJson.map(readSeriesInfo).filter((s) => s !== undefined);
+      infos.sort((a, b) => (a.seriesNumber ?? Infinity) - (b.seriesNumber ?? Infinity));
+      const stacks = await Promise.all(
+        infos.map(async (info) => {
+          const instances = await client.getJson<DicomJson[]>(client.metadataUrl(study, info.seriesUid));
+          const base = (sop: string) =>
+            `${root}/studies/${encodeURIComponent(study)}/series/${encodeURIComponent(info.seriesUid)}/instances/${encodeURIComponent(sop)}`;
+          return buildStack(info, instances, base);
+        }),
+      );
+      if (this.destroyed) return;
+      this.series = stacks.filter((s) => s !== undefined);
+      for (const s of this.series) {
+        for (const f of s.frames) {
+          this.ownImageIds.add(f.imageId);
+          cornerstoneWADOImageLoader.wadors.metaDataManager.add(f.imageId, f.instance);
+        }
+      }
+      if (this.series.length === 0) {
+        this.fail('NOT_FOUND', this.t('noImages'));
+        return;
+      }
+      this.startViewing();
+    } catch (error) {
+      if (this.destroyed) return;
+      if (error instanceof DicomWebError) {
+        this.fail(error.code, this.messageFor(error.code), error.status === undefined);
+      } else {
+        this.fail('NETWORK', this.t('network'), true);
+      }
+    }
+  }
+
+  private messageFor(code: ViewerErrorCode): string {
+    switch (code) {
+      case 'UNAUTHORIZED':
+        return this.t('unauthorized');
+      case 'FORBIDDEN':
+        return this.t('forbidden');
+      case 'NOT_FOUND':
+        return this.t('notFound');
+      case 'NETWORK':
+        return this.t('network');
+      case 'DECODE':
+        return this.t('frameError');
+    }
+  }
+
+  /** Access and loading errors replace the whole viewer: nothing of the exam is drawn. */
+  private fail(code: ViewerErrorCode, message: string, retryable = code === 'NETWORK'): void {
+    this.stopCine();
+    this.prefetcher?.stop();
+    this.setState('error');
+    this.root.dataset.errorCode = code;
+    this.showMessage(message, retryable);
+    this.options.onError?.({ code, message });
+  }
+
+  private showMessage(text: string, retry: boolean): void {
+    this.message.replaceChildren(h('p', {}, text));
+    if (retry) {
+      const button = h('button', { type: 'button', class: 'emv-btn emv-retry' }, this.t('retry'));
+      button.addEventListener('click', () => this.retry());
+      this.message.append(button);
+    }
+    this.message.hidden = false;
+  }
+
+  private retry(): void {
+    this.message.hidden = true;
+    this.setState('loading');
+    this.showMessage(this.t('loading'), false);
+    delete this.root.dataset.errorCode;
+    if (this.series.length > 0) {
+      this.accessErrorShown = false;
+      this.message.hidden = true;
+      this.setState('ready');
+      void this.showImage(this.imageIndex);
+    } else {
+      void this.load();
+    }
+  }
+
+  private startViewing(): void {
+    cornerstone.enable(this.viewport);
+    this.enabled = true;
+    this.viewport.addEventListener(cornerstone.EVENTS.IMAGE_RENDERED, this.onRendered);
+    this.viewport.addEventListener('wheel', this.onWheel, { passive: false });
+    this.cleanups.push(() => {
+      this.viewport.removeEventListener(cornerstone.EVENTS.IMAGE_RENDERED, this.onRendered);
+      this.viewport.removeEventListener('wheel', this.onWheel);
+    });
+    for (const [tool, props] of [
+      [cornerstoneTools.WwwcTool, {}],
+      [cornerstoneTools.ZoomTool, { configuration: { invert: false, minScale: 0.1, maxScale: 20 } }],
+      [cornerstoneTools.PanTool, {}],
+      [cornerstoneTools.LengthTool, {}],
+      [cornerstoneTools.ZoomTouchPinchTool, {}],
+      [cornerstoneTools.PanMultiTouchTool, {}],
+    ] as const) {
+      cornerstoneTools.addToolForElement(this.viewport, tool, props);
+    }
+    // Right drag zooms and middle drag pans whatever the left-button tool is, as on a PACS station.
+    cornerstoneTools.setToolActiveForElement(this.viewport, 'Zoom', { mouseButtonMask: 2 });
+    cornerstoneTools.setToolActiveForElement(this.viewport, 'Pan', { mouseButtonMask: 4 });
+    cornerstoneTools.setToolActiveForElement(this.viewport, 'ZoomTouchPinch', {});
+    cornerstoneTools.setToolActiveForElement(this.viewport, 'PanMultiTouch', {});
+    this.setTool('Wwwc');
+
+    const resize = new ResizeObserver(() => {
+      if (this.enabled) cornerstone.resize(this.viewport);
+    });
+    resize.observe(this.viewport);
+    this.cleanups.push(() => resize.disconnect());
+
+    this.prefetcher = new Prefetcher(
+      this.series,
+      {
+        onProgress: (si, done, total) => this.updateProgress(si, done, total),
+        onFrameFailed: (si, fi, error) => this.onFrameFailed(si, fi, error),
+      },
+      cacheMaximumBytes() * 0.6,
+    );
+    this.buildSeriesNav();
+    this.selectSeries(0);
+    this.message.hidden = true;
+  }
+
+  // ---- Series and images ---------------------------------------------------------------------
+
+  private selectSeries(index: number): void {
+    const s = this.series[index];
+    if (!s || index === this.seriesIndex) return;
+    this.stopCine();
+    this.seriesIndex = index;
+    const middle = Math.floor((s.frames.length - 1) / 2);
+    this.root.dataset.seriesUid = s.seriesUid;
+    this.root.dataset.imageCount = String(s.frames.length);
+    this.slider.max = String(Math.max(0, s.frames.length - 1));
+    this.slider.disabled = s.frames.length < 2;
+    this.fpsInput.value = String(s.defaultFps);
+    this.playButton.disabled = s.frames.length < 2;
+    for (const button of this.seriesNav.querySelectorAll<HTMLButtonElement>('.emv-thumb')) {
+      button.setAttribute('aria-current', button.dataset.seriesUid === s.seriesUid ? 'true' : 'false');
+    }
+    this.buildPresets(s);
+    this.updateFrameErrorAttr();
+    this.displayToken++;
+    this.imageIndex = middle;
+    void this.showImage(middle, true);
+  }
+
+  private async showImage(index: number, newSeries = false): Promise<void> {
+    const s = this.series[this.seriesIndex];
+    if (!s || !this.enabled) return;
+    const clamped = Math.min(s.frames.length - 1, Math.max(0, index));
+    const frame = s.frames[clamped];
+    if (!frame) return;
+    const token = ++this.displayToken;
+    this.imageIndex = clamped;
+    this.root.dataset.imageIndex = String(clamped);
+    this.slider.value = String(clamped);
+    this.sliderOutput.textContent = `${clamped + 1}/${s.frames.length}`;
+    this.updateOverlayText();
+    this.prefetcher?.focus(this.seriesIndex, clamped);
+    let image: Image;
+    try {
+      image = await cornerstone.loadAndCacheImage(frame.imageId, { requestType: 'interaction' });
+    } catch (error) {
+      if (this.destroyed || token !== this.displayToken) return;
+      this.onFrameFailed(this.seriesIndex, clamped, error);
+      this.frameError.hidden = false;
+      this.viewport.classList.add('emv-viewport-failed');
+      if (this.root.dataset.state === 'loading') this.setState('ready');
+      return;
+    }
+    if (this.destroyed || token !== this.displayToken || !this.enabled) return;
+    this.prefetcher?.markDone(this.seriesIndex, clamped);
+    this.frameError.hidden = true;
+    this.viewport.classList.remove('emv-viewport-failed');
+    const current = cornerstone.getEnabledElement(this.viewport);
+    if (newSeries || !current.image) {
+      // A new series starts from its own default view (VOI from the file, fitted to the window).
+      cornerstone.displayImage(this.viewport, image, cornerstone.getDefaultViewportForImage(this.viewport, image));
+      this.syncToggleButtons();
+    } else {
+      cornerstone.displayImage(this.viewport, image);
+    }
+    if (this.root.dataset.state === 'loading') this.setState('ready');
+  }
+
+  private step(delta: number): void {
+    void this.showImage(this.imageIndex + delta);
+  }
+
+  private onFrameFailed(seriesIndex: number, frameIndex: number, error: unknown): void {
+    const s = this.series[seriesIndex];
+    if (!s || this.destroyed) return;
+    const status = statusOf(error);
+    if (status === 401 || status === 403) {
+      // The session or the share grant ended while viewing: the exam must disappear.
+      if (!this.accessErrorShown) {
+        this.accessErrorShown = true;
+        const code = codeForStatus(status);
+        this.fail(code, this.messageFor(code), false);
+        if (this.enabled) {
+          cornerstone.disable(this.viewport);
+          this.enabled = false;
+        }
+      }
+      return;
+    }
+    let set = this.failed.get(s.seriesUid);
+    if (!set) this.failed.set(s.seriesUid, (set = new Set()));
+    set.add(frameIndex);
+    if (seriesIndex === this.seriesIndex) this.updateFrameErrorAttr();
+    this.seriesNav.querySelector(`[data-series-uid="${CSS.escape(s.seriesUid)}"]`)?.classList.add('emv-thumb-has-error');
+    if (!this.decodeReported.has(s.seriesUid)) {
+      // One report per series: a corrupt multi-frame file would otherwise flood the host.
+      this.decodeReported.add(s.seriesUid);
+      const code: ViewerErrorCode = status !== undefined && status !== 200 ? 'NETWORK' : 'DECODE';
+      this.options.onError?.({ code, message: `${this.t('frameError')} (${s.description || s.seriesUid}, ${frameIndex + 1})` });
+    }
+  }
+
+  private updateFrameErrorAttr(): void {
+    const s = this.series[this.seriesIndex];
+    const set = s ? this.failed.get(s.seriesUid) : undefined;
+    if (set && set.size > 0) this.root.dataset.frameError = [...set].sort((a, b) => a - b).join(',');
+    else delete this.root.dataset.frameError;
+  }
+
+  // ---- Rendering feedback --------------------------------------------------------------------
+
+  private readonly onRendered = (): void => {
+    this.renderedCount++;
+    this.root.dataset.renderedCount = String(this.renderedCount);
+    const vp = cornerstone.getViewport(this.viewport);
+    if (!vp) return;
+    const w = Math.round(vp.voi.windowWidth);
+    const l = Math.round(vp.voi.windowCenter);
+    this.root.dataset.wl = `${w}/${l}`;
+    this.overlay.br.replaceChildren(
+      h('div', {}, this.t('wl', { w, l })),
+      h('div', {}, this.t('zoomValue', { z: Math.round(vp.scale * 100) })),
+    );
+  };
+
+  private updateOverlayText(): void {
+    const s = this.series[this.seriesIndex];
+    if (!s) return;
+    const ds = s.frames[this.imageIndex]?.instance ?? s.header;
+    const locale = this.options.locale;
+    const lines = (...values: string[]) => values.filter(Boolean).map((v) => h('div', {}, v));
+    this.overlay.tl.replaceChildren(
+      ...lines(formatPersonName(getString(ds, Tag.PatientName)), formatDicomDate(getString(ds, Tag.PatientBirthDate), locale)),
+    );
+    this.overlay.tr.replaceChildren(
+      ...lines(formatDicomDate(getString(ds, Tag.StudyDate), locale), getString(ds, Tag.StudyDescription) ?? ''),
+    );
+    this.overlay.bl.replaceChildren(
+      ...lines(s.description, this.t('imageOf', { i: this.imageIndex + 1, n: s.frames.length })),
+    );
+  }
+
+  private setState(state: State): void {
+    this.root.dataset.state = state;
+    this.root.setAttribute('aria-busy', state === 'loading' ? 'true' : 'false');
+  }
+
+  // ---- Series thumbnails ---------------------------------------------------------------------
+
+  private buildSeriesNav(): void {
+    const dpr = Math.min(2, window.devicePixelRatio || 1);
+    this.series.forEach((s, index) => {
+      const canvas = h('canvas', { class: 'emv-thumb-canvas', width: 64 * dpr, height: 64 * dpr, 'aria-hidden': 'true' });
+      const bar = h('div', { class: 'emv-progress-bar' });
+      const progress = h(
+        'div',
+        {
+          class: 'emv-progress',
+          role: 'progressbar',
+          'aria-valuemin': 0,
+          'aria-valuemax': s.frames.length,
+          'aria-valuenow': 0,
+          'aria-label': this.t('loadingSeries', { done: 0, total: s.frames.length }),
+        },
+        bar,
+      );
+      const label = this.t('seriesLabel', {
+        n: s.seriesNumber ?? index + 1,
+        desc: s.description || s.modality || '—',
+        count: s.frames.length,
+      });
+      const button = h(
+        'button',
+        { type: 'button', class: 'emv-thumb', 'data-series-uid': s.seriesUid, 'aria-label': label, title: label },
+        canvas,
+        h('span', { class: 'emv-thumb-text', 'aria-hidden': 'true' }, `${s.modality} ${s.description}`.trim() || String(index + 1)),
+        h('span', { class: 'emv-thumb-count', 'aria-hidden': 'true' }, String(s.frames.length)),
+        progress,
+      );
+      button.addEventListener('click', () => this.selectSeries(index));
+      this.seriesNav.append(button);
+      const middle = s.frames[Math.floor((s.frames.length - 1) / 2)];
+      if (middle) {
+        cornerstone.loadAndCacheImage(middle.imageId, { requestType: 'thumbnail' }).then(
+          (image) => {
+            if (!this.destroyed) cornerstone.renderToCanvas(canvas, image);
+          },
+          () => {
+            if (!this.destroyed) button.classList.add('emv-thumb-has-error');
+          },
+        );
+      }
+    });
+  }
+
+  private updateProgress(seriesIndex: number, done: number, total: number): void {
+    const button = this.seriesNav.children[seriesIndex];
+    const progress = button?.querySelector<HTMLElement>('.emv-progress');
+    const bar = progress?.firstElementChild as HTMLElement | null | undefined;
+    if (!progress || !bar) return;
+    progress.setAttribute('aria-valuenow', String(done));
+    progress.setAttribute('aria-label', this.t('loadingSeries', { done, total }));
+    bar.style.width = `${total ? (100 * done) / total : 0}%`;
+    progress.classList.toggle('emv-progress-done', done >= total);
+  }
+
+  // ---- Tools and view operations -------------------------------------------------------------
+
+  private setTool(tool: MouseTool): void {
+    if (!this.enabled) return;
+    this.activeTool = tool;
+    // The same tool follows a one-finger drag on touch screens; pinch and two-finger pan stay on.
+    cornerstoneTools.setToolActiveForElement(this.viewport, tool, { mouseButtonMask: 1 });
+    for (const button of this.root.querySelectorAll<HTMLButtonElement>('[data-action="tool"]')) {
+      button.setAttribute('aria-pressed', button.dataset.tool === tool ? 'true' : 'false');
+    }
+  }
+
+  private updateViewport(change: (vp: Viewport) => void): void {
+    if (!this.enabled || !cornerstone.getImage(this.viewport)) return;
+    const vp = cornerstone.getViewport(this.viewport);
+    if (!vp) return;
+    change(vp);
+    cornerstone.setViewport(this.viewport, vp);
+    this.syncToggleButtons();
+  }
+
+  private syncToggleButtons(): void {
+    const vp = this.enabled ? cornerstone.getViewport(this.viewport) : undefined;
+    const set = (action: string, on: boolean) =>
+      this.root.querySelector(`[data-action="${action}"]`)?.setAttribute('aria-pressed', on ? 'true' : 'false');
+    set('invert', !!vp?.invert);
+    set('flipH', !!vp?.hflip);
+    set('flipV', !!vp?.vflip);
+  }
+
+  private applyPreset(id: string): void {
+    const preset = PRESETS.find((p) => p.id === id);
+    const image = this.enabled ? cornerstone.getImage(this.viewport) : undefined;
+    if (!preset || !image) return;
+    this.updateViewport((vp) => {
+      if (preset.window !== undefined && preset.level !== undefined) {
+        vp.voi = { windowWidth: preset.window, windowCenter: preset.level };
+      } else {
+        const ww = firstNumber(image.windowWidth);
+        const wc = firstNumber(image.windowCenter);
+        vp.voi =
+          ww !== undefined && wc !== undefined && ww > 0
+            ? { windowWidth: ww, windowCenter: wc }
+            : { ...cornerstone.getDefaultViewportForImage(this.viewport, image).voi };
+      }
+    });
+    this.presetSelect.value = '';
+  }
+
+  private buildPresets(s: StackSeries): void {
+    // Hounsfield presets only make sense on CT; other modalities get the file's own VOI.
+    const available = s.modality === 'CT' ? PRESETS : PRESETS.filter((p) => p.id === 'file');
+    this.presetSelect.replaceChildren(
+      h('option', { value: '' }, this.t('presets')),
+      ...available.map((p) => {
+        const label =
+          p.window !== undefined ? `${this.t(p.label)} (${p.window}/${p.level})` : this.t(p.label);
+        return h('option', { value: p.id }, label);
+      }),
+    );
+    this.presetSelect.value = '';
+  }
+
+  private doAction(action: string): void {
+    switch (action) {
+      case 'fit':
+        if (this.enabled && cornerstone.getImage(this.viewport)) cornerstone.fitToWindow(this.viewport);
+        break;
+      case 'reset':
+        if (this.enabled && cornerstone.getImage(this.viewport)) {
+          cornerstone.reset(this.viewport);
+          this.syncToggleButtons();
+        }
+        break;
+      case 'invert':
+        this.updateViewport((vp) => (vp.invert = !vp.invert));
+        break;
+      case 'rotate':
+        this.updateViewport((vp) => (vp.rotation = ((vp.rotation || 0) + 90) % 360));
+        break;
+      case 'flipH':
+        this.updateViewport((vp) => (vp.hflip = !vp.hflip));
+        break;
+      case 'flipV':
+        this.updateViewport((vp) => (vp.vflip = !vp.vflip));
+        break;
+      case 'cine':
+        this.toggleCine();
+        break;
+      case 'overlays':
+        this.toggleOverlays();
+        break;
+      case 'fullscreen':
+        this.toggleFullscreen();
+        break;
+      case 'help':
+        this.openHelp();
+        break;
+      default:
+        break;
+    }
+  }
+
+  private toggleOverlays(): void {
+    const on = this.root.dataset.overlays !== 'on';
+    this.root.dataset.overlays = on ? 'on' : 'off';
+    this.root.querySelector('[data-action="overlays"]')?.setAttribute('aria-pressed', on ? 'true' : 'false');
+  }
+
+  private toggleFullscreen(): void {
+    if (document.fullscreenElement === this.root) {
+      void document.exitFullscreen().catch(() => undefined);
+    } else if (this.root.requestFullscreen) {
+      void this.root.requestFullscreen().catch(() => {
+        // Fullscreen refused (iframe without allow, iOS Safari): fill the window instead.
+        this.root.classList.toggle('emv-pseudo-fullscreen');
+        this.onFullscreenChange();
+      });
+    } else {
+      this.root.classList.toggle('emv-pseudo-fullscreen');
+      this.onFullscreenChange();
+    }
+  }
+
+  private readonly onFullscreenChange = (): void => {
+    const on = document.fullscreenElement === this.root || this.root.classList.contains('emv-pseudo-fullscreen');
+    this.root.querySelector('[data-action="fullscreen"]')?.setAttribute('aria-pressed', on ? 'true' : 'false');
+  };
+
+  // ---- Cine ----------------------------------------------------------------------------------
+
+  private toggleCine(): void {
+    if (this.cineTimer !== undefined) this.stopCine();
+    else this.startCine();
+  }
+
+  private fps(): number {
+    const value = Number.parseFloat(this.fpsInput.value);
+    return clampFps(Number.isFinite(value) ? value : 10);
+  }
+
+  private startCine(): void {
+    const s = this.series[this.seriesIndex];
+    if (!s || s.frames.length < 2 || this.root.dataset.state !== 'ready') return;
+    this.setPlayButton(true);
+    const tick = () => {
+      if (this.destroyed) return;
+      this.cineTimer = window.setTimeout(tick, 1000 / this.fps());
+      // A frame still on the wire holds the clip rather than queueing a backlog of requests.
+      if (this.cineBusy) return;
+      this.cineBusy = true;
+      const next = (this.imageIndex + 1) % s.frames.length;
+      void this.showImage(next).finally(() => (this.cineBusy = false));
+    };
+    this.cineTimer = window.setTimeout(tick, 1000 / this.fps());
+  }
+
+  private stopCine(): void {
+    if (this.cineTimer !== undefined) window.clearTimeout(this.cineTimer);
+    this.cineTimer = undefined;
+    this.cineBusy = false;
+    this.setPlayButton(false);
+  }
+
+  private setPlayButton(playing: boolean): void {
+    const label = this.t(playing ? 'pause' : 'play');
+    this.playButton.setAttribute('aria-pressed', playing ? 'true' : 'false');
+    this.playButton.setAttribute('aria-label', label);
+    this.playButton.title = `${label} (Espace)`;
+    this.playButton.replaceChildren(icon(playing ? 'pause' : 'play'), h('span', { class: 'emv-btn-label' }, label));
+    this.root.dataset.cine = playing ? 'playing' : 'stopped';
+  }
+
+  // ---- Help ----------------------------------------------------------------------------------
+
+  private buildHelp(): HTMLDivElement {
+    const t = this.t;
+    const titleId = `emv-help-title-${Math.random().toString(36).slice(2)}`;
+    const close = h('button', { type: 'button', class: 'emv-btn emv-help-close', 'data-action': 'help-close' }, t('close'));
+    const rows = HELP_ROWS.map(([keys, label]) => h('tr', {}, h('th', { scope: 'row' }, h('kbd', {}, keys)), h('td', {}, t(label))));
+    const panel = h(
+      'div',
+      { class: 'emv-help-panel' },
+      h('h2', { id: titleId }, t('helpTitle')),
+      h('table', {}, h('tbody', {}, ...rows)),
+      h('p', {}, t('kWheel')),
+      h('p', {}, t('kTouch')),
+      close,
+    );
+    return h(
+      'div',
+      { class: 'emv-help', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId, hidden: true, 'data-testid': 'viewer-help' },
+      panel,
+    );
+  }
+
+  private openHelp(): void {
+    this.helpReturnFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    this.help.hidden = false;
+    this.help.querySelector<HTMLButtonElement>('.emv-help-close')?.focus();
+  }
+
+  private closeHelp(): void {
+    this.help.hidden = true;
+    (this.helpReturnFocus ?? this.viewport).focus();
+  }
+
+  // ---- Input ---------------------------------------------------------------------------------
+
+  private bindUi(toolbar: HTMLElement): void {
+    const on = <K extends keyof HTMLElementEventMap>(
+      target: HTMLElement | Document,
+      type: K,
+      listener: (e: HTMLElementEventMap[K]) => void,
+    ) => {
+      target.addEventListener(type, listener as EventListener);
+      this.cleanups.push(() => target.removeEventListener(type, listener as EventListener));
+    };
+    on(toolbar, 'click', (e) => {
+      const button = (e.target as Element).closest<HTMLButtonElement>('button[data-action]');
+      if (!button) return;
+      if (button.dataset.action === 'tool' && button.dataset.tool) this.setTool(button.dataset.tool as MouseTool);
+      else if (button.dataset.action) this.doAction(button.dataset.action);
+    });
+    on(this.help, 'click', (e) => {
+      if (e.target === this.help || (e.target as Element).closest('[data-action="help-close"]')) this.closeHelp();
+    });
+    on(this.presetSelect, 'change', () => {
+      if (this.presetSelect.value) this.applyPreset(this.presetSelect.value);
+    });
+    on(this.fpsInput, 'change', () => {
+      this.fpsInput.value = String(this.fps());
+    });
+    on(this.slider, 'input', () => {
+      void this.showImage(Number.parseInt(this.slider.value, 10));
+    });
+    on(this.root, 'keydown', this.onKeyDown);
+    on(document, 'fullscreenchange', this.onFullscreenChange);
+    // Focus the viewport on pointer down so keyboard shortcuts work right after a click.
+    on(this.viewport, 'pointerdown', () => this.viewport.focus({ preventScroll: true }));
+  }
+
+  private readonly onWheel = (e: WheelEvent): void => {
+    e.preventDefault();
+    if (e.deltaY === 0) return;
+    this.step(e.deltaY > 0 ? 1 : -1);
+  };
+
+  private readonly onKeyDown = (e: KeyboardEvent): void => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (!this.help.hidden) {
+      if (e.key === 'Escape' || e.key === '?') {
+        e.preventDefault();
+        this.closeHelp();
+      }
+      return;
+    }
+    const target = e.target as HTMLElement;
+    // Form controls keep their own keys (the slider's arrows, typing a frame rate).
+    if (target.closest('input, select, textarea')) return;
+    if (target.closest('button') && (e.key === ' ' || e.key === 'Enter')) return;
+    if (this.root.dataset.state !== 'ready') return;
+    const s = this.series[this.seriesIndex];
+    const n = s?.frames.length ?? 0;
+    const digit = /^(Digit|Numpad)([0-4])$/.exec(e.code)?.[2] ?? (/^[0-4]$/.test(e.key) ? e.key : undefined);
+    let handled = true;
+    switch (e.key) {
+      case 'ArrowUp':
+      case 'ArrowLeft':
+        this.step(-1);
+        break;
+      case 'ArrowDown':
+      case 'ArrowRight':
+        this.step(1);
+        break;
+      case 'PageUp':
+        this.step(-Math.max(1, Math.min(10, Math.round(n / 10))));
+        break;
+      case 'PageDown':
+        this.step(Math.max(1, Math.min(10, Math.round(n / 10))));
+        break;
+      case 'Home':
+        void this.showImage(0);
+        break;
+      case 'End':
+        void this.showImage(n - 1);
+        break;
+      case ' ':
+        this.toggleCine();
+        break;
+      case '?':
+        this.openHelp();
+        break;
+      case '+':
+      case '=':
+        this.updateViewport((vp) => (vp.scale *= 1.25));
+        break;
+      case '-':
+        this.updateViewport((vp) => (vp.scale /= 1.25));
+        break;
+      default:
+        handled = this.onLetter(e.key.toLowerCase(), e.shiftKey, digit);
+    }
+    if (handled) {
+      e.preventDefault();
+      e.stopPropagation();
+    }
+  };
+
+  private onLetter(key: string, shift: boolean, digit: string | undefined): boolean {
+    if (digit !== undefined) {
+      const preset = PRESETS.find((p) => p.key === digit);
+      const s = this.series[this.seriesIndex];
+      if (preset && (preset.id === 'file' || s?.modality === 'CT')) this.applyPreset(preset.id);
+      return true;
+    }
+    const tools: Record<string, MouseTool> = { w: 'Wwwc', z: 'Zoom', d: 'Pan', m: 'Length' };
+    const actions: Record<string, string> = {
+      a: 'fit',
+      x: 'reset',
+      i: 'invert',
+      r: 'rotate',
+      h: 'flipH',
+      v: 'flipV',
+      o: 'overlays',
+      f: 'fullscreen',
+    };
+    const tool = tools[key];
+    if (tool) {
+      this.setTool(tool);
+      return true;
+    }
+    const action = actions[key];
+    if (action) {
+      this.doAction(action);
+      return true;
+    }
+    if (key === 'n' && this.series.length > 1) {
+      const next = (this.seriesIndex + (shift ? this.series.length - 1 : 1)) % this.series.length;
+      this.selectSeries(next);
+      return true;
+    }
+    return false;
+  }
+
+  // ---- Debug ---------------------------------------------------------------------------------
+
+  private debugApi(): Record<string, unknown> {
+    return {
+      cornerstone,
+      cornerstoneTools,
+      viewer: this,
+      cache: () => cornerstone.imageCache.getCacheInfo(),
+      workers: () => cornerstoneWADOImageLoader.webWorkerManager.getStatistics(),
+    };
+  }
+
+  // ---- Teardown ------------------------------------------------------------------------------
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.stopCine();
+    this.prefetcher?.stop();
+    this.abort.abort();
+    const owns = (id: string | undefined) => id !== undefined && this.ownImageIds.has(id);
+    // Queued requests first, so aborting the in-flight ones does not let the pool start the next.
+    for (const pool of [cornerstone.imageRetrievalPoolManager, cornerstone.imageLoadPoolManager]) {
+      pool.filterRequests((r) => !owns(r.additionalDetails?.imageId));
+    }
+    for (const xhr of this.xhrs) xhr.abort();
+    this.xhrs.clear();
+    if (this.enabled) {
+      cornerstone.disable(this.viewport);
+      this.enabled = false;
+    }
+    // Measurements are keyed by imageId in a global manager; drop ours so nothing outlives us.
+    const toolState = cornerstoneTools.globalImageIdSpecificToolStateManager.saveToolState();
+    for (const id of Object.keys(toolState)) if (owns(id)) delete toolState[id];
+    cornerstoneTools.globalImageIdSpecificToolStateManager.restoreToolState(toolState);
+    for (const id of this.ownImageIds) {
+      if (cornerstone.imageCache.getImageLoadObject(id)) cornerstone.imageCache.removeImageLoadObject(id);
+      cornerstoneWADOImageLoader.wadors.metaDataManager.remove?.(id);
+    }
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    if (document.fullscreenElement === this.root) void document.exitFullscreen().catch(() => undefined);
+    this.root.remove();
+    releaseRuntime(this);
+    const w = window as unknown as { __emageViewer?: { viewer?: unknown } };
+    if (w.__emageViewer?.viewer === this) delete w.__emageViewer;
+    this.ownImageIds = new Set();
+    this.series = [];
+  }
+}
