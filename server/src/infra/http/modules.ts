@@ -1,0 +1,11 @@
+import type { Express } from 'express';
+import type { AppDeps } from '../../app-deps.js';
+import { devMailboxModule } from '../mail/mailbox.routes.js';
+
+/** A non-GraphQL HTTP surface (DICOMweb, share links, dev mailbox) mounted by app.ts. */
+export interface HttpModule {
+  name: string;
+  register(app: Express, deps: AppDeps): void;
+}
+
+export const httpModules: HttpModule[] = [devMailboxModule];

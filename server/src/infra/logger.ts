@@ -1,0 +1,29 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Structured JSON logs. Secrets and patient data never reach them: the paths below are
+ * redacted wherever they appear, and request URLs are logged through `safePath`, which hides
+ * share tokens and query strings.
+ */
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'e-mage' },
+    redact: {
+      paths: [
+        'password', '*.password', 'token', '*.token', 'authorization', '*.authorization',
+        'cookie', '*.cookie', 'headers.cookie', 'headers.authorization',
+        'email', '*.email', 'patient', '*.patient', 'variables', '*.variables',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}
+
+/** A request path fit for logs: share tokens, activation/reset tokens and query strings removed. */
+export function safePath(url: string): string {
+  const pathOnly = url.split('?')[0] ?? '';
+  return pathOnly.replace(/^\/s\/[^/]+/, '/s/[token]');
+}

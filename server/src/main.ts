@@ -1,0 +1,58 @@
+import { startServer } from './bootstrap.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './infra/logger.js';
+import { seedDemoAccounts } from './modules/demo/seed.js';
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const started = await startServer(config, { logger });
+  const { deps } = started.services;
+
+  let shuttingDown = false;
+  const shutdown = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down');
+    started.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  const demo = config.seedDemo ? await seedDemoAccounts(deps) : [];
+  const readyMs = Math.round(performance.now() - t0);
+  const lines = [
+    '',
+    `  e-mage is ready at ${config.publicUrl}  (${readyMs} ms)`,
+    deps.catcher ? `  Dev mailbox (built-in SMTP catcher): ${config.publicUrl}/dev/mailbox` : `  Mail via ${new URL(config.smtpUrl ?? 'smtp://?').host}`,
+    `  GraphQL playground: ${config.publicUrl}/graphql`,
+    started.services.embedded ? `  Embedded PostgreSQL on port ${started.services.embedded.port} (data in ${config.dataDir})` : '',
+  ];
+  if (demo.length) {
+    lines.push('', '  Demo accounts (password for all: ' + demo[0]!.password + '):');
+    for (const a of demo) lines.push(`    ${a.role.padEnd(9)} ${a.email}  (${a.name})`);
+  }
+  process.stdout.write(`${lines.filter((l) => l !== '').join('\n')}\n\n`);
+  logger.info({ readyMs, url: config.publicUrl }, 'ready');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`e-mage failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,119 @@
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { badInput } from '../../common/errors.js';
+import type { Context } from '../../graphql/context.js';
+import * as auth from './auth.service.js';
+import type { Session } from './session.entity.js';
+import { AccountRequest as AccountRequestEntity, AccountRequestStatus } from './account-request.entity.js';
+import { AccountRequest, AccountRequestInput, Me, PreferencesInput } from './auth.types.js';
+import type { User } from './user.entity.js';
+
+export function toMe(user: User, session: Session, idleMinutes: number): Me {
+  return {
+    id: user.id,
+    email: user.email,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    displayName: user.displayName,
+    role: user.role,
+    rpps: user.rpps ?? null,
+    locale: user.locale,
+    emailNotifications: user.emailNotifications,
+    sessionIdleExpiresAt: session.idleExpiresAt,
+    sessionAbsoluteExpiresAt: session.absoluteExpiresAt,
+    idleTimeoutSeconds: Math.round(idleMinutes * 60),
+  };
+}
+
+function toAccountRequest(r: AccountRequestEntity): AccountRequest {
+  return {
+    id: r.id,
+    firstName: r.firstName,
+    lastName: r.lastName,
+    email: r.email,
+    rpps: r.rpps,
+    phone: r.phone ?? null,
+    status: r.status,
+    rejectionReason: r.rejectionReason ?? null,
+    createdAt: r.createdAt,
+    decidedAt: r.decidedAt ?? null,
+  };
+}
+
+@Resolver()
+export class AuthResolver {
+  @Query(() => Me, { nullable: true, description: 'Null without a session' })
+  me(@Ctx() ctx: Context): Me | null {
+    const v = ctx.viewer;
+    return v.kind === 'user' ? toMe(v.user, v.session, ctx.deps.config.sessionIdleMinutes) : null;
+  }
+
+  @Mutation(() => Me, { description: 'Opens a session (HttpOnly cookie). 3 failures lock the account for 5 minutes.' })
+  async login(@Ctx() ctx: Context, @Arg('email', () => String) email: string, @Arg('password', () => String) password: string): Promise<Me> {
+    const { user, session } = await auth.login(ctx, email, password);
+    return toMe(user, session, ctx.deps.config.sessionIdleMinutes);
+  }
+
+  @Mutation(() => Boolean)
+  logout(@Ctx() ctx: Context): Promise<boolean> {
+    return auth.logout(ctx);
+  }
+
+  @Mutation(() => Boolean, { description: 'Public form; an administrator approves it. Same answer in every case.' })
+  requestAccount(@Ctx() ctx: Context, @Arg('input', () => AccountRequestInput) input: AccountRequestInput): Promise<boolean> {
+    return auth.requestAccount(ctx, input);
+  }
+
+  @Mutation(() => Boolean)
+  activateAccount(@Ctx() ctx: Context, @Arg('token', () => String) token: string, @Arg('password', () => String) password: string): Promise<boolean> {
+    return auth.activateAccount(ctx, token, password);
+  }
+
+  @Mutation(() => Boolean, { description: 'Always true, whether or not the account exists' })
+  requestPasswordReset(@Ctx() ctx: Context, @Arg('email', () => String) email: string): Promise<boolean> {
+    return auth.requestPasswordReset(ctx, email);
+  }
+
+  @Mutation(() => Boolean)
+  resetPassword(@Ctx() ctx: Context, @Arg('token', () => String) token: string, @Arg('password', () => String) password: string): Promise<boolean> {
+    return auth.resetPassword(ctx, token, password);
+  }
+
+  @Authorized()
+  @Mutation(() => Me)
+  async updatePreferences(@Ctx() ctx: Context, @Arg('input', () => PreferencesInput) input: PreferencesInput): Promise<Me> {
+    if (ctx.viewer.kind !== 'user') throw badInput('No user');
+    const { user, session } = ctx.viewer;
+    if (input.locale != null) {
+      if (!['fr', 'en'].includes(input.locale)) throw badInput('Unsupported locale', 'locale');
+      user.locale = input.locale;
+    }
+    if (input.emailNotifications != null) user.emailNotifications = input.emailNotifications;
+    await ctx.em.flush();
+    return toMe(user, session, ctx.deps.config.sessionIdleMinutes);
+  }
+
+  @Authorized('ADMIN')
+  @Query(() => [AccountRequest])
+  async accountRequests(
+    @Ctx() ctx: Context,
+    @Arg('status', () => AccountRequestStatus, { nullable: true }) status?: AccountRequestStatus,
+  ): Promise<AccountRequest[]> {
+    return (await auth.listAccountRequests(ctx.em, status)).map(toAccountRequest);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => AccountRequest, { description: 'Creates the account and e-mails an activation link' })
+  async approveAccountRequest(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<AccountRequest> {
+    return toAccountRequest(await auth.approveAccountRequest(ctx, id));
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => AccountRequest)
+  async rejectAccountRequest(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String, { nullable: true }) reason?: string,
+  ): Promise<AccountRequest> {
+    return toAccountRequest(await auth.rejectAccountRequest(ctx, id, reason ?? null));
+  }
+}

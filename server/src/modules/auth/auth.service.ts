@@ -1,0 +1,419 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError, ErrorCode, badInput, notFound } from '../../common/errors.js';
+import { isValidRpps } from '../../common/identifiers.js';
+import { isUuid } from '../../common/ids.js';
+import { consumeRateLimit } from '../../common/rate-limit.js';
+import { hashToken, newToken } from '../../common/tokens.js';
+import type { Config } from '../../config.js';
+import type { Context } from '../../graphql/context.js';
+import { enqueueMail } from '../../infra/mail/outbox.js';
+import { actorOf, audit } from '../audit/audit.service.js';
+import { AccountRequest, AccountRequestStatus } from './account-request.entity.js';
+import { checkPasswordPolicy, hashPassword, verifyAgainstNothing, verifyPassword } from './password.js';
+import { Session } from './session.entity.js';
+import { Role, User, UserStatus } from './user.entity.js';
+import { UserToken, UserTokenPurpose } from './user-token.entity.js';
+import './auth.mail.js';
+
+export const SESSION_COOKIE = 'emage_session';
+
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
+
+export function normalizeEmail(email: string): string {
+  const e = email.trim().toLowerCase();
+  if (e.length > 254 || !EMAIL_RE.test(e)) throw badInput('Invalid e-mail address', 'email');
+  return e;
+}
+
+function minutes(n: number): number {
+  return n * 60_000;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+
+export interface ResolvedSession {
+  user: User;
+  session: Session;
+}
+
+/** Sessions are touched at most this often: each request need not be a write. */
+const TOUCH_INTERVAL_MS = 5_000;
+
+/**
+ * The session behind a cookie token, or null when unknown, revoked, idle too long, past its
+ * absolute lifetime, or its user is no longer active. `touch` slides the idle expiry.
+ */
+export async function resolveSession(
+  em: EntityManager,
+  config: Config,
+  token: string | undefined,
+  opts: { touch: boolean },
+): Promise<ResolvedSession | null> {
+  if (!token || token.length > 200) return null;
+  const session = await em.findOne(Session, { tokenHash: hashToken(token) }, { populate: ['user'] });
+  if (!session) return null;
+  const now = Date.now();
+  if (session.revokedAt || session.idleExpiresAt.getTime() <= now || session.absoluteExpiresAt.getTime() <= now) return null;
+  const user = session.user;
+  if (user.status !== UserStatus.ACTIVE) return null;
+  if (opts.touch && now - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
+    const idle = new Date(Math.min(now + minutes(config.sessionIdleMinutes), session.absoluteExpiresAt.getTime()));
+    session.lastSeenAt = new Date(now);
+    session.idleExpiresAt = idle;
+    await em.nativeUpdate(Session, { id: session.id }, { lastSeenAt: session.lastSeenAt, idleExpiresAt: idle });
+  }
+  return { user, session };
+}
+
+/** Ids of the given sessions that are still valid (used to close WebSockets of ended sessions). */
+export async function stillValidSessions(em: EntityManager, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await em.execute<{ id: string }[]>(
+    `select s.id from session s join app_user u on u.id = s.user_id
+     where s.id = any(?::uuid[]) and s.revoked_at is null and s.idle_expires_at > now()
+       and s.absolute_expires_at > now() and u.status = 'ACTIVE'`,
+    [ids],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+async function openSession(ctx: Context, user: User): Promise<Session> {
+  const { config } = ctx.deps;
+  const token = newToken();
+  const now = Date.now();
+  const absolute = new Date(now + config.sessionAbsoluteHours * 3_600_000);
+  const session = ctx.em.create(Session, {
+    tokenHash: hashToken(token),
+    user,
+    idleExpiresAt: new Date(Math.min(now + minutes(config.sessionIdleMinutes), absolute.getTime())),
+    absoluteExpiresAt: absolute,
+    ip: ctx.request.ip,
+    userAgent: ctx.request.userAgent?.slice(0, 300) ?? null,
+  });
+  ctx.em.persist(session);
+  ctx.cookies.set(SESSION_COOKIE, token, { maxAgeSeconds: Math.round(config.sessionAbsoluteHours * 3600) });
+  return session;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Login / logout
+
+export async function login(ctx: Context, emailInput: string, password: string): Promise<ResolvedSession> {
+  const { em, deps } = ctx;
+  const { config } = deps;
+  const email = emailInput.trim().toLowerCase();
+  if (!email || !password || password.length > 1024) throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Wrong e-mail or password');
+  await consumeRateLimit(em, `login:ip:${ctx.request.ip ?? '?'}`, 30, 60);
+
+  // Count the attempt as failed *before* verifying, in one atomic statement: concurrent
+  // guesses are serialised by the row lock and no guess is verified once the limit is hit.
+  const reserved = await em.execute<{ id: string; password_hash: string | null; failed_attempts: number; locked_until: Date | null }[]>(
+    `update app_user set
+       failed_attempts = case when locked_until is not null and locked_until <= now() then 1 else failed_attempts + 1 end,
+       locked_until = case
+         when (case when locked_until is not null and locked_until <= now() then 1 else failed_attempts + 1 end) >= ?
+           then now() + (? || ' milliseconds')::interval
+         when locked_until is not null and locked_until <= now() then null
+         else locked_until end
+     where email = ? and status = 'ACTIVE' and (locked_until is null or locked_until <= now())
+     returning id, password_hash, failed_attempts, locked_until`,
+    [config.lockoutAttempts, String(minutes(config.lockoutMinutes)), email],
+  );
+  const row = reserved[0];
+  if (!row) {
+    const locked = await em.findOne(User, { email, status: UserStatus.ACTIVE, lockedUntil: { $gt: new Date() } });
+    if (locked?.lockedUntil) {
+      audit(em, 'LOGIN_FAILED', { ...actorOf(ctx), targetUserId: locked.id, outcome: 'LOCKED' });
+      await em.flush();
+      throw accountLocked(locked.lockedUntil);
+    }
+    await verifyAgainstNothing(password);
+    audit(em, 'LOGIN_FAILED', { ...actorOf(ctx), outcome: 'UNKNOWN_ACCOUNT' });
+    await em.flush();
+    throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Wrong e-mail or password');
+  }
+
+  const ok = row.password_hash ? await verifyPassword(row.password_hash, password) : false;
+  if (!ok) {
+    const lockedNow = row.failed_attempts >= config.lockoutAttempts && row.locked_until;
+    audit(em, lockedNow ? 'ACCOUNT_LOCKED' : 'LOGIN_FAILED', { ...actorOf(ctx), targetUserId: row.id, outcome: 'WRONG_PASSWORD' });
+    await em.flush();
+    if (lockedNow && row.locked_until) throw accountLocked(new Date(row.locked_until));
+    throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Wrong e-mail or password', {
+      remainingAttempts: config.lockoutAttempts - row.failed_attempts,
+    });
+  }
+
+  await em.execute(`update app_user set failed_attempts = 0, locked_until = null where id = ?`, [row.id]);
+  const user = await em.findOneOrFail(User, { id: row.id }, { refresh: true });
+  const session = await openSession(ctx, user);
+  audit(em, 'LOGIN_SUCCEEDED', { ...actorOf(ctx), actorKind: 'USER', actorUserId: user.id });
+  await em.flush();
+  return { user, session };
+}
+
+function accountLocked(until: Date): AppError {
+  return new AppError(ErrorCode.ACCOUNT_LOCKED, 'Account locked after too many failed attempts', {
+    lockedUntil: until.toISOString(),
+  });
+}
+
+export async function logout(ctx: Context): Promise<boolean> {
+  if (ctx.viewer.kind === 'user') {
+    const session = ctx.viewer.session;
+    await ctx.em.nativeUpdate(Session, { id: session.id }, { revokedAt: new Date() });
+    audit(ctx.em, 'LOGOUT', actorOf(ctx));
+    await ctx.em.flush();
+    sessionEnded(session.id);
+  }
+  ctx.cookies.clear(SESSION_COOKIE);
+  return true;
+}
+
+/** Listeners told when a session ends in this process (WebSockets close at once). */
+const sessionEndListeners = new Set<(sessionId: string) => void>();
+export function onSessionEnded(listener: (sessionId: string) => void): () => void {
+  sessionEndListeners.add(listener);
+  return () => sessionEndListeners.delete(listener);
+}
+function sessionEnded(sessionId: string): void {
+  for (const l of sessionEndListeners) l(sessionId);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Single-use tokens (activation, password reset)
+
+async function issueUserToken(em: EntityManager, user: User, purpose: UserTokenPurpose, ttlMs: number): Promise<string> {
+  // A new link supersedes older unused ones.
+  await em.nativeUpdate(UserToken, { user, purpose, usedAt: null }, { usedAt: new Date() });
+  const token = newToken();
+  em.persist(em.create(UserToken, { purpose, tokenHash: hashToken(token), user, expiresAt: new Date(Date.now() + ttlMs) }));
+  return token;
+}
+
+/** Consumes a token atomically: of two concurrent uses, exactly one succeeds. */
+async function consumeUserToken(em: EntityManager, token: string, purpose: UserTokenPurpose): Promise<User> {
+  if (!token || token.length > 200) throw invalidToken();
+  const rows = await em.execute<{ user_id: string }[]>(
+    `update user_token set used_at = now() where token_hash = ? and purpose = ? and used_at is null and expires_at > now() returning user_id`,
+    [hashToken(token), purpose],
+  );
+  const userId = rows[0]?.user_id;
+  if (!userId) throw invalidToken();
+  return em.findOneOrFail(User, { id: userId });
+}
+
+function invalidToken(): AppError {
+  return new AppError(ErrorCode.INVALID_TOKEN, 'This link is invalid, already used or expired');
+}
+
+export async function requestPasswordReset(ctx: Context, emailInput: string): Promise<boolean> {
+  const { em, deps } = ctx;
+  const email = normalizeEmail(emailInput);
+  await consumeRateLimit(em, `reset:ip:${ctx.request.ip ?? '?'}`, 10, 3600);
+  await consumeRateLimit(em, `reset:email:${email}`, 3, 3600);
+  await em.transactional(async (tx) => {
+    const user = await tx.findOne(User, { email, status: UserStatus.ACTIVE });
+    // Same answer either way: the form must not reveal which e-mails have accounts.
+    if (!user) return;
+    const token = await issueUserToken(tx, user, UserTokenPurpose.PASSWORD_RESET, minutes(deps.config.passwordResetTtlMinutes));
+    await enqueueMail(tx, {
+      to: user.email,
+      template: 'auth.password-reset',
+      payload: { token },
+      idempotencyKey: `password-reset:${hashToken(token)}`,
+      locale: user.locale,
+    });
+    audit(tx, 'PASSWORD_RESET_REQUESTED', { ...actorOf(ctx), targetUserId: user.id });
+  });
+  deps.outbox.wake();
+  return true;
+}
+
+export async function resetPassword(ctx: Context, token: string, password: string): Promise<boolean> {
+  const { em } = ctx;
+  await consumeRateLimit(em, `token:ip:${ctx.request.ip ?? '?'}`, 30, 3600);
+  const ended = await em.transactional(async (tx) => {
+    const user = await consumeUserToken(tx, token, UserTokenPurpose.PASSWORD_RESET);
+    checkPasswordPolicy(password, { email: user.email });
+    user.passwordHash = await hashPassword(password);
+    user.failedAttempts = 0;
+    user.lockedUntil = null;
+    // A reset is what someone does when they fear their password leaked: end every session.
+    const open = await tx.find(Session, { user, revokedAt: null });
+    for (const s of open) s.revokedAt = new Date();
+    audit(tx, 'PASSWORD_RESET', { ...actorOf(ctx), targetUserId: user.id });
+    return open.map((s) => s.id);
+  });
+  ended.forEach(sessionEnded);
+  return true;
+}
+
+export async function activateAccount(ctx: Context, token: string, password: string): Promise<boolean> {
+  const { em } = ctx;
+  await consumeRateLimit(em, `token:ip:${ctx.request.ip ?? '?'}`, 30, 3600);
+  await em.transactional(async (tx) => {
+    const user = await consumeUserToken(tx, token, UserTokenPurpose.ACTIVATION);
+    checkPasswordPolicy(password, { email: user.email });
+    user.passwordHash = await hashPassword(password);
+    user.status = UserStatus.ACTIVE;
+    user.activatedAt = new Date();
+    await grantPendingRights(tx, user);
+    audit(tx, 'ACCOUNT_ACTIVATED', { ...actorOf(ctx), targetUserId: user.id });
+  });
+  return true;
+}
+
+/** Exams published for this RPPS before the account existed become visible now. */
+export async function grantPendingRights(em: EntityManager, user: User): Promise<void> {
+  if (!user.rpps || user.role !== Role.PHYSICIAN) return;
+  await em.execute(`update exam_access set physician_id = ? where rpps = ? and physician_id is null`, [user.id, user.rpps]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Account requests and user creation
+
+export interface AccountRequestInputData {
+  firstName: string;
+  lastName: string;
+  email: string;
+  rpps: string;
+  phone?: string | null;
+}
+
+function cleanName(value: string, field: string): string {
+  const v = value.trim().replace(/\s+/g, ' ');
+  if (!v || v.length > 100) throw badInput(`${field} is required (at most 100 characters)`, field);
+  return v;
+}
+
+function cleanPhone(value: string | null | undefined): string | null {
+  if (!value?.trim()) return null;
+  const v = value.trim();
+  if (!/^\+?[0-9 .()-]{6,20}$/.test(v)) throw badInput('Invalid phone number', 'phone');
+  return v;
+}
+
+export async function requestAccount(ctx: Context, input: AccountRequestInputData): Promise<boolean> {
+  const { em } = ctx;
+  const data = {
+    firstName: cleanName(input.firstName, 'firstName'),
+    lastName: cleanName(input.lastName, 'lastName'),
+    email: normalizeEmail(input.email),
+    rpps: input.rpps.replace(/\s/g, ''),
+    phone: cleanPhone(input.phone),
+  };
+  if (!isValidRpps(data.rpps)) throw badInput('Invalid RPPS number (11 digits with a check digit)', 'rpps');
+  await consumeRateLimit(em, `account-request:ip:${ctx.request.ip ?? '?'}`, 5, 3600);
+  const pending = await em.count(AccountRequest, { email: data.email, status: AccountRequestStatus.PENDING });
+  if (pending === 0) {
+    const req = em.create(AccountRequest, data);
+    em.persist(req);
+    audit(em, 'ACCOUNT_REQUESTED', actorOf(ctx));
+    await em.flush();
+  }
+  return true;
+}
+
+export async function listAccountRequests(em: EntityManager, status?: AccountRequestStatus): Promise<AccountRequest[]> {
+  return em.find(AccountRequest, status ? { status } : {}, { orderBy: { createdAt: 'desc' }, limit: 500 });
+}
+
+export async function approveAccountRequest(ctx: Context, id: string): Promise<AccountRequest> {
+  const result = await ctx.em.transactional(async (tx) => {
+    const req = isUuid(id) ? await tx.findOne(AccountRequest, { id }, { lockMode: 4 /* PESSIMISTIC_WRITE */ }) : null;
+    if (!req) throw notFound('Account request');
+    if (req.status !== AccountRequestStatus.PENDING) throw badInput('This request was already decided');
+    if (await tx.count(User, { $or: [{ email: req.email }, { rpps: req.rpps }] })) {
+      throw badInput('An account with this e-mail or RPPS number already exists');
+    }
+    const user = tx.create(User, {
+      role: Role.PHYSICIAN,
+      email: req.email,
+      rpps: req.rpps,
+      firstName: req.firstName,
+      lastName: req.lastName,
+      phone: req.phone,
+    });
+    tx.persist(user);
+    const token = await issueUserToken(tx, user, UserTokenPurpose.ACTIVATION, ctx.deps.config.activationTtlHours * 3_600_000);
+    await tx.flush();
+    await enqueueMail(tx, {
+      to: user.email,
+      template: 'auth.activation',
+      payload: { token },
+      idempotencyKey: `activation:${hashToken(token)}`,
+    });
+    req.status = AccountRequestStatus.APPROVED;
+    req.decidedAt = new Date();
+    req.decidedBy = ctx.viewer.kind === 'user' ? ctx.viewer.user : null;
+    req.user = user;
+    audit(tx, 'ACCOUNT_REQUEST_APPROVED', { ...actorOf(ctx), targetUserId: user.id });
+    return req;
+  });
+  ctx.deps.outbox.wake();
+  return result;
+}
+
+export async function rejectAccountRequest(ctx: Context, id: string, reason: string | null): Promise<AccountRequest> {
+  const result = await ctx.em.transactional(async (tx) => {
+    const req = isUuid(id) ? await tx.findOne(AccountRequest, { id }) : null;
+    if (!req) throw notFound('Account request');
+    if (req.status !== AccountRequestStatus.PENDING) throw badInput('This request was already decided');
+    req.status = AccountRequestStatus.REJECTED;
+    req.rejectionReason = reason?.trim().slice(0, 500) || null;
+    req.decidedAt = new Date();
+    req.decidedBy = ctx.viewer.kind === 'user' ? ctx.viewer.user : null;
+    await enqueueMail(tx, {
+      to: req.email,
+      template: 'auth.account-rejected',
+      payload: { reason: req.rejectionReason },
+      idempotencyKey: `account-rejected:${req.id}`,
+    });
+    audit(tx, 'ACCOUNT_REQUEST_REJECTED', actorOf(ctx));
+    return req;
+  });
+  ctx.deps.outbox.wake();
+  return result;
+}
+
+export interface CreateUserInput {
+  email: string;
+  role: Role;
+  firstName: string;
+  lastName: string;
+  rpps?: string | null;
+  password?: string | null;
+}
+
+/** Operator path (CLI, demo seed). Returns an activation token when no password was given. */
+export async function createUser(em: EntityManager, config: Config, input: CreateUserInput): Promise<{ user: User; activationToken: string | null }> {
+  const email = normalizeEmail(input.email);
+  if (input.rpps && !isValidRpps(input.rpps)) throw badInput('Invalid RPPS number', 'rpps');
+  if (input.role === Role.PHYSICIAN && !input.rpps) throw badInput('A physician needs an RPPS number', 'rpps');
+  return em.transactional(async (tx) => {
+    if (await tx.count(User, { email })) throw badInput('An account with this e-mail already exists', 'email');
+    const user = tx.create(User, {
+      role: input.role,
+      email,
+      rpps: input.rpps ?? null,
+      firstName: cleanName(input.firstName, 'firstName'),
+      lastName: cleanName(input.lastName, 'lastName'),
+    });
+    tx.persist(user);
+    let activationToken: string | null = null;
+    if (input.password) {
+      checkPasswordPolicy(input.password, { email });
+      user.passwordHash = await hashPassword(input.password);
+      user.status = UserStatus.ACTIVE;
+      user.activatedAt = new Date();
+      await tx.flush();
+      await grantPendingRights(tx, user);
+    } else {
+      activationToken = await issueUserToken(tx, user, UserTokenPurpose.ACTIVATION, config.activationTtlHours * 3_600_000);
+    }
+    audit(tx, 'USER_CREATED', { actorKind: 'SYSTEM', targetUserId: user.id });
+    return { user, activationToken };
+  });
+}
