@@ -253,7 +253,7 @@ function fromDicomParserError(error: unknown): DicomParseError {
   const text = typeof inner === 'string' ? inner : inner instanceof Error ? inner.message : String(inner);
   const truncated =
     inner instanceof RangeError ||
-    /overrun|overread|maxPosition|eof|outside|beyond|past the end|out of range|greater than or equal/i.test(text);
+    /overrun|overread|maxPosition|eof|outside|beyond|past (the )?end|end of buffer|out of range|greater than or equal/i.test(text);
   const reason: DicomParseErrorReason = truncated ? 'TRUNCATED' : 'INVALID';
   const message = truncated
     ? 'The DICOM data set ends before its last element is complete (truncated file).'
