@@ -32,6 +32,8 @@ declare module 'cornerstone-core' {
     height: number;
     color: boolean;
     invert: boolean;
+    slope?: number;
+    intercept?: number;
     sizeInBytes: number;
     getPixelData(): ArrayLike<number>;
   }

@@ -89,12 +89,21 @@ export function clampFps(fps: number): number {
   return Math.min(60, Math.max(1, Math.round(fps)));
 }
 
+/**
+ * The wado-image-loader's metadata provider calls string methods on Modality without checking
+ * it exists, so an instance without it (seen in secondary captures) would throw during decode.
+ */
+function withModality(ds: DicomJson, seriesModality: string): DicomJson {
+  if (getString(ds, Tag.Modality)) return ds;
+  return { ...ds, [Tag.Modality]: { vr: 'CS', Value: [seriesModality || 'OT'] } };
+}
+
 export function buildStack(
   info: SeriesInfo,
   instances: DicomJson[],
   frameUrlBase: (sopInstanceUid: string) => string,
 ): StackSeries | undefined {
-  const images = sortInstances(instances.filter(isImageInstance));
+  const images = sortInstances(instances.filter(isImageInstance)).map((ds) => withModality(ds, info.modality));
   const frames: Frame[] = [];
   for (const instance of images) {
     const sop = getString(instance, Tag.SOPInstanceUID);

@@ -1,4 +1,5 @@
 import { cornerstone } from '../cornerstone/runtime';
+import type { Image } from 'cornerstone-core';
 import type { StackSeries } from '../dicomweb/studyModel';
 
 export interface PrefetchListener {
@@ -30,6 +31,7 @@ export class Prefetcher {
     private readonly listener: PrefetchListener,
     private readonly budgetBytes: number,
     private readonly concurrency = 4,
+    private readonly isComplete: (image: Image) => boolean = () => true,
   ) {
     this.done = series.map(() => new Set<number>());
   }
@@ -95,6 +97,7 @@ export class Prefetcher {
             if (this.stopped) return;
             this.bytes += image.sizeInBytes || 0;
             this.markDone(job.series, job.frame);
+            if (!this.isComplete(image)) this.listener.onFrameFailed(job.series, job.frame, new Error('incomplete frame'));
           },
           (error: unknown) => {
             if (this.stopped) return;

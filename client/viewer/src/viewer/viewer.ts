@@ -7,7 +7,7 @@ import {
   releaseRuntime,
   type RuntimeClient,
 } from '../cornerstone/runtime';
-import type { Image, Viewport } from 'cornerstone-core';
+import type { Image, Viewport, VOI } from 'cornerstone-core';
 import { codeForStatus, DicomWebClient, DicomWebError } from '../dicomweb/client';
 import { getString, Tag, type DicomJson } from '../dicomweb/dicomJson';
 import { buildStack, clampFps, readSeriesInfo, type StackSeries } from '../dicomweb/studyModel';
@@ -81,6 +81,34 @@ function statusOf(error: unknown): number | undefined {
 
 function firstNumber(v: number | number[] | undefined): number | undefined {
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * The loader accepts a native frame shorter than Rows × Columns and renders garbage from it;
+ * a truncated frame must show as unreadable instead.
+ */
+function assertComplete(image: Image): void {
+  if (image.getPixelData().length < image.rows * image.columns) {
+    throw new Error(`incomplete frame ${image.imageId}`);
+  }
+}
+
+/**
+ * The file's own window, or, when the file gives none or a meaningless one (width 0 is common
+ * in MR archives), the full range of the stored pixels after the modality LUT.
+ */
+function fileVoi(image: Image): VOI {
+  const ww = firstNumber(image.windowWidth);
+  const wc = firstNumber(image.windowCenter);
+  if (ww !== undefined && wc !== undefined && Number.isFinite(ww) && Number.isFinite(wc) && ww > 1) {
+    return { windowWidth: ww, windowCenter: wc };
+  }
+  const slope = image.slope ?? 1;
+  const intercept = image.intercept ?? 0;
+  const lo = image.minPixelValue * slope + intercept;
+  const hi = image.maxPixelValue * slope + intercept;
+  const width = Math.max(1, hi - lo);
+  return { windowWidth: width, windowCenter: lo + width / 2 };
 }
 
 /**
@@ -382,6 +410,15 @@ export class Viewer implements RuntimeClient {
         onFrameFailed: (si, fi, error) => this.onFrameFailed(si, fi, error),
       },
       cacheMaximumBytes() * 0.6,
+      4,
+      (image) => {
+        try {
+          assertComplete(image);
+          return true;
+        } catch {
+          return false;
+        }
+      },
     );
     this.buildSeriesNav();
     this.selectSeries(0);
@@ -428,6 +465,7 @@ export class Viewer implements RuntimeClient {
     let image: Image;
     try {
       image = await cornerstone.loadAndCacheImage(frame.imageId, { requestType: 'interaction' });
+      assertComplete(image);
     } catch (error) {
       if (this.destroyed || token !== this.displayToken) return;
       this.onFrameFailed(this.seriesIndex, clamped, error);
@@ -443,7 +481,9 @@ export class Viewer implements RuntimeClient {
     const current = cornerstone.getEnabledElement(this.viewport);
     if (newSeries || !current.image) {
       // A new series starts from its own default view (VOI from the file, fitted to the window).
-      cornerstone.displayImage(this.viewport, image, cornerstone.getDefaultViewportForImage(this.viewport, image));
+      const initial = cornerstone.getDefaultViewportForImage(this.viewport, image);
+      if (!image.color) initial.voi = fileVoi(image);
+      cornerstone.displayImage(this.viewport, image, initial);
       this.syncToggleButtons();
     } else {
       cornerstone.displayImage(this.viewport, image);
@@ -568,7 +608,7 @@ export class Viewer implements RuntimeClient {
       if (middle) {
         cornerstone.loadAndCacheImage(middle.imageId, { requestType: 'thumbnail' }).then(
           (image) => {
-            if (!this.destroyed) cornerstone.renderToCanvas(canvas, image);
+            if (!this.destroyed) cornerstone.renderToCanvas(canvas, image, image.color ? null : { voi: fileVoi(image) });
           },
           () => {
             if (!this.destroyed) button.classList.add('emv-thumb-has-error');
@@ -627,12 +667,7 @@ export class Viewer implements RuntimeClient {
       if (preset.window !== undefined && preset.level !== undefined) {
         vp.voi = { windowWidth: preset.window, windowCenter: preset.level };
       } else {
-        const ww = firstNumber(image.windowWidth);
-        const wc = firstNumber(image.windowCenter);
-        vp.voi =
-          ww !== undefined && wc !== undefined && ww > 0
-            ? { windowWidth: ww, windowCenter: wc }
-            : { ...cornerstone.getDefaultViewportForImage(this.viewport, image).voi };
+        vp.voi = fileVoi(image);
       }
     });
     this.presetSelect.value = '';
