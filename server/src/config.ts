@@ -35,6 +35,8 @@ export interface Config {
   maxStowBodyBytes: number;
   maxInstanceBytes: number;
   trustProxy: boolean;
+  /** Multiplies every rate limit (tests from one loopback address raise it). */
+  rateLimitScale: number;
 }
 
 export class ConfigError extends Error {
@@ -137,6 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxStowBodyBytes: num('MAX_STOW_BODY_BYTES', 2_000_000_000, 1_000, 50_000_000_000),
     maxInstanceBytes: num('MAX_INSTANCE_BYTES', 1_000_000_000, 1_000, 10_000_000_000),
     trustProxy: bool('TRUST_PROXY', false),
+    rateLimitScale: num('RATE_LIMIT_SCALE', 1, 0.01, 10_000),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../config.js';
 import { rateLimited } from './errors.js';
 
 /**
@@ -7,10 +8,12 @@ import { rateLimited } from './errors.js';
  */
 export async function consumeRateLimit(
   em: EntityManager,
+  config: Pick<Config, 'rateLimitScale'>,
   key: string,
-  limit: number,
+  baseLimit: number,
   windowSeconds: number,
 ): Promise<void> {
+  const limit = Math.max(1, Math.round(baseLimit * config.rateLimitScale));
   const rows = await em.execute<{ count: number; window_start: Date }[]>(
     `insert into rate_limit (key, window_start, count)
      values (?, to_timestamp(floor(extract(epoch from now()) / ?) * ?), 1)

@@ -53,8 +53,8 @@ export async function startEmbeddedPostgres(
     onError: (m) => opts.logger?.warn({ postgres: String(m).trim() }, 'embedded postgres'),
   });
   if (!existsSync(path.join(dir, 'PG_VERSION'))) await server.initialise();
-  // A postmaster left behind by a killed run holds the lock file; remove a stale one.
   const pidFile = path.join(dir, 'postmaster.pid');
+  const portFile = path.join(dir, 'emage.port');
   if (existsSync(pidFile)) {
     const pid = Number((await fs.readFile(pidFile, 'utf8')).split('\n')[0]);
     let alive = false;
@@ -66,6 +66,16 @@ export async function startEmbeddedPostgres(
     } catch {
       alive = false;
     }
+    const runningPort = existsSync(portFile) ? Number(await fs.readFile(portFile, 'utf8')) : NaN;
+    if (alive && runningPort > 0) {
+      // Another process of ours (the server, while the CLI runs) owns it: share, never stop it.
+      return {
+        url: `postgres://postgres:${password}@127.0.0.1:${runningPort}/${database}`,
+        port: runningPort,
+        stop: async () => undefined,
+      };
+    }
+    // A postmaster left behind by a killed run holds the lock file.
     if (alive) {
       process.kill(pid, 'SIGTERM');
       for (let i = 0; i < 100 && existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
@@ -74,6 +84,7 @@ export async function startEmbeddedPostgres(
     }
   }
   await server.start();
+  await fs.writeFile(portFile, String(port));
   const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();

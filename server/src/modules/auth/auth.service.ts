@@ -104,7 +104,7 @@ export async function login(ctx: Context, emailInput: string, password: string):
   const { config } = deps;
   const email = emailInput.trim().toLowerCase();
   if (!email || !password || password.length > 1024) throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Wrong e-mail or password');
-  await consumeRateLimit(em, `login:ip:${ctx.request.ip ?? '?'}`, 30, 60);
+  await consumeRateLimit(em, ctx.deps.config, `login:ip:${ctx.request.ip ?? '?'}`, 30, 60);
 
   // Count the attempt as failed *before* verifying, in one atomic statement: concurrent
   // guesses are serialised by the row lock and no guess is verified once the limit is hit.
@@ -211,8 +211,8 @@ function invalidToken(): AppError {
 export async function requestPasswordReset(ctx: Context, emailInput: string): Promise<boolean> {
   const { em, deps } = ctx;
   const email = normalizeEmail(emailInput);
-  await consumeRateLimit(em, `reset:ip:${ctx.request.ip ?? '?'}`, 10, 3600);
-  await consumeRateLimit(em, `reset:email:${email}`, 3, 3600);
+  await consumeRateLimit(em, ctx.deps.config, `reset:ip:${ctx.request.ip ?? '?'}`, 10, 3600);
+  await consumeRateLimit(em, ctx.deps.config, `reset:email:${email}`, 3, 3600);
   await em.transactional(async (tx) => {
     const user = await tx.findOne(User, { email, status: UserStatus.ACTIVE });
     // Same answer either way: the form must not reveal which e-mails have accounts.
@@ -233,7 +233,7 @@ export async function requestPasswordReset(ctx: Context, emailInput: string): Pr
 
 export async function resetPassword(ctx: Context, token: string, password: string): Promise<boolean> {
   const { em } = ctx;
-  await consumeRateLimit(em, `token:ip:${ctx.request.ip ?? '?'}`, 30, 3600);
+  await consumeRateLimit(em, ctx.deps.config, `token:ip:${ctx.request.ip ?? '?'}`, 30, 3600);
   const ended = await em.transactional(async (tx) => {
     const user = await consumeUserToken(tx, token, UserTokenPurpose.PASSWORD_RESET);
     checkPasswordPolicy(password, { email: user.email });
@@ -252,7 +252,7 @@ export async function resetPassword(ctx: Context, token: string, password: strin
 
 export async function activateAccount(ctx: Context, token: string, password: string): Promise<boolean> {
   const { em } = ctx;
-  await consumeRateLimit(em, `token:ip:${ctx.request.ip ?? '?'}`, 30, 3600);
+  await consumeRateLimit(em, ctx.deps.config, `token:ip:${ctx.request.ip ?? '?'}`, 30, 3600);
   await em.transactional(async (tx) => {
     const user = await consumeUserToken(tx, token, UserTokenPurpose.ACTIVATION);
     checkPasswordPolicy(password, { email: user.email });
@@ -305,7 +305,7 @@ export async function requestAccount(ctx: Context, input: AccountRequestInputDat
     phone: cleanPhone(input.phone),
   };
   if (!isValidRpps(data.rpps)) throw badInput('Invalid RPPS number (11 digits with a check digit)', 'rpps');
-  await consumeRateLimit(em, `account-request:ip:${ctx.request.ip ?? '?'}`, 5, 3600);
+  await consumeRateLimit(em, ctx.deps.config, `account-request:ip:${ctx.request.ip ?? '?'}`, 5, 3600);
   const pending = await em.count(AccountRequest, { email: data.email, status: AccountRequestStatus.PENDING });
   if (pending === 0) {
     const req = em.create(AccountRequest, data);

@@ -1,0 +1,4 @@
+import { createApp } from 'vue';
+import SharePage from './SharePage.vue';
+
+createApp(SharePage).mount('#share');

@@ -1,0 +1,101 @@
+import { ApolloClient, HttpLink, InMemoryCache, from, split } from '@apollo/client/core';
+import { onError } from '@apollo/client/link/error';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { getMainDefinition } from '@apollo/client/utilities';
+import { createClient, type Client } from 'graphql-ws';
+
+type Listener = () => void;
+const unauthenticatedListeners = new Set<Listener>();
+const reconnectListeners = new Set<Listener>();
+const activityListeners = new Set<Listener>();
+
+/** Called when the server says the session is gone (idle timeout, logout elsewhere). */
+export function onUnauthenticated(l: Listener): () => void {
+  unauthenticatedListeners.add(l);
+  return () => unauthenticatedListeners.delete(l);
+}
+/** Called when the live connection comes back after a drop: refetch what may have been missed. */
+export function onReconnected(l: Listener): () => void {
+  reconnectListeners.add(l);
+  return () => reconnectListeners.delete(l);
+}
+/** Called after each HTTP operation: the server slid the session's idle expiry. */
+export function onServerActivity(l: Listener): () => void {
+  activityListeners.add(l);
+  return () => activityListeners.delete(l);
+}
+
+const closedBySession = (e: unknown): boolean =>
+  !!e && typeof e === 'object' && 'code' in e && (e.code === 4401 || e.code === 4403);
+
+function createWsClient(): Client {
+  let connectedOnce = false;
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return createClient({
+    url: `${proto}//${location.host}/graphql`,
+    lazy: true,
+    retryAttempts: Infinity,
+    shouldRetry: (e) => !closedBySession(e),
+    // Exponential back-off with jitter, capped at 30 s.
+    retryWait: async (retries) => {
+      const ms = Math.min(30_000, 1000 * 2 ** retries) * (0.5 + Math.random() / 2);
+      await new Promise((r) => setTimeout(r, ms));
+    },
+    on: {
+      connected: () => {
+        if (connectedOnce) reconnectListeners.forEach((l) => l());
+        connectedOnce = true;
+      },
+      closed: (e) => {
+        if (closedBySession(e)) unauthenticatedListeners.forEach((l) => l());
+      },
+    },
+  });
+}
+
+let wsClient: Client | undefined;
+
+/** Closes the live connection (logout); the next subscription opens a new one. */
+export function resetLiveConnection(): void {
+  void wsClient?.dispose();
+  wsClient = undefined;
+}
+
+export function createApollo(): ApolloClient<unknown> {
+  const http = new HttpLink({
+    uri: '/graphql',
+    credentials: 'same-origin',
+    fetch: async (input, init) => {
+      const res = await fetch(input, init);
+      activityListeners.forEach((l) => l());
+      return res;
+    },
+  });
+  const ws = new GraphQLWsLink({
+    subscribe: (payload, sink) => {
+      wsClient ??= createWsClient();
+      return wsClient.subscribe(payload, sink);
+    },
+  } as Client);
+  const errors = onError(({ graphQLErrors, operation }) => {
+    if (operation.operationName !== 'Me' && graphQLErrors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) {
+      unauthenticatedListeners.forEach((l) => l());
+    }
+  });
+  const link = from([
+    errors,
+    split(
+      ({ query }) => {
+        const def = getMainDefinition(query);
+        return def.kind === 'OperationDefinition' && def.operation === 'subscription';
+      },
+      ws,
+      http,
+    ),
+  ]);
+  return new ApolloClient({
+    link,
+    cache: new InMemoryCache(),
+    defaultOptions: { watchQuery: { fetchPolicy: 'cache-and-network' } },
+  });
+}

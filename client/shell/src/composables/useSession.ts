@@ -1,0 +1,76 @@
+import { useApolloClient } from '@vue/apollo-composable';
+import { computed, ref } from 'vue';
+import { graphql } from '@/gql';
+import type { MeQuery } from '@/gql/graphql';
+import { resetLiveConnection } from '@/app/apollo';
+
+export type SessionUser = NonNullable<MeQuery['me']>;
+
+export const ME_QUERY = graphql(`
+  query Me {
+    me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }
+  }
+`);
+
+const LOGOUT = graphql(`
+  mutation Logout { logout }
+`);
+
+const user = ref<SessionUser | null>(null);
+const loaded = ref(false);
+/** Local clock time when the server will consider the session idle-expired. */
+const idleDeadline = ref<number | null>(null);
+
+/** The signed-in user and the session's idle deadline, shared by the whole shell. */
+export function useSession() {
+  const { resolveClient } = useApolloClient();
+
+  async function refresh(): Promise<SessionUser | null> {
+    const client = resolveClient();
+    const res = await client.query({ query: ME_QUERY, fetchPolicy: 'network-only' });
+    user.value = res.data.me ?? null;
+    loaded.value = true;
+    idleDeadline.value = user.value ? Date.now() + user.value.idleTimeoutSeconds * 1000 : null;
+    return user.value;
+  }
+
+  function setUser(u: SessionUser | null): void {
+    user.value = u;
+    loaded.value = true;
+    idleDeadline.value = u ? Date.now() + u.idleTimeoutSeconds * 1000 : null;
+  }
+
+  /** Each HTTP request slides the server's idle expiry; mirror it locally. */
+  function touched(): void {
+    if (user.value) idleDeadline.value = Date.now() + user.value.idleTimeoutSeconds * 1000;
+  }
+
+  async function logout(): Promise<void> {
+    const client = resolveClient();
+    try {
+      await client.mutate({ mutation: LOGOUT });
+    } finally {
+      resetLiveConnection();
+      await client.clearStore();
+      setUser(null);
+    }
+  }
+
+  /** The session ended on the server's side (idle timeout, reset elsewhere). */
+  async function ended(): Promise<void> {
+    resetLiveConnection();
+    await resolveClient().clearStore();
+    setUser(null);
+  }
+
+  return {
+    user: computed(() => user.value),
+    loaded: computed(() => loaded.value),
+    idleDeadline: computed(() => idleDeadline.value),
+    refresh,
+    setUser,
+    touched,
+    logout,
+    ended,
+  };
+}

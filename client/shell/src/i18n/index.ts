@@ -1,0 +1,52 @@
+import { createI18n } from 'vue-i18n';
+import common from './common.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Messages = Record<string, any>;
+interface FeatureMessages {
+  fr: Messages;
+  en: Messages;
+}
+
+// Each feature folder brings its own messages.ts ({ fr, en }), merged here under the feature's
+// name, so features never edit a shared dictionary.
+const features = import.meta.glob<{ default: FeatureMessages }>('../features/*/messages.ts', { eager: true });
+
+function build(locale: 'fr' | 'en'): Messages {
+  const out: Messages = { ...common[locale] };
+  for (const [file, mod] of Object.entries(features)) {
+    const name = /features\/([^/]+)\//.exec(file)?.[1];
+    if (name) out[name] = mod.default[locale];
+  }
+  return out;
+}
+
+export type Locale = 'fr' | 'en';
+const stored = localStorage.getItem('emage.locale');
+export const initialLocale: Locale = stored === 'en' ? 'en' : 'fr';
+
+const options = {
+  legacy: false,
+  locale: initialLocale,
+  fallbackLocale: 'fr',
+  messages: { fr: build('fr'), en: build('en') },
+  datetimeFormats: {
+    fr: {
+      date: { day: '2-digit', month: '2-digit', year: 'numeric' },
+      dateTime: { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' },
+    },
+    en: {
+      date: { day: '2-digit', month: '2-digit', year: 'numeric' },
+      dateTime: { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' },
+    },
+  },
+} as const;
+// The messages are assembled at run time, so the dictionary is typed loosely.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const i18n = createI18n(options as any);
+
+export function setLocale(locale: Locale): void {
+  (i18n.global.locale as unknown as { value: Locale }).value = locale;
+  localStorage.setItem('emage.locale', locale);
+  document.documentElement.lang = locale;
+}

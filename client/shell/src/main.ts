@@ -1,0 +1,21 @@
+import { DefaultApolloClient } from '@vue/apollo-composable';
+import { createApp } from 'vue';
+import App from './App.vue';
+import { createApollo } from './app/apollo';
+import { router } from './app/router';
+import { loadRuntimeConfig } from './app/runtime-config';
+import { i18n, initialLocale } from './i18n';
+import './styles.css';
+
+async function start(): Promise<void> {
+  document.documentElement.lang = initialLocale;
+  await loadRuntimeConfig();
+  const apollo = createApollo();
+  const app = createApp(App);
+  app.provide(DefaultApolloClient, apollo);
+  app.use(i18n);
+  app.use(router);
+  app.mount('#app');
+}
+
+void start();
