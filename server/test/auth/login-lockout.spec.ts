@@ -68,7 +68,7 @@ describe('login and lockout (guide §2)', () => {
       `select count(*)::int as n from audit_event where target_user_id = ? and outcome = 'WRONG_PASSWORD'`,
       [userId],
     );
-    expect(verified[0].n).toBeLessThanOrEqual(3);
+    expect(verified[0]!.n).toBeLessThanOrEqual(3);
     expect(codes.filter((c) => c === 'ACCOUNT_LOCKED').length).toBeGreaterThanOrEqual(17);
     // And the right password is refused while locked: no 4th guess, even a correct one.
     expect(errorCode(await t.client().query(LOGIN, { e: email, p: TEST_PASSWORD }))).toBe('ACCOUNT_LOCKED');
