@@ -13,14 +13,19 @@ export type TestValue =
 
 const LONG_LENGTH_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
 
-function header(tag: number, vr: string, length: number): Buffer {
+function header(tag: number, vr: string, length: number, le: boolean): Buffer {
   const long = LONG_LENGTH_VRS.has(vr);
   const b = Buffer.alloc(long ? 12 : 8);
-  b.writeUInt16LE(tag >>> 16, 0);
-  b.writeUInt16LE(tag & 0xffff, 2);
+  if (le) {
+    b.writeUInt16LE(tag >>> 16, 0);
+    b.writeUInt16LE(tag & 0xffff, 2);
+  } else {
+    b.writeUInt16BE(tag >>> 16, 0);
+    b.writeUInt16BE(tag & 0xffff, 2);
+  }
   b.write(vr, 4, 'latin1');
-  if (long) b.writeUInt32LE(length, 8);
-  else b.writeUInt16LE(length, 6);
+  if (long) le ? b.writeUInt32LE(length, 8) : b.writeUInt32BE(length, 8);
+  else le ? b.writeUInt16LE(length, 6) : b.writeUInt16BE(length, 6);
   return b;
 }
 
@@ -32,17 +37,19 @@ function item(tag: number, length: number): Buffer {
   return b;
 }
 
-export function encodeElements(elements: TestValue[]): Buffer {
+/** Encodes elements in Explicit VR, little endian unless `le` is false (binary `bytes` are written as given). */
+export function encodeElements(elements: TestValue[], le = true): Buffer {
   const parts: Buffer[] = [];
   for (const e of [...elements].sort((a, b) => a.tag - b.tag)) {
     if ('encapsulated' in e) {
       const table = Buffer.alloc(e.encapsulated.offsetTable.length * 4);
       e.encapsulated.offsetTable.forEach((o, i) => table.writeUInt32LE(o, i * 4));
-      parts.push(header(e.tag, 'OB', 0xffffffff), item(0xfffee000, table.length), table);
+      parts.push(header(e.tag, 'OB', 0xffffffff, true), item(0xfffee000, table.length), table);
       for (const fragment of e.encapsulated.fragments) parts.push(item(0xfffee000, fragment.length), Buffer.from(fragment));
       parts.push(item(0xfffee0dd, 0));
     } else if ('items' in e) {
-      parts.push(header(e.tag, 'SQ', 0xffffffff));
+      if (!le) throw new Error('sequences are only written little endian');
+      parts.push(header(e.tag, 'SQ', 0xffffffff, true));
       for (const content of e.items) {
         parts.push(item(0xfffee000, 0xffffffff), encodeElements(content), item(0xfffee00d, 0));
       }
@@ -51,10 +58,15 @@ export function encodeElements(elements: TestValue[]): Buffer {
       let value: Buffer;
       if ('bytes' in e) value = Buffer.from(e.bytes);
       else if (typeof e.value === 'string') value = Buffer.from(e.value, e.vr === 'UT' || e.vr === 'PN' || e.vr === 'LO' ? 'utf8' : 'latin1');
-      else if (e.vr === 'US') value = Buffer.from(Uint16Array.from(e.value).buffer);
-      else value = Buffer.from(Uint32Array.from(e.value).buffer);
+      else if (e.vr === 'US') {
+        value = Buffer.alloc(e.value.length * 2);
+        e.value.forEach((v, i) => (le ? value.writeUInt16LE(v, i * 2) : value.writeUInt16BE(v, i * 2)));
+      } else {
+        value = Buffer.alloc(e.value.length * 4);
+        e.value.forEach((v, i) => (le ? value.writeUInt32LE(v, i * 4) : value.writeUInt32BE(v, i * 4)));
+      }
       if (value.length % 2 === 1) value = Buffer.concat([value, Buffer.from([e.vr === 'UI' || 'bytes' in e ? 0 : 0x20])]);
-      parts.push(header(e.tag, e.vr, value.length), value);
+      parts.push(header(e.tag, e.vr, value.length, le), value);
     }
   }
   return Buffer.concat(parts);
@@ -71,7 +83,8 @@ export function buildPart10(dataSet: TestValue[], transferSyntaxUid = '1.2.840.1
     { tag: 0x00020010, vr: 'UI', value: transferSyntaxUid },
   ] as TestValue[]);
   const groupLength = encodeElements([{ tag: 0x00020000, vr: 'UL', value: [meta.length] }]);
-  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), groupLength, meta, encodeElements(dataSet)]);
+  const bigEndian = transferSyntaxUid === '1.2.840.10008.1.2.2';
+  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), groupLength, meta, encodeElements(dataSet, !bigEndian)]);
 }
 
 /** The four UIDs every stored instance needs, plus a patient. */
