@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import pg from 'pg';
 import { entities } from './entities.js';
 import { migrationsList } from './migrations/index.js';
 
@@ -26,8 +27,21 @@ export async function initOrm(databaseUrl: string, poolMax?: number): Promise<Or
   return MikroORM.init(ormOptions(databaseUrl, poolMax));
 }
 
-/** Applies pending migrations. Schema changes happen only here, never by schema:update. */
+const MIGRATION_LOCK = 7_243_001;
+
+/**
+ * Applies pending migrations. Schema changes happen only here, never by schema:update.
+ * Replicas starting together queue on an advisory lock; the later ones find nothing to do.
+ */
 export async function migrate(orm: Orm): Promise<string[]> {
-  const done = await orm.getMigrator().up();
-  return done.map((m) => m.name);
+  const lock = new pg.Client({ connectionString: orm.config.get('clientUrl') });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const done = await orm.getMigrator().up();
+    return done.map((m) => m.name);
+  } finally {
+    await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.end();
+  }
 }
