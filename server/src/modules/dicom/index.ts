@@ -1,0 +1,45 @@
+export { CharsetDecoder, personNameGroups, type PersonNameJson } from './charset.js';
+export {
+  instanceLevelJson,
+  seriesLevelJson,
+  studyLevelJson,
+  toDicomJson,
+  type DicomJsonAttribute,
+  type DicomJsonDataSet,
+  type InstanceRow,
+  type SeriesRow,
+  type StudyRow,
+  type ToDicomJsonOptions,
+} from './dicom-json.js';
+export { dictionaryVr } from './dictionary.js';
+export {
+  DicomParseError,
+  FailureReason,
+  MultipartLimitError,
+  MultipartParseError,
+  type DicomParseErrorReason,
+  type FailureReasonCode,
+} from './errors.js';
+export {
+  boundaryFromContentType,
+  multipartRelatedStream,
+  newBoundary,
+  parseContentType,
+  parseMultipartRelated,
+  type MultipartLimits,
+  type MultipartPart,
+  type OutgoingPart,
+} from './multipart.js';
+export {
+  ENCAPSULATED_PDF_SOP_CLASS,
+  extractFrame,
+  inflateDataSet,
+  parsePart10,
+  readFrame,
+  type ByteRange,
+  type FrameLocation,
+  type ParsedInstance,
+  type ParsePart10Options,
+  type PersonName,
+} from './part10.js';
+export { TransferSyntax, transferSyntaxInfo, type TransferSyntaxInfo } from './transfer-syntax.js';
