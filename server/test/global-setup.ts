@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
@@ -9,6 +10,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     pgAdminUrl: string;
     templateDatabase: string;
+    databasePrefix: string;
   }
 }
 
@@ -19,21 +21,28 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let embedded: EmbeddedDatabase | undefined;
+  let embeddedDir: string | undefined;
   let adminUrl: string;
   if (process.env.DATABASE_URL) {
     const u = new URL(process.env.DATABASE_URL);
     u.pathname = '/postgres';
     adminUrl = u.toString();
   } else {
-    embedded = await startEmbeddedPostgres(path.join(repoRoot, '.data', 'test-postgres'), { database: 'postgres' });
+    // A cluster per run: concurrent runs (several developers' terminals) never share one.
+    embeddedDir = path.join(repoRoot, '.data', `test-postgres-${process.pid}`);
+    embedded = await startEmbeddedPostgres(embeddedDir, { database: 'postgres' });
     adminUrl = embedded.url;
   }
-  const template = `emage_test_tpl_${process.pid}`;
+  const prefix = `emage_test_${process.pid}_`;
+  const template = `${prefix}tpl`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  // Databases left by an interrupted run.
-  const stale = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'emage_test_%'`);
-  for (const { datname } of stale.rows) await admin.query(`drop database if exists "${datname}" with (force)`);
+  // Databases left by interrupted runs (their process is gone); a live run's are left alone.
+  const stale = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'emage\\_test\\_%'`);
+  for (const { datname } of stale.rows) {
+    const pid = Number(/^emage_test_(\d+)_/.exec(datname)?.[1]);
+    if (!pid || !isAlive(pid)) await admin.query(`drop database if exists "${datname}" with (force)`);
+  }
   await admin.query(`create database "${template}"`);
   const tplUrl = new URL(adminUrl);
   tplUrl.pathname = `/${template}`;
@@ -43,11 +52,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   project.provide('pgAdminUrl', adminUrl);
   project.provide('templateDatabase', template);
+  project.provide('databasePrefix', prefix);
 
   return async () => {
-    const dbs = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'emage_test_%'`);
+    const dbs = await admin.query<{ datname: string }>(`select datname from pg_database where starts_with(datname, $1)`, [prefix]);
     for (const { datname } of dbs.rows) await admin.query(`drop database if exists "${datname}" with (force)`);
     await admin.end();
     await embedded?.stop();
+    if (embeddedDir) await fs.rm(embeddedDir, { recursive: true, force: true });
   };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -30,7 +30,7 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 
 /** A fresh, migrated database of its own (a clone of the run's template). */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `emage_test_${randomBytes(6).toString('hex')}`;
+  const name = `${inject('databasePrefix')}${randomBytes(6).toString('hex')}`;
   await admin((c) => c.query(`create database "${name}" template "${inject('templateDatabase')}"`));
   const u = new URL(inject('pgAdminUrl'));
   u.pathname = `/${name}`;
