@@ -246,31 +246,32 @@ export function* generateCtSeries(options: CtSeriesOptions): Generator<Generated
     el(T.RescaleType, 'LO', 'HU'),
     el(T.LossyImageCompression, 'CS', '00'),
   ];
-  // Outside the reconstruction circle a scanner has no data: mark it as padding.
-  const outside = new Uint8Array(size * size);
-  const r2 = (size / 2) * (size / 2);
+  // Outside the reconstruction circle a scanner has no data: those pixels hold the padding value.
+  const spanStart = new Int32Array(size);
+  const spanEnd = new Int32Array(size);
   for (let row = 0; row < size; row++) {
-    for (let col = 0; col < size; col++) {
-      const dx = col + 0.5 - size / 2;
-      const dy = row + 0.5 - size / 2;
-      outside[row * size + col] = dx * dx + dy * dy > r2 ? 1 : 0;
-    }
+    const dy = row + 0.5 - size / 2;
+    const halfChord = Math.sqrt(Math.max(0, (size / 2) ** 2 - dy * dy));
+    spanStart[row] = Math.ceil(size / 2 - halfChord - 0.5);
+    spanEnd[row] = Math.floor(size / 2 + halfChord - 0.5);
   }
   const hu = new Int16Array(size * size);
+  let noise = prng.nextUint32() | 1;
   const x0 = -fov / 2 + spacing / 2;
   for (let i = 0; i < slices; i++) {
     const z = d.zCenter + ((slices - 1) * thickness) / 2 - i * thickness;
     renderSliceHu(shapes, z, { size, fov }, hu);
-    const stored = new Int16Array(size * size);
-    for (let p = 0; p < stored.length; p++) {
-      if (outside[p] === 1) {
-        stored[p] = CT_PIXEL_PADDING;
-        continue;
+    const stored = new Int16Array(size * size).fill(CT_PIXEL_PADDING);
+    for (let row = 0; row < size; row++) {
+      const end = row * size + (spanEnd[row] ?? -1);
+      for (let p = row * size + (spanStart[row] ?? 0); p <= end; p++) {
+        // Triangular noise of about ±12 HU, as quantum noise makes a phantom look like a scan.
+        // xorshift32 inline, seeded from the series PRNG: a call per pixel would dominate.
+        noise ^= noise << 13;
+        noise ^= noise >>> 17;
+        noise ^= noise << 5;
+        stored[p] = (hu[p] as number) - CT_RESCALE_INTERCEPT + ((((noise & 0xff) + ((noise >>> 8) & 0xff) - 255) * 3) >> 6);
       }
-      // Triangular noise of about ±12 HU: quantum noise makes a phantom look like a scan.
-      const r = prng.nextUint32();
-      const noise = (((r & 0xff) + ((r >>> 8) & 0xff) - 255) * 12) / 255;
-      stored[p] = Math.round((hu[p] ?? HU.air) + noise - CT_RESCALE_INTERCEPT);
     }
     const sopInstanceUid = uid(`slice/${i + 1}`);
     const dataset: DicomElement[] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { T } from './dicom-tags.js';
-import { parse, readWithDcmjs, utf8 } from './dicom-test-utils.js';
+import { parse, utf8 } from './dicom-test-utils.js';
 import {
   EXPLICIT_VR_LITTLE_ENDIAN,
   IMPLEMENTATION_CLASS_UID,
@@ -103,17 +103,14 @@ describe('writePart10', () => {
     expect(file.readUInt16LE(144 + groupLength)).toBe(0x0008);
   });
 
-  it('is read back by dicom-parser and dcmjs, accents included', async () => {
+  it('is read back by dicom-parser, accents included', () => {
     const ds = parse(file);
     expect(ds.string('x00020010')).toBe(EXPLICIT_VR_LITTLE_ENDIAN);
     expect(ds.string('x00020002')).toBe('1.2.840.10008.5.1.4.1.1.7');
     expect(ds.string('x00020003')).toBe(ds.string('x00080018'));
     expect(ds.string('x00020012')).toBe(IMPLEMENTATION_CLASS_UID);
     expect(utf8(ds, 'x00100010')).toBe('DUPONT-MOREAU^Hélène');
-    const { meta, dataset } = await readWithDcmjs(file);
-    expect(meta.TransferSyntaxUID).toBe(EXPLICIT_VR_LITTLE_ENDIAN);
-    expect(dataset.StudyDescription).toBe('ÉCHOGRAPHIE – cœur');
-    expect(JSON.stringify(dataset.PatientName)).toContain('DUPONT-MOREAU^Hélène');
+    expect(utf8(ds, 'x00081030')).toBe('ÉCHOGRAPHIE – cœur');
   });
 
   it('refuses a dataset without SOP UIDs or with group 0002', () => {
