@@ -149,6 +149,23 @@ await page.waitForTimeout(300);
 log('broken series frame-error', await attr(page, 'data-frame-error'), 'index', await attr(page, 'data-image-index'));
 await shot(page, '07-frame-error');
 
+// Length measurement: draw one and check the tool rendered it (pixels change).
+await thumbs.nth(0).click();
+await page.waitForFunction(() => document.querySelector('[data-testid="viewer"]').getAttribute('data-series-uid') === '2.25.9001');
+await page.waitForTimeout(300);
+await page.keyboard.press('m');
+const hm0 = await canvasHash(page);
+await page.mouse.move(vp.x + 300, vp.y + 200);
+await page.mouse.down();
+await page.mouse.move(vp.x + 600, vp.y + 400, { steps: 10 });
+await page.mouse.up();
+await page.waitForTimeout(200);
+log('length measurement drawn:', (await canvasHash(page)).h !== hm0.h);
+await shotViewport(page, '12-length');
+await page.keyboard.press('o');
+log('overlays after o:', await attr(page, 'data-overlays'));
+await page.keyboard.press('o');
+
 // Error pages.
 for (const study of ['expired', 'denied', 'missing', 'pdf-only']) {
   const p = await browser.newPage({ viewport: { width: 800, height: 500 } });
@@ -189,8 +206,8 @@ async function measure() {
 const before = await measure();
 for (let i = 0; i < 10; i++) {
   await page.evaluate(() => window.__remount());
-  await page.waitForSelector('[data-testid="viewer"][data-state="ready"]');
-  await waitRendered(page, 0);
+  // locator.waitFor keeps no element handle alive (waitForSelector's would pin the old DOM).
+  await page.locator('[data-testid="viewer"][data-state="ready"]').waitFor();
   await page.waitForTimeout(i % 3 === 0 ? 50 : 600); // destroy sometimes mid-prefetch
 }
 await page.waitForTimeout(2500);
