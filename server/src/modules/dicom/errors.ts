@@ -1,6 +1,7 @@
 /**
- * Failure reason codes for the STOW-RS response FailureReason (0008,1197), from PS3.4 Annex B
- * (Storage Service Class statuses) and PS3.18 (Store Instances response).
+ * Failure reason codes for the STOW-RS response FailureReason (0008,1197): PS3.18 Table I.2-2
+ * "Store Instances Response Failure Reason Values" (which takes A7xx/A9xx/Cxxx from the PS3.4
+ * Annex B storage statuses).
  */
 export const FailureReason = {
   /** 0x0110: the server failed while processing (storage, database): not the sender's fault. */
@@ -13,7 +14,7 @@ export const FailureReason = {
   DATA_SET_DOES_NOT_MATCH_SOP_CLASS: 0xa900,
   /** 0xC000: cannot understand (not DICOM, truncated, undecodable encoding). */
   CANNOT_UNDERSTAND: 0xc000,
-  /** 0xC122: the transfer syntax is not one this archive can index (PS3.18 Store Instances). */
+  /** 0xC122: the transfer syntax is not one this archive can index. */
   TRANSFER_SYNTAX_NOT_SUPPORTED: 0xc122,
 } as const;
 export type FailureReasonCode = (typeof FailureReason)[keyof typeof FailureReason];

@@ -33,6 +33,7 @@ export {
 export {
   ENCAPSULATED_PDF_SOP_CLASS,
   extractFrame,
+  frameToLittleEndian,
   inflateDataSet,
   parsePart10,
   readFrame,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DicomParseError, FailureReason, type DicomParseErrorReason } from './errors.js';
-import { ENCAPSULATED_PDF_SOP_CLASS, extractFrame, inflateDataSet, parsePart10, readFrame } from './part10.js';
+import { ENCAPSULATED_PDF_SOP_CLASS, extractFrame, frameToLittleEndian, inflateDataSet, parsePart10, readFrame } from './part10.js';
 import { baseInstance, buildPart10, imagePixel } from './testing/build-part10.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/dicom');
@@ -54,6 +54,8 @@ describe('parsePart10 on real files', () => {
     expect(c.transferSyntax.littleEndian).toBe(false);
     const swapped = Buffer.from(readFrame(bigEndian, c.frames[0] ?? [])).swap16();
     expect(swapped.equals(readFrame(explicit, a.frames[0] ?? []))).toBe(true);
+    expect(frameToLittleEndian(extractFrame(bigEndian, c, 0), c).equals(extractFrame(explicit, a, 0))).toBe(true);
+    expect(frameToLittleEndian(extractFrame(explicit, a, 0), a).equals(extractFrame(explicit, a, 0))).toBe(true);
   });
 
   it('maps each RLE fragment to its frame', () => {

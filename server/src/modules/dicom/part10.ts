@@ -179,6 +179,23 @@ export function extractFrame(fileBytes: Uint8Array, parsed: ParsedInstance, inde
   return out;
 }
 
+/**
+ * A native frame of an Explicit VR Big Endian instance in little endian byte order, as WADO-RS
+ * serves uncompressed frames (application/octet-stream, transfer syntax 1.2.840.10008.1.2.1).
+ * Other frames are returned unchanged. PS3.5 7.3: OW words are swapped by 16 bits, wider pixels
+ * by their own size; OB bytes have no order.
+ */
+export function frameToLittleEndian(frame: Buffer, parsed: ParsedInstance): Buffer {
+  if (parsed.transferSyntax.littleEndian || parsed.transferSyntax.encapsulated) return frame;
+  const pixelData = parsed.dataSet.elements.x7fe00010 ?? parsed.dataSet.elements.x7fe00008 ?? parsed.dataSet.elements.x7fe00009;
+  const bits = pixelData?.tag === 'x7fe00008' ? 32 : pixelData?.tag === 'x7fe00009' ? 64 : parsed.instance.bitsAllocated;
+  const copy = Buffer.from(frame);
+  if (bits === 64 && copy.length % 8 === 0) return copy.swap64();
+  if (bits === 32 && copy.length % 4 === 0) return copy.swap32();
+  if ((bits === 16 || pixelData?.vr === 'OW') && copy.length % 2 === 0) return copy.swap16();
+  return frame;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 interface Header {
