@@ -1,5 +1,4 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { badInput } from '../../common/errors.js';
 import type { Context } from '../../graphql/context.js';
 import * as auth from './auth.service.js';
 import type { Session } from './session.entity.js';
@@ -81,14 +80,7 @@ export class AuthResolver {
   @Authorized()
   @Mutation(() => Me)
   async updatePreferences(@Ctx() ctx: Context, @Arg('input', () => PreferencesInput) input: PreferencesInput): Promise<Me> {
-    if (ctx.viewer.kind !== 'user') throw badInput('No user');
-    const { user, session } = ctx.viewer;
-    if (input.locale != null) {
-      if (!['fr', 'en'].includes(input.locale)) throw badInput('Unsupported locale', 'locale');
-      user.locale = input.locale;
-    }
-    if (input.emailNotifications != null) user.emailNotifications = input.emailNotifications;
-    await ctx.em.flush();
+    const { user, session } = await auth.updatePreferences(ctx, input);
     return toMe(user, session, ctx.deps.config.sessionIdleMinutes);
   }
 
@@ -98,7 +90,7 @@ export class AuthResolver {
     @Ctx() ctx: Context,
     @Arg('status', () => AccountRequestStatus, { nullable: true }) status?: AccountRequestStatus,
   ): Promise<AccountRequest[]> {
-    return (await auth.listAccountRequests(ctx.em, status)).map(toAccountRequest);
+    return (await auth.listAccountRequests(ctx, status)).map(toAccountRequest);
   }
 
   @Authorized('ADMIN')

@@ -1,5 +1,6 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError, ErrorCode, badInput, notFound } from '../../common/errors.js';
+import { AppError, ErrorCode, badInput, forbidden, notFound, unauthenticated } from '../../common/errors.js';
 import { isValidRpps } from '../../common/identifiers.js';
 import { isUuid } from '../../common/ids.js';
 import { consumeRateLimit } from '../../common/rate-limit.js';
@@ -25,6 +26,11 @@ export function normalizeEmail(email: string): string {
   return e;
 }
 
+/** `?, ?, ?` for a list bound value by value (an array binding is not a PostgreSQL array here). */
+function placeholders(values: unknown[]): string {
+  return values.map(() => '?').join(', ');
+}
+
 function minutes(n: number): number {
   return n * 60_000;
 }
@@ -37,8 +43,14 @@ export interface ResolvedSession {
   session: Session;
 }
 
-/** Sessions are touched at most this often: each request need not be a write. */
+/**
+ * Sessions are touched at most this often, so each request need not be a write; with a very
+ * short idle timeout (tests, demos) a tenth of it, or activity would never slide the expiry.
+ */
 const TOUCH_INTERVAL_MS = 5_000;
+function touchIntervalMs(config: Config): number {
+  return Math.min(TOUCH_INTERVAL_MS, minutes(config.sessionIdleMinutes) / 10);
+}
 
 /**
  * The session behind a cookie token, or null when unknown, revoked, idle too long, past its
@@ -57,7 +69,7 @@ export async function resolveSession(
   if (session.revokedAt || session.idleExpiresAt.getTime() <= now || session.absoluteExpiresAt.getTime() <= now) return null;
   const user = session.user;
   if (user.status !== UserStatus.ACTIVE) return null;
-  if (opts.touch && now - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
+  if (opts.touch && now - session.lastSeenAt.getTime() >= touchIntervalMs(config)) {
     const idle = new Date(Math.min(now + minutes(config.sessionIdleMinutes), session.absoluteExpiresAt.getTime()));
     session.lastSeenAt = new Date(now);
     session.idleExpiresAt = idle;
@@ -71,9 +83,9 @@ export async function stillValidSessions(em: EntityManager, ids: string[]): Prom
   if (ids.length === 0) return new Set();
   const rows = await em.execute<{ id: string }[]>(
     `select s.id from session s join app_user u on u.id = s.user_id
-     where s.id = any(?::uuid[]) and s.revoked_at is null and s.idle_expires_at > now()
+     where s.id in (${placeholders(ids)}) and s.revoked_at is null and s.idle_expires_at > now()
        and s.absolute_expires_at > now() and u.status = 'ACTIVE'`,
-    [ids],
+    ids,
   );
   return new Set(rows.map((r) => r.id));
 }
@@ -184,9 +196,34 @@ function sessionEnded(sessionId: string): void {
 // ---------------------------------------------------------------------------------------------
 // Single-use tokens (activation, password reset)
 
+/** The outbox key of the mail that carries a token: the mail is found again by the token's hash. */
+function tokenMailKey(purpose: UserTokenPurpose, tokenHash: string): string {
+  return `${purpose === UserTokenPurpose.ACTIVATION ? 'activation' : 'password-reset'}:${tokenHash}`;
+}
+
+/**
+ * The outbox must hold the plaintext token until the mail leaves; once the link is used or
+ * superseded it is worthless, and is removed so that no copy outlives its purpose.
+ */
+async function scrubTokenMails(em: EntityManager, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  // A mail still unsent for a superseded link would carry a dead link: it is cancelled.
+  await em.execute(
+    `update outbox_message set payload = payload - 'token',
+       failed_at = case when sent_at is null then coalesce(failed_at, now()) else failed_at end,
+       last_error = case when sent_at is null then 'superseded' else last_error end
+     where idempotency_key in (${placeholders(keys)}) and payload->>'token' is not null`,
+    keys,
+  );
+}
+
 async function issueUserToken(em: EntityManager, user: User, purpose: UserTokenPurpose, ttlMs: number): Promise<string> {
   // A new link supersedes older unused ones.
-  await em.nativeUpdate(UserToken, { user, purpose, usedAt: null }, { usedAt: new Date() });
+  const superseded = await em.execute<{ token_hash: string }[]>(
+    `update user_token set used_at = now() where user_id = ? and purpose = ? and used_at is null returning token_hash`,
+    [user.id, purpose],
+  );
+  await scrubTokenMails(em, superseded.map((r) => tokenMailKey(purpose, r.token_hash)));
   const token = newToken();
   em.persist(em.create(UserToken, { purpose, tokenHash: hashToken(token), user, expiresAt: new Date(Date.now() + ttlMs) }));
   return token;
@@ -195,12 +232,14 @@ async function issueUserToken(em: EntityManager, user: User, purpose: UserTokenP
 /** Consumes a token atomically: of two concurrent uses, exactly one succeeds. */
 async function consumeUserToken(em: EntityManager, token: string, purpose: UserTokenPurpose): Promise<User> {
   if (!token || token.length > 200) throw invalidToken();
+  const tokenHash = hashToken(token);
   const rows = await em.execute<{ user_id: string }[]>(
     `update user_token set used_at = now() where token_hash = ? and purpose = ? and used_at is null and expires_at > now() returning user_id`,
-    [hashToken(token), purpose],
+    [tokenHash, purpose],
   );
   const userId = rows[0]?.user_id;
   if (!userId) throw invalidToken();
+  await scrubTokenMails(em, [tokenMailKey(purpose, tokenHash)]);
   return em.findOneOrFail(User, { id: userId });
 }
 
@@ -222,7 +261,7 @@ export async function requestPasswordReset(ctx: Context, emailInput: string): Pr
       to: user.email,
       template: 'auth.password-reset',
       payload: { token },
-      idempotencyKey: `password-reset:${hashToken(token)}`,
+      idempotencyKey: tokenMailKey(UserTokenPurpose.PASSWORD_RESET, hashToken(token)),
       locale: user.locale,
     });
     audit(tx, 'PASSWORD_RESET_REQUESTED', { ...actorOf(ctx), targetUserId: user.id });
@@ -316,13 +355,26 @@ export async function requestAccount(ctx: Context, input: AccountRequestInputDat
   return true;
 }
 
-export async function listAccountRequests(em: EntityManager, status?: AccountRequestStatus): Promise<AccountRequest[]> {
-  return em.find(AccountRequest, status ? { status } : {}, { orderBy: { createdAt: 'desc' }, limit: 500 });
+/**
+ * Account requests carry names, e-mails and RPPS numbers of people who are not users yet:
+ * administrators only. Checked here, whatever the edge (GraphQL, CLI, a future REST route).
+ */
+function requireAdmin(ctx: Context): User {
+  const v = ctx.viewer;
+  if (v.kind === 'anonymous') throw unauthenticated();
+  if (v.kind !== 'user' || v.user.role !== Role.ADMIN) throw forbidden();
+  return v.user;
+}
+
+export async function listAccountRequests(ctx: Context, status?: AccountRequestStatus): Promise<AccountRequest[]> {
+  requireAdmin(ctx);
+  return ctx.em.find(AccountRequest, status ? { status } : {}, { orderBy: { createdAt: 'desc' }, limit: 500 });
 }
 
 export async function approveAccountRequest(ctx: Context, id: string): Promise<AccountRequest> {
+  const admin = requireAdmin(ctx);
   const result = await ctx.em.transactional(async (tx) => {
-    const req = isUuid(id) ? await tx.findOne(AccountRequest, { id }, { lockMode: 4 /* PESSIMISTIC_WRITE */ }) : null;
+    const req = isUuid(id) ? await tx.findOne(AccountRequest, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
     if (!req) throw notFound('Account request');
     if (req.status !== AccountRequestStatus.PENDING) throw badInput('This request was already decided');
     if (await tx.count(User, { $or: [{ email: req.email }, { rpps: req.rpps }] })) {
@@ -343,11 +395,11 @@ export async function approveAccountRequest(ctx: Context, id: string): Promise<A
       to: user.email,
       template: 'auth.activation',
       payload: { token },
-      idempotencyKey: `activation:${hashToken(token)}`,
+      idempotencyKey: tokenMailKey(UserTokenPurpose.ACTIVATION, hashToken(token)),
     });
     req.status = AccountRequestStatus.APPROVED;
     req.decidedAt = new Date();
-    req.decidedBy = ctx.viewer.kind === 'user' ? ctx.viewer.user : null;
+    req.decidedBy = tx.getReference(User, admin.id);
     req.user = user;
     audit(tx, 'ACCOUNT_REQUEST_APPROVED', { ...actorOf(ctx), targetUserId: user.id });
     return req;
@@ -357,14 +409,16 @@ export async function approveAccountRequest(ctx: Context, id: string): Promise<A
 }
 
 export async function rejectAccountRequest(ctx: Context, id: string, reason: string | null): Promise<AccountRequest> {
+  const admin = requireAdmin(ctx);
   const result = await ctx.em.transactional(async (tx) => {
-    const req = isUuid(id) ? await tx.findOne(AccountRequest, { id }) : null;
+    // Locked like approval, so a request is never both approved and rejected by two admins.
+    const req = isUuid(id) ? await tx.findOne(AccountRequest, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
     if (!req) throw notFound('Account request');
     if (req.status !== AccountRequestStatus.PENDING) throw badInput('This request was already decided');
     req.status = AccountRequestStatus.REJECTED;
     req.rejectionReason = reason?.trim().slice(0, 500) || null;
     req.decidedAt = new Date();
-    req.decidedBy = ctx.viewer.kind === 'user' ? ctx.viewer.user : null;
+    req.decidedBy = tx.getReference(User, admin.id);
     await enqueueMail(tx, {
       to: req.email,
       template: 'auth.account-rejected',
@@ -390,14 +444,16 @@ export interface CreateUserInput {
 /** Operator path (CLI, demo seed). Returns an activation token when no password was given. */
 export async function createUser(em: EntityManager, config: Config, input: CreateUserInput): Promise<{ user: User; activationToken: string | null }> {
   const email = normalizeEmail(input.email);
-  if (input.rpps && !isValidRpps(input.rpps)) throw badInput('Invalid RPPS number', 'rpps');
-  if (input.role === Role.PHYSICIAN && !input.rpps) throw badInput('A physician needs an RPPS number', 'rpps');
+  const rpps = input.rpps?.replace(/\s/g, '') || null;
+  if (rpps && !isValidRpps(rpps)) throw badInput('Invalid RPPS number', 'rpps');
+  if (input.role === Role.PHYSICIAN && !rpps) throw badInput('A physician needs an RPPS number', 'rpps');
   return em.transactional(async (tx) => {
     if (await tx.count(User, { email })) throw badInput('An account with this e-mail already exists', 'email');
+    if (rpps && (await tx.count(User, { rpps }))) throw badInput('An account with this RPPS number already exists', 'rpps');
     const user = tx.create(User, {
       role: input.role,
       email,
-      rpps: input.rpps ?? null,
+      rpps,
       firstName: cleanName(input.firstName, 'firstName'),
       lastName: cleanName(input.lastName, 'lastName'),
     });
@@ -416,4 +472,26 @@ export async function createUser(em: EntityManager, config: Config, input: Creat
     audit(tx, 'USER_CREATED', { actorKind: 'SYSTEM', targetUserId: user.id });
     return { user, activationToken };
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preferences
+
+export interface PreferencesData {
+  locale?: string | null;
+  emailNotifications?: boolean | null;
+}
+
+export const LOCALES = ['fr', 'en'] as const;
+
+export async function updatePreferences(ctx: Context, input: PreferencesData): Promise<ResolvedSession> {
+  if (ctx.viewer.kind !== 'user') throw unauthenticated();
+  const { user, session } = ctx.viewer;
+  if (input.locale != null) {
+    if (!(LOCALES as readonly string[]).includes(input.locale)) throw badInput('Unsupported locale', 'locale');
+    user.locale = input.locale;
+  }
+  if (input.emailNotifications != null) user.emailNotifications = input.emailNotifications;
+  await ctx.em.flush();
+  return { user, session };
 }

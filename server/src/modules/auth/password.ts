@@ -39,6 +39,13 @@ const COMMON = new Set([
   '000000000000', '111111111111', '123123123123', 'azerty123456', 'passwordpassword', 'e-mage123456',
 ]);
 
+const COMMON_WORDS = [
+  'motdepasse', 'password', 'azerty', 'qwerty', 'soleil', 'bonjour', 'doudou', 'marseille', 'nicolas',
+  'medecin', 'docteur', 'iloveyou', 'jetaime', 'admin', 'bienvenue', 'welcome', 'chouchou', 'loulou',
+  '123456', 'abcdef',
+];
+const MIN_REMAINDER = 6;
+
 export function checkPasswordPolicy(password: string, context: { email?: string; names?: string[] } = {}): void {
   const reject = (message: string): never => {
     throw new AppError(ErrorCode.WEAK_PASSWORD, message, { field: 'password' });
@@ -47,6 +54,11 @@ export function checkPasswordPolicy(password: string, context: { email?: string;
   if (password.length > MAX_PASSWORD_LENGTH) reject(`The password must have at most ${MAX_PASSWORD_LENGTH} characters`);
   const lower = password.toLowerCase();
   if (COMMON.has(lower) || /^(.)\1+$/.test(password) || /^(0123456789|123456789|abcdefghij)/.test(lower)) {
+    reject('This password is too common');
+  }
+  // "Motdepasse2024!" is the common word with a year and a symbol: what guessing tools try
+  // right after the list itself. What is left beside the word must be long enough on its own.
+  if (COMMON_WORDS.some((w) => lower.includes(w) && password.length - w.length < MIN_REMAINDER)) {
     reject('This password is too common');
   }
   const local = context.email?.split('@')[0]?.toLowerCase();
