@@ -1,0 +1,53 @@
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { badInput, forbidden, unauthenticated } from '../../common/errors.js';
+import { isUuid } from '../../common/ids.js';
+import type { Viewer } from '../../graphql/context.js';
+import { Role } from '../auth/user.entity.js';
+import { AuditEvent } from './audit-event.entity.js';
+
+export const MAX_AUDIT_PAGE = 200;
+
+/** The trail is read by administrators only (a security officer's view of who opened what). */
+function requireAdmin(viewer: Viewer): void {
+  if (viewer.kind === 'anonymous') throw unauthenticated();
+  if (viewer.kind !== 'user' || viewer.user.role !== Role.ADMIN) throw forbidden();
+}
+
+function encode(e: AuditEvent): string {
+  return Buffer.from(JSON.stringify([e.at.toISOString(), e.id])).toString('base64url');
+}
+
+function decode(cursor: string): { at: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    const date = new Date(String(at));
+    if (typeof at === 'string' && !Number.isNaN(date.getTime()) && typeof id === 'string' && isUuid(id)) return { at: date, id };
+  } catch {
+    // fall through to the one error for any bad cursor
+  }
+  throw badInput('Invalid cursor', 'after');
+}
+
+/**
+ * Access traces for one patient or one user (or all), newest first. Timestamps are stored with
+ * millisecond precision (JavaScript dates), so the cursor's date compares exactly.
+ */
+export async function listAuditEvents(
+  em: EntityManager,
+  viewer: Viewer,
+  args: { patientId?: string | null; userId?: string | null; first: number; after?: string | null },
+): Promise<{ events: AuditEvent[]; hasNextPage: boolean; cursorOf: (e: AuditEvent) => string }> {
+  requireAdmin(viewer);
+  if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_AUDIT_PAGE) throw badInput(`first must be between 1 and ${MAX_AUDIT_PAGE}`, 'first');
+  if (args.patientId != null && !isUuid(args.patientId)) throw badInput('patientId must be an id', 'patientId');
+  if (args.userId != null && !isUuid(args.userId)) throw badInput('userId must be an id', 'userId');
+  const where: FilterQuery<AuditEvent>[] = [];
+  if (args.patientId) where.push({ patientId: args.patientId });
+  if (args.userId) where.push({ actorUserId: args.userId });
+  if (args.after) {
+    const c = decode(args.after);
+    where.push({ $or: [{ at: { $lt: c.at } }, { at: c.at, id: { $lt: c.id } }] });
+  }
+  const rows = await em.find(AuditEvent, where.length ? { $and: where } : {}, { orderBy: { at: 'desc', id: 'desc' }, limit: args.first + 1 });
+  return { events: rows.slice(0, args.first), hasNextPage: rows.length > args.first, cursorOf: encode };
+}

@@ -1,0 +1,20 @@
+import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import type { Context } from '../../graphql/context.js';
+import { listAuditEvents } from './audit-trail.service.js';
+import { AuditEventConnection, toAuditEvent } from './audit.types.js';
+
+@Resolver()
+export class AuditResolver {
+  @Query(() => AuditEventConnection, { description: 'Administrators: who opened what, newest first, by patient or by user' })
+  async auditEvents(
+    @Ctx() ctx: Context,
+    @Arg('patientId', () => ID, { nullable: true }) patientId: string | null,
+    @Arg('userId', () => ID, { nullable: true }) userId: string | null,
+    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+  ): Promise<AuditEventConnection> {
+    const page = await listAuditEvents(ctx.em, ctx.viewer, { patientId, userId, first, after });
+    const edges = page.events.map((e) => ({ cursor: page.cursorOf(e), node: toAuditEvent(e) }));
+    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+}

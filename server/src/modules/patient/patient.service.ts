@@ -1,0 +1,209 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput } from '../../common/errors.js';
+import { isUuid } from '../../common/ids.js';
+import type { Viewer } from '../../graphql/context.js';
+import { audit, type AuditFields } from '../audit/audit.service.js';
+import { asDate, requirePhysician, uuidArray, VISIBLE_EXAMS_SQL } from '../exam/exam.service.js';
+import type { Sex } from './patient.entity.js';
+import { foldName } from './patient-identity.service.js';
+
+export const DEFAULT_PAGE_SIZE = 25;
+export const MAX_PAGE_SIZE = 100;
+const MAX_FILTER_LENGTH = 100;
+const MAX_FILTER_WORDS = 6;
+
+/** A patient as the dashboard shows them to one physician: identity plus their visible exams' summary. */
+export interface PatientSummary {
+  id: string;
+  firstName: string;
+  lastName: string;
+  birthName: string | null;
+  birthDate: string | null;
+  sex: Sex | null;
+  lastExamAt: Date;
+  lastExamTitle: string;
+  hasUnopened: boolean;
+  /** lastExamAt as PostgreSQL prints it (microseconds kept), for an exact cursor. */
+  lastExamAtText: string;
+}
+
+export interface PatientPage {
+  nodes: Array<PatientSummary & { cursor: string }>;
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+/**
+ * The filter's words, folded exactly like `patient.search_name` (see patient-identity.service),
+ * so "HÉLÈNE", "helene" and "hel" all meet "helene dupont moreau".
+ */
+export function filterWords(name: string | null | undefined): string[] {
+  if (name == null) return [];
+  if (name.length > MAX_FILTER_LENGTH) throw badInput(`The name filter is limited to ${MAX_FILTER_LENGTH} characters`, 'filter.name');
+  // Letters and digits only: LIKE's wildcards (% and _) can never reach the pattern.
+  const words = foldName(name).split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '');
+  if (words.length > MAX_FILTER_WORDS) throw badInput(`The name filter is limited to ${MAX_FILTER_WORDS} words`, 'filter.name');
+  return words;
+}
+
+interface Cursor {
+  at: string;
+  id: string;
+}
+
+const CURSOR_AT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.at, c.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): Cursor {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && typeof parsed[0] === 'string' && CURSOR_AT.test(parsed[0]) && typeof parsed[1] === 'string' && isUuid(parsed[1])) {
+      return { at: parsed[0], id: parsed[1] };
+    }
+  } catch {
+    // fall through: any undecodable cursor gets the same answer
+  }
+  throw badInput('Invalid cursor', 'after');
+}
+
+interface SummaryQuery {
+  patientIds?: readonly string[];
+  words?: string[];
+  after?: Cursor;
+  limit?: number;
+}
+
+/**
+ * THE visibility rule for patients: a physician sees a patient iff they may see at least one of
+ * the patient's exams (VISIBLE_EXAMS_SQL), and what they see of the patient's activity (last
+ * exam, "not yet opened") is computed from those exams only, so another physician's exams never
+ * show, not even as a date. Newest visible exam first; ties broken by id for a stable cursor.
+ */
+async function patientSummaries(em: EntityManager, physicianId: string, q: SummaryQuery): Promise<PatientSummary[]> {
+  const params: unknown[] = [physicianId, physicianId];
+  let inner = '';
+  if (q.patientIds) {
+    inner = ' and e.patient_id = any(?::uuid[])';
+    params.push(uuidArray(q.patientIds));
+  }
+  const where: string[] = [];
+  for (const word of q.words ?? []) {
+    where.push(`(' ' || p.search_name) like ?`);
+    params.push(`% ${word}%`);
+  }
+  if (q.after) {
+    where.push('(v.last_exam_at, p.id) < (?::timestamptz, ?::uuid)');
+    params.push(q.after.at, q.after.id);
+  }
+  let limit = '';
+  if (q.limit !== undefined) {
+    limit = ' limit ?';
+    params.push(q.limit);
+  }
+  const rows = await em.execute<PatientSummary[]>(
+    `select p.id, p.first_name as "firstName", p.last_name as "lastName", p.birth_name as "birthName",
+            p.birth_date::text as "birthDate", p.sex,
+            v.last_exam_at as "lastExamAt", v.last_exam_at::text as "lastExamAtText", v.has_unopened as "hasUnopened",
+            (select e.title from ${VISIBLE_EXAMS_SQL} and e.patient_id = p.id order by e.date desc, e.id desc limit 1) as "lastExamTitle"
+       from (select e.patient_id, max(e.date) as last_exam_at, bool_or(a.first_opened_at is null) as has_unopened
+               from ${VISIBLE_EXAMS_SQL}${inner}
+              group by e.patient_id) v
+       join patient p on p.id = v.patient_id
+      ${where.length ? `where ${where.join(' and ')}` : ''}
+      order by v.last_exam_at desc, p.id desc${limit}`,
+    params,
+  );
+  return rows.map((r) => ({ ...r, lastExamAt: asDate(r.lastExamAt) }));
+}
+
+/** The dashboard: one page of the physician's patients, newest visible exam first. */
+export async function listVisiblePatients(
+  em: EntityManager,
+  viewer: Viewer,
+  args: { name?: string | null; first?: number | null; after?: string | null },
+): Promise<PatientPage> {
+  const physician = requirePhysician(viewer);
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
+  const words = filterWords(args.name);
+  const after = args.after ? decodeCursor(args.after) : undefined;
+  const rows = await patientSummaries(em, physician.id, { words, after, limit: first + 1 });
+  const nodes = rows.slice(0, first).map((r) => ({ ...r, cursor: encodeCursor({ at: r.lastExamAtText, id: r.id }) }));
+  return { nodes, hasNextPage: rows.length > first, endCursor: nodes.at(-1)?.cursor ?? null };
+}
+
+/** How many patients the dashboard would list with this filter (asked for separately: it scans them all). */
+export async function countVisiblePatients(em: EntityManager, viewer: Viewer, name: string | null): Promise<number> {
+  const physician = requirePhysician(viewer);
+  const params: unknown[] = [physician.id];
+  const words = filterWords(name);
+  const where = words.map((w) => {
+    params.push(`% ${w}%`);
+    return `(' ' || p.search_name) like ?`;
+  });
+  const [row] = await em.execute<Array<{ n: number }>>(
+    `select count(*)::int as n from patient p
+      where exists (select 1 from ${VISIBLE_EXAMS_SQL} and e.patient_id = p.id)${where.length ? ` and ${where.join(' and ')}` : ''}`,
+    params,
+  );
+  return row?.n ?? 0;
+}
+
+/** Summaries of patients by id, for loaders (notifications point at patients); invisible ones are absent. */
+export async function visiblePatientSummaries(em: EntityManager, physicianId: string, patientIds: readonly string[]): Promise<PatientSummary[]> {
+  if (patientIds.length === 0) return [];
+  return patientSummaries(em, physicianId, { patientIds });
+}
+
+/**
+ * Opening a record: the patient if this physician may see them, null otherwise (absent and not
+ * yours are the same answer). Each opening is traced.
+ */
+export async function openPatientRecord(em: EntityManager, viewer: Viewer, patientId: string, actor: AuditFields): Promise<PatientSummary | null> {
+  const physician = requirePhysician(viewer);
+  if (!isUuid(patientId)) return null;
+  const [summary] = await patientSummaries(em, physician.id, { patientIds: [patientId] });
+  if (!summary) return null;
+  audit(em, 'RECORD_OPENED', { ...actor, patientId: summary.id, outcome: 'SUCCESS' });
+  await em.flush();
+  return summary;
+}
+
+export interface RecordRow {
+  id: string;
+  patientId: string;
+  facilityId: string;
+  ipp: string;
+  ins: string | null;
+  lastName: string;
+  firstName: string;
+  birthName: string | null;
+  birthDate: string | null;
+  sex: Sex | null;
+  addressLine: string | null;
+  postalCode: string | null;
+  city: string | null;
+  phone: string | null;
+  receivedAt: Date;
+}
+
+/**
+ * The administrative records of patients, newest first. Only reached from a Patient object,
+ * which only exists for a patient the physician may see (patientSummaries).
+ */
+export async function recordsOfPatients(em: EntityManager, patientIds: readonly string[]): Promise<RecordRow[]> {
+  if (patientIds.length === 0) return [];
+  const rows = await em.execute<RecordRow[]>(
+    `select r.id, r.patient_id as "patientId", r.facility_id as "facilityId", r.ipp, r.ins, r.last_name as "lastName",
+            r.first_name as "firstName", r.birth_name as "birthName", r.birth_date::text as "birthDate", r.sex,
+            r.address_line as "addressLine", r.postal_code as "postalCode", r.city, r.phone, r.received_at as "receivedAt"
+       from administrative_record r
+      where r.patient_id = any(?::uuid[])
+      order by r.received_at desc, r.id`,
+    [uuidArray(patientIds)],
+  );
+  return rows.map((r) => ({ ...r, receivedAt: asDate(r.receivedAt) }));
+}
