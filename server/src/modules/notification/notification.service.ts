@@ -1,15 +1,23 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../../app-deps.js';
+import { badInput } from '../../common/errors.js';
+import { isUuid } from '../../common/ids.js';
 import { enqueueMail } from '../../infra/mail/outbox.js';
 import { PgPubSub } from '../../infra/pubsub/pg-pubsub.js';
 import type { User } from '../auth/user.entity.js';
 import './notification.mail.js';
 
 export const NOTIFICATION_TOPIC = 'notification';
+export const UNREAD_TOPIC = 'unread';
 
 /** What crosses replicas: ids only; each replica loads what its subscribers may see. */
 export interface NotificationEvent {
   notificationId: string;
+  recipientId: string;
+}
+
+/** Tells the recipient's open tabs (any replica) to refresh their unread count. */
+export interface UnreadChangedEvent {
   recipientId: string;
 }
 
@@ -43,6 +51,102 @@ export async function notifyExamAvailable(tx: EntityManager, deps: AppDeps, exam
       notificationId: id,
       recipientId: user.id,
     } satisfies NotificationEvent);
+    await deps.pubsub.publishInTransaction(tx, PgPubSub.topicFor(UNREAD_TOPIC, user.id), { recipientId: user.id } satisfies UnreadChangedEvent);
   }
   return created;
+}
+
+export interface NotificationRow {
+  id: string;
+  createdAt: Date;
+  readAt: Date | null;
+  examId: string;
+  patientId: string;
+}
+
+/**
+ * A physician's notifications are those addressed to them about exams they may still see (a
+ * right withdrawn by a re-publish takes the notification with it).
+ */
+const VISIBLE = `notification n
+  join exam e on e.id = n.exam_id and e.status = 'PUBLISHED'
+  where n.recipient_id = ? and n.kind = 'EXAM_AVAILABLE'
+    and exists (select 1 from exam_access a where a.exam_id = n.exam_id and a.physician_id = n.recipient_id)`;
+
+interface Cursor {
+  createdAt: string;
+  id: string;
+}
+
+function encodeCursor(row: NotificationRow): string {
+  return Buffer.from(JSON.stringify({ createdAt: row.createdAt.toISOString(), id: row.id } satisfies Cursor)).toString('base64url');
+}
+
+function decodeCursor(after: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as Cursor;
+    if (typeof c.createdAt === 'string' && !Number.isNaN(Date.parse(c.createdAt)) && isUuid(c.id)) return c;
+  } catch {
+    // fall through
+  }
+  throw badInput('Invalid cursor', 'after');
+}
+
+const COLUMNS = `n.id, n.created_at as "createdAt", n.read_at as "readAt", n.exam_id as "examId", e.patient_id as "patientId"`;
+
+export async function listNotifications(
+  em: EntityManager,
+  recipientId: string,
+  opts: { first: number; after?: string | null; unreadOnly?: boolean | null },
+): Promise<{ rows: NotificationRow[]; hasNextPage: boolean }> {
+  if (!Number.isInteger(opts.first) || opts.first < 1 || opts.first > 100) throw badInput('first must be between 1 and 100', 'first');
+  const params: unknown[] = [recipientId];
+  let sql = `select ${COLUMNS} from ${VISIBLE}`;
+  if (opts.unreadOnly) sql += ' and n.read_at is null';
+  if (opts.after) {
+    const c = decodeCursor(opts.after);
+    sql += ' and (n.created_at, n.id) < (?::timestamptz, ?::uuid)';
+    params.push(c.createdAt, c.id);
+  }
+  sql += ' order by n.created_at desc, n.id desc limit ?';
+  params.push(opts.first + 1);
+  const rows = await em.execute<NotificationRow[]>(sql, params);
+  return { rows: rows.slice(0, opts.first), hasNextPage: rows.length > opts.first };
+}
+
+export { encodeCursor as notificationCursor };
+
+export async function unreadCount(em: EntityManager, recipientId: string): Promise<number> {
+  const rows = await em.execute<{ n: number }[]>(`select count(*)::int as n from ${VISIBLE} and n.read_at is null`, [recipientId]);
+  return rows[0]?.n ?? 0;
+}
+
+export async function findNotification(em: EntityManager, recipientId: string, id: string): Promise<NotificationRow | null> {
+  if (!isUuid(id)) return null;
+  const rows = await em.execute<NotificationRow[]>(`select ${COLUMNS} from ${VISIBLE} and n.id = ?`, [recipientId, id]);
+  return rows[0] ?? null;
+}
+
+/** Marks one of the recipient's notifications read; another's is "not found", like a wrong id. */
+export async function markRead(em: EntityManager, deps: AppDeps, recipientId: string, id: string): Promise<NotificationRow | null> {
+  const found = await findNotification(em, recipientId, id);
+  if (!found) return null;
+  if (!found.readAt) {
+    await em.transactional(async (tx) => {
+      await tx.execute(`update notification set read_at = now() where id = ? and recipient_id = ? and read_at is null`, [id, recipientId]);
+      await deps.pubsub.publishInTransaction(tx, PgPubSub.topicFor(UNREAD_TOPIC, recipientId), { recipientId } satisfies UnreadChangedEvent);
+    });
+  }
+  return findNotification(em, recipientId, id);
+}
+
+export async function markAllRead(em: EntityManager, deps: AppDeps, recipientId: string): Promise<number> {
+  return em.transactional(async (tx) => {
+    const rows = await tx.execute<{ id: string }[]>(
+      `update notification set read_at = now() where recipient_id = ? and read_at is null returning id`,
+      [recipientId],
+    );
+    if (rows.length) await deps.pubsub.publishInTransaction(tx, PgPubSub.topicFor(UNREAD_TOPIC, recipientId), { recipientId } satisfies UnreadChangedEvent);
+    return rows.length;
+  });
 }
