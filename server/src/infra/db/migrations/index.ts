@@ -1,7 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261128000000Initial } from './Migration20261128000000Initial.js';
+import { Migration20261128017000_stats } from './Migration20261128017000_stats.js';
 
 /** Applied in this order; a new migration is appended here (never edit a released one). */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128000000Initial', class: Migration20261128000000Initial },
+  { name: 'Migration20261128017000_stats', class: Migration20261128017000_stats },
 ];
