@@ -29,8 +29,8 @@ export interface PatientSpec {
 }
 
 export interface ExamSpec {
-  patient: Patient;
-  facility: Facility;
+  patient: Pick<Patient, 'id'>;
+  facility: Pick<Facility, 'id'>;
   title?: string;
   date?: Date;
   modalities?: string[];

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import type { AppDeps } from '../../app-deps.js';
 import { devMailboxModule } from '../mail/mailbox.routes.js';
+import { documentRoutesModule } from '../../modules/exam/document.routes.js';
 
 /** A non-GraphQL HTTP surface (DICOMweb, share links, dev mailbox) mounted by app.ts. */
 export interface HttpModule {
@@ -8,4 +9,4 @@ export interface HttpModule {
   register(app: Express, deps: AppDeps): void;
 }
 
-export const httpModules: HttpModule[] = [devMailboxModule];
+export const httpModules: HttpModule[] = [devMailboxModule, documentRoutesModule];

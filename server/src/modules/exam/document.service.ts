@@ -75,8 +75,7 @@ export async function documentsOfExams(em: EntityManager, examIds: readonly stri
  * Opening a document (the PDF route for a report, the viewer page for images): traced, and the
  * exam stops being "not yet opened" for this physician.
  */
-export async function openDocument(em: EntityManager, viewer: Viewer, documentId: string, actor: AuditFields): Promise<DocumentRow> {
-  const doc = await assertCanReadDocument(em, viewer, documentId);
+async function recordOpening(em: EntityManager, viewer: Viewer, doc: DocumentRow, actor: AuditFields): Promise<void> {
   audit(em, doc.type === DocumentType.REPORT ? 'REPORT_OPENED' : 'IMAGING_OPENED', {
     ...actor,
     patientId: doc.patientId,
@@ -86,14 +85,28 @@ export async function openDocument(em: EntityManager, viewer: Viewer, documentId
   });
   await em.flush();
   if (viewer.kind === 'user') await markExamOpened(em, viewer.user.id, doc.examId);
+}
+
+/** The viewer page opened an imaging document (or any document): check, trace, mark opened. */
+export async function openDocument(em: EntityManager, viewer: Viewer, documentId: string, actor: AuditFields): Promise<DocumentRow> {
+  const doc = await assertCanReadDocument(em, viewer, documentId);
+  await recordOpening(em, viewer, doc, actor);
   return doc;
+}
+
+/** The PDF of a report for the route: check, read, then trace (nothing is traced when nothing is served). */
+export async function openReport(em: EntityManager, deps: AppDeps, viewer: Viewer, documentId: string, actor: AuditFields): Promise<Buffer> {
+  const doc = await assertCanReadDocument(em, viewer, documentId);
+  const pdf = await reportPdf(em, deps, doc);
+  await recordOpening(em, viewer, doc, actor);
+  return pdf;
 }
 
 /**
  * The PDF bytes of a report: the EncapsulatedDocument of its DICOM Encapsulated PDF instance,
  * read from storage. NOT_FOUND while the facility has not stored the instance yet.
  */
-export async function reportPdf(em: EntityManager, deps: AppDeps, doc: DocumentRow): Promise<Buffer> {
+async function reportPdf(em: EntityManager, deps: AppDeps, doc: DocumentRow): Promise<Buffer> {
   if (doc.type !== DocumentType.REPORT || !doc.sopInstanceUid) throw notFound('Report');
   const [instance] = await em.execute<Array<{ storageKey: string }>>(
     `select storage_key as "storageKey" from dicom_instance where sop_instance_uid = ?`,
