@@ -17,11 +17,15 @@ type Documents = {
     "\n  query Me {\n    me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": typeof types.MeDocument,
     "\n  mutation Logout { logout }\n": typeof types.LogoutDocument,
     "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": typeof types.LoginDocument,
+    "\n  query ViewerDocument($id: ID!) {\n    document(id: $id) { id type title date studyInstanceUid exam { id title } }\n  }\n": typeof types.ViewerDocumentDocument,
+    "\n  mutation ViewerDocumentOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id }\n  }\n": typeof types.ViewerDocumentOpenedDocument,
 };
 const documents: Documents = {
     "\n  query Me {\n    me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": types.MeDocument,
     "\n  mutation Logout { logout }\n": types.LogoutDocument,
     "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": types.LoginDocument,
+    "\n  query ViewerDocument($id: ID!) {\n    document(id: $id) { id type title date studyInstanceUid exam { id title } }\n  }\n": types.ViewerDocumentDocument,
+    "\n  mutation ViewerDocumentOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id }\n  }\n": types.ViewerDocumentOpenedDocument,
 };
 
 /**
@@ -50,6 +54,14 @@ export function graphql(source: "\n  mutation Logout { logout }\n"): (typeof doc
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n"): (typeof documents)["\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ViewerDocument($id: ID!) {\n    document(id: $id) { id type title date studyInstanceUid exam { id title } }\n  }\n"): (typeof documents)["\n  query ViewerDocument($id: ID!) {\n    document(id: $id) { id type title date studyInstanceUid exam { id title } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ViewerDocumentOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id }\n  }\n"): (typeof documents)["\n  mutation ViewerDocumentOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
