@@ -56,10 +56,12 @@ export function checkPasswordPolicy(password: string, context: { email?: string;
   if (COMMON.has(lower) || /^(.)\1+$/.test(password) || /^(0123456789|123456789|abcdefghij)/.test(lower)) {
     reject('This password is too common');
   }
-  // "Motdepasse2024!" is the common word with a year and a symbol: what guessing tools try
-  // right after the list itself. What is left beside the word must be long enough on its own.
-  if (COMMON_WORDS.some((w) => lower.includes(w) && password.length - w.length < MIN_REMAINDER)) {
-    reject('This password is too common');
+  // "Motdepasse2024!" is a common word dressed with digits and a symbol: what guessing tools
+  // try right after the list itself. Without the common words and the digits, what is left
+  // must still be a password of its own.
+  if (COMMON_WORDS.some((w) => lower.includes(w))) {
+    const rest = COMMON_WORDS.reduce((acc, w) => acc.split(w).join(''), lower).replace(/[0-9]/g, '');
+    if (rest.length < MIN_REMAINDER) reject('This password is too common');
   }
   const local = context.email?.split('@')[0]?.toLowerCase();
   if (local && local.length >= 4 && lower.includes(local)) reject('The password must not contain your e-mail address');

@@ -1,0 +1,26 @@
+import type { TestServer } from '../harness.js';
+
+/** Tables of the database where `needle` appears anywhere in a row (every column, as text). */
+export async function tablesContaining(t: TestServer, needle: string): Promise<string[]> {
+  const conn = t.deps.orm.em.fork().getConnection();
+  const tables = await conn.execute<{ tablename: string }[]>(`select tablename from pg_tables where schemaname = 'public'`);
+  const hits: string[] = [];
+  for (const { tablename } of tables) {
+    const rows = await conn.execute<{ n: number }[]>(
+      `select count(*)::int as n from "${tablename}" r where strpos(r::text, ?) > 0`,
+      [needle],
+    );
+    if ((rows[0]?.n ?? 0) > 0) hits.push(tablename);
+  }
+  return hits;
+}
+
+export async function sql<T = Record<string, unknown>>(t: TestServer, query: string, params: unknown[] = []): Promise<T[]> {
+  return t.deps.orm.em.fork().getConnection().execute<T[]>(query, params);
+}
+
+export function tokenIn(text: string, path: string): string {
+  const m = new RegExp(`/${path}#token=([A-Za-z0-9_-]+)`).exec(text);
+  if (!m?.[1]) throw new Error(`No /${path}#token= link in:\n${text}`);
+  return m[1];
+}
