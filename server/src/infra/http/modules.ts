@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import type { AppDeps } from '../../app-deps.js';
 import { devMailboxModule } from '../mail/mailbox.routes.js';
 import { documentRoutesModule } from '../../modules/exam/document.routes.js';
+import { dicomwebModule } from '../../modules/dicomweb/dicomweb.routes.js';
 
 /** A non-GraphQL HTTP surface (DICOMweb, share links, dev mailbox) mounted by app.ts. */
 export interface HttpModule {
@@ -9,4 +10,4 @@ export interface HttpModule {
   register(app: Express, deps: AppDeps): void;
 }
 
-export const httpModules: HttpModule[] = [devMailboxModule, documentRoutesModule];
+export const httpModules: HttpModule[] = [devMailboxModule, documentRoutesModule, dicomwebModule];

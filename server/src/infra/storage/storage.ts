@@ -10,12 +10,16 @@ export interface Storage {
   put(key: string, data: Buffer): Promise<void>;
   /** A byte range [start, end] inclusive, or the whole object. */
   read(key: string, range?: { start: number; end: number }): Readable;
+  /** Size in bytes, or undefined when the object does not exist. */
+  size(key: string): Promise<number | undefined>;
   readAll(key: string): Promise<Buffer>;
   /** Several byte ranges of one object, in order (frames made of fragments). */
   readRanges(key: string, ranges: Array<[number, number]>): Promise<Buffer>;
   exists(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
 }
+
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 export class FileStorage implements Storage {
   constructor(private readonly root: string) {}
@@ -29,12 +33,30 @@ export class FileStorage implements Storage {
     const target = this.pathOf(key);
     await fs.mkdir(path.dirname(target), { recursive: true });
     const tmp = `${target}.${randomUUID()}.tmp`;
-    await fs.writeFile(tmp, data);
+    const fh = await fs.open(tmp, 'wx');
+    try {
+      await fh.writeFile(data);
+      // A sender is told "stored" once this returns: the bytes must survive a crash.
+      await fh.datasync();
+    } catch (error) {
+      await fh.close();
+      await fs.rm(tmp, { force: true });
+      throw error;
+    }
+    await fh.close();
     await fs.rename(tmp, target);
   }
 
   read(key: string, range?: { start: number; end: number }): Readable {
-    return createReadStream(this.pathOf(key), range ? { start: range.start, end: range.end } : {});
+    // Large chunks: whole-study retrieves are disk-to-socket copies, 64 kB reads cap their rate.
+    return createReadStream(this.pathOf(key), { highWaterMark: READ_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    return fs.stat(this.pathOf(key)).then(
+      (s) => s.size,
+      () => undefined,
+    );
   }
 
   async readAll(key: string): Promise<Buffer> {

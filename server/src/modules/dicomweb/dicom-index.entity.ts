@@ -18,7 +18,10 @@ export class DicomStudy {
   @ManyToOne(() => Facility)
   facility!: Rel<Facility>;
 
+  /** PatientName as a DICOM PN string (component groups joined by `=`), decoded to Unicode. */
   @Property({ type: 'text', nullable: true }) patientName?: string | null;
+  /** The same, lower-cased and without accents, for case- and accent-insensitive QIDO matching. */
+  @Property({ type: 'text', nullable: true }) patientNameSearch?: string | null;
   @Property({ type: 'text', nullable: true }) @Index() patientId?: string | null;
   @Property({ type: 'text', nullable: true }) patientBirthDate?: string | null;
   @Property({ type: 'text', nullable: true }) patientSex?: string | null;
@@ -63,7 +66,7 @@ export class DicomSeries {
  */
 @Entity({ tableName: 'dicom_instance' })
 export class DicomInstance {
-  [OptionalProps]?: 'createdAt';
+  [OptionalProps]?: 'createdAt' | 'numberOfFrames' | 'frames' | 'framesNeedExtraction' | 'bulkData';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -88,6 +91,23 @@ export class DicomInstance {
 
   /** Per frame, its [offset, length] ranges in the stored file. */
   @Property({ type: 'json' }) frames: Array<Array<[number, number]>> = [];
+
+  /**
+   * Deflated data sets and 1-bit frames that do not start on a byte boundary: `frames` then
+   * points into the inflated data set or needs bit shifting, so frames are extracted by parsing.
+   */
+  @Property({ type: 'boolean' }) framesNeedExtraction = false;
+
+  /** Bulk data values (metadata BulkDataURI paths such as `00420011`) → [offset, length] in the file. */
+  @Property({ type: 'json', lazy: true }) bulkData: Record<string, [number, number]> = {};
+
+  /** SHA-256 of the stored file (hex). */
+  @Property({ type: 'text', nullable: true }) sha256?: string | null;
+
+  /** Encapsulated PDF/CDA: where the document lies in the stored file, so it is served without parsing. */
+  @Property({ type: 'bigint', nullable: true }) encapsulatedDocumentOffset?: string | null;
+  @Property({ type: 'bigint', nullable: true }) encapsulatedDocumentLength?: string | null;
+  @Property({ type: 'text', nullable: true }) encapsulatedDocumentMimeType?: string | null;
 
   /** WADO-RS metadata (DICOM JSON), bulk data as relative URIs. */
   @Property({ type: 'json', lazy: true }) metadata!: Record<string, unknown>;

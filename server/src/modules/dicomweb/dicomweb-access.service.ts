@@ -1,0 +1,79 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Viewer } from '../../graphql/context.js';
+import { Role } from '../auth/user.entity.js';
+import { forbidden, notFound, unauthenticated } from './dicomweb-error.js';
+
+/**
+ * Who may read which study through DICOMweb: the one place that decides it, used by every read
+ * route (QIDO-RS, WADO-RS, WADO-URI, bulk data, the portal's PDF reader).
+ *
+ * - anonymous (and a revoked or unknown API key, which resolves to anonymous): 401;
+ * - a physician: the studies referenced by one of their published exams (the exam's
+ *   StudyInstanceUID or one of its documents'), through an exam_access row naming them;
+ * - a share grant: its one study, while it has not expired;
+ * - analysts, administrators and facility keys: 403 (facilities write, they never read back).
+ * A study the caller may not read is answered exactly like one that does not exist (404).
+ */
+export type ReadScope = { kind: 'physician'; userId: string } | { kind: 'share'; studyInstanceUid: string | null };
+
+export function readScopeOf(viewer: Viewer, now = new Date()): ReadScope {
+  switch (viewer.kind) {
+    case 'anonymous':
+      throw unauthenticated();
+    case 'facility':
+      throw forbidden();
+    case 'share':
+      // Re-checked here on every request, whatever the grant's cookie says about itself.
+      if (viewer.expiresAt.getTime() <= now.getTime()) throw unauthenticated();
+      return { kind: 'share', studyInstanceUid: viewer.studyInstanceUid };
+    case 'user':
+      if (viewer.user.role !== Role.PHYSICIAN) throw forbidden();
+      return { kind: 'physician', userId: viewer.user.id };
+  }
+}
+
+/**
+ * A SQL condition (with its bound parameters) true when `column`, a StudyInstanceUID, may be read
+ * in this scope. Composed into QIDO queries so that unreadable studies are never even counted.
+ */
+export function readableStudyCondition(scope: ReadScope, column: string): { sql: string; params: unknown[] } {
+  if (scope.kind === 'share') {
+    return scope.studyInstanceUid === null ? { sql: 'false', params: [] } : { sql: `${column} = ?`, params: [scope.studyInstanceUid] };
+  }
+  return {
+    sql: `exists (select 1 from exam e join exam_access a on a.exam_id = e.id
+                  where a.physician_id = ? and e.status = 'PUBLISHED'
+                    and (e.study_instance_uid = ${column}
+                         or exists (select 1 from document d where d.exam_id = e.id and d.study_instance_uid = ${column})))`,
+    params: [scope.userId],
+  };
+}
+
+export interface ReadableStudy {
+  /** dicom_study.id */
+  id: string;
+  studyInstanceUid: string;
+}
+
+/**
+ * The study if the viewer may read it and it is stored; otherwise 401/403 (by viewer kind) or
+ * 404 (absent or not theirs: the same answer, so no route is an existence oracle).
+ */
+export async function authorizeStudyRead(em: EntityManager, viewer: Viewer, studyInstanceUid: string): Promise<ReadableStudy> {
+  const scope = readScopeOf(viewer);
+  const readable = readableStudyCondition(scope, 'st.study_instance_uid');
+  const rows = await em.execute<{ id: string }[]>(
+    `select st.id from dicom_study st where st.study_instance_uid = ? and ${readable.sql}`,
+    [studyInstanceUid, ...readable.params],
+  );
+  const row = rows[0];
+  if (!row) throw notFound();
+  return { id: row.id, studyInstanceUid };
+}
+
+/** STOW-RS: facility API keys only. */
+export function authorizeStore(viewer: Viewer): { facilityId: string } {
+  if (viewer.kind === 'anonymous') throw unauthenticated();
+  if (viewer.kind !== 'facility') throw forbidden();
+  return { facilityId: viewer.facility.id };
+}

@@ -1,0 +1,47 @@
+import type { DataSet } from 'dicom-parser';
+import type { DicomJsonDataSet, ParsedInstance } from '../dicom/index.js';
+
+/** Resource paths relative to the DICOMweb root (`<PUBLIC_URL>/dicomweb/`). */
+export const studyPath = (study: string): string => `studies/${study}`;
+export const seriesPath = (study: string, series: string): string => `${studyPath(study)}/series/${series}`;
+export const instancePath = (study: string, series: string, instance: string): string => `${seriesPath(study, series)}/instances/${instance}`;
+
+/** Pixel data is served as frames; its BulkDataURI path is one of these tags. */
+export const PIXEL_DATA_PATHS: ReadonlySet<string> = new Set(['7FE00010', '7FE00008', '7FE00009']);
+
+/** Lower case, accents removed: the form patient names are compared in (QIDO PatientName). */
+export function searchForm(name: string): string {
+  return name
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .split('=')
+    .map((group) => group.replace(/\^+$/, ''))
+    .join('=');
+}
+
+/**
+ * Where each BulkDataURI of the metadata points in the file: path (`00420011`,
+ * `00540016/0/00181074`) → [offset, length]. Pixel data is left out (frames serve it).
+ */
+export function bulkDataRanges(parsed: ParsedInstance, metadata: DicomJsonDataSet): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  const visit = (json: DicomJsonDataSet, dataSet: DataSet, prefix: string): void => {
+    for (const [tag, attribute] of Object.entries(json)) {
+      const element = dataSet.elements[`x${tag.toLowerCase()}`];
+      if (!element) continue;
+      const path = prefix ? `${prefix}/${tag}` : tag;
+      if (attribute.BulkDataURI !== undefined && !(prefix === '' && PIXEL_DATA_PATHS.has(tag))) {
+        out[path] = [element.dataOffset, element.length];
+      }
+      if (attribute.vr === 'SQ' && attribute.Value) {
+        attribute.Value.forEach((item, i) => {
+          const itemDataSet = element.items?.[i]?.dataSet;
+          if (itemDataSet && item && typeof item === 'object') visit(item as DicomJsonDataSet, itemDataSet, `${path}/${i}`);
+        });
+      }
+    }
+  };
+  visit(metadata, parsed.dataSet, '');
+  return out;
+}

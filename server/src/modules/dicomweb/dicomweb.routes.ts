@@ -1,0 +1,223 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Request, Response, Router } from 'express';
+import express from 'express';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppDeps } from '../../app-deps.js';
+import type { Viewer } from '../../graphql/context.js';
+import { resolveViewer } from '../../graphql/viewer.js';
+import { parseCookies } from '../../infra/http/cookies.js';
+import type { HttpModule } from '../../infra/http/modules.js';
+import { multipartRelatedStream, newBoundary, type OutgoingPart } from '../dicom/index.js';
+import { DicomwebError, badRequest, checkUid, notAcceptable } from './dicomweb-error.js';
+import { negotiateDicom, negotiateFrames, negotiateJson, type FrameRepresentation } from './media-types.js';
+import { queryInstances, querySeries, queryStudies } from './qido.service.js';
+import { storeInstances } from './stow.service.js';
+import { bulkDataOf, framesOf, instancesToRetrieve, metadataOf, parseFrameList, readInstance, type Frames, type ResourceRef } from './wado.service.js';
+
+/**
+ * DICOMweb (PS3.18) under /dicomweb: STOW-RS, QIDO-RS, WADO-RS and WADO-URI. Routes parse the
+ * request, call one service and shape the answer; who may do what is decided in the services
+ * (dicomweb-access.service.ts).
+ */
+export const dicomwebModule: HttpModule = {
+  name: 'dicomweb',
+  register(app, deps) {
+    app.use('/dicomweb', dicomwebRouter(deps));
+  },
+};
+
+interface Call {
+  em: EntityManager;
+  viewer: Viewer;
+}
+type Handler = (req: Request, res: Response, call: Call) => Promise<void>;
+
+function dicomwebRouter(deps: AppDeps): Router {
+  const router = express.Router();
+  const rootUrl = `${deps.config.publicUrl}/dicomweb/`;
+
+  const handle =
+    (handler: Handler) =>
+    async (req: Request, res: Response): Promise<void> => {
+      const em = deps.orm.em.fork() as EntityManager;
+      try {
+        res.setHeader('Cache-Control', 'no-store');
+        const viewer = await resolveViewer(em, deps, { cookies: parseCookies(req.headers.cookie), authorization: req.headers.authorization }, { touch: true });
+        await handler(req, res, { em, viewer });
+      } catch (error) {
+        sendError(deps, req, res, error);
+      }
+    };
+
+  // --- STOW-RS
+  const stow: Handler = async (req, res, { em, viewer }) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (viewer.kind === 'facility' && declared > deps.config.maxStowBodyBytes) throw new DicomwebError(413, 'The request is larger than this server accepts');
+    const outcome = await storeInstances(deps, em, viewer, {
+      contentType: req.headers['content-type'],
+      body: req,
+      ...(req.params.study !== undefined ? { targetStudyUid: String(req.params.study) } : {}),
+    });
+    res.status(outcome.status).type('application/dicom+json').send(JSON.stringify(outcome.body));
+  };
+  router.post('/studies', handle(stow));
+  router.post('/studies/:study', handle(stow));
+
+  // --- QIDO-RS
+  router.get('/studies', handle(async (req, res, { em, viewer }) => {
+    negotiateJson(req.headers.accept);
+    sendJson(res, await queryStudies(em, viewer, req.query, rootUrl));
+  }));
+  router.get('/studies/:study/series', handle(async (req, res, { em, viewer }) => {
+    negotiateJson(req.headers.accept);
+    sendJson(res, await querySeries(em, viewer, checkUid(req.params.study, 'StudyInstanceUID'), req.query, rootUrl));
+  }));
+  router.get('/studies/:study/series/:series/instances', handle(async (req, res, { em, viewer }) => {
+    negotiateJson(req.headers.accept);
+    const study = checkUid(req.params.study, 'StudyInstanceUID');
+    sendJson(res, await queryInstances(em, viewer, study, checkUid(req.params.series, 'SeriesInstanceUID'), req.query, rootUrl));
+  }));
+
+  // --- WADO-RS retrieve and metadata
+  const retrieve: Handler = async (req, res, { em, viewer }) => {
+    const ref = refOf(req);
+    const instances = await instancesToRetrieve(em, viewer, ref);
+    const representation = negotiateDicom(req.headers.accept, [...new Set(instances.map((i) => i.transferSyntaxUid))], ref.instance !== undefined);
+    if (!representation.multipart) {
+      const [only] = instances;
+      if (!only) throw new DicomwebError(404, 'Not found');
+      res.status(200).type('application/dicom').setHeader('Content-Length', String(only.size));
+      await pipeline(readInstance(deps.storage, only), res);
+      return;
+    }
+    const boundary = newBoundary();
+    res.status(200).setHeader('Content-Type', `multipart/related; type="application/dicom"; boundary=${boundary}`);
+    const parts = function* (): Generator<OutgoingPart> {
+      for (const instance of instances) {
+        yield { contentType: `application/dicom; transfer-syntax=${instance.transferSyntaxUid}`, body: readInstance(deps.storage, instance) };
+      }
+    };
+    await pipeline(Readable.from(multipartRelatedStream(parts(), boundary)), res);
+  };
+  router.get('/studies/:study', handle(retrieve));
+  router.get('/studies/:study/series/:series', handle(retrieve));
+  router.get('/studies/:study/series/:series/instances/:instance', handle(retrieve));
+
+  const metadata: Handler = async (req, res, { em, viewer }) => {
+    negotiateJson(req.headers.accept);
+    const json = await metadataOf(em, viewer, refOf(req), rootUrl);
+    res.status(200).type('application/dicom+json').send(json);
+  };
+  router.get('/studies/:study/metadata', handle(metadata));
+  router.get('/studies/:study/series/:series/metadata', handle(metadata));
+  router.get('/studies/:study/series/:series/instances/:instance/metadata', handle(metadata));
+
+  router.get('/studies/:study/series/:series/instances/:instance/frames/:frames', handle(async (req, res, { em, viewer }) => {
+    const ref = instanceRefOf(req);
+    const numbers = parseFrameList(String(req.params.frames));
+    const frames = await framesOf(em, deps.storage, viewer, ref, numbers);
+    await sendFrames(res, frames, negotiateFrames(req.headers.accept, frames.transferSyntaxUid, frames.count));
+  }));
+
+  router.get('/studies/:study/series/:series/instances/:instance/bulkdata/*path', handle(async (req, res, { em, viewer }) => {
+    const ref = instanceRefOf(req);
+    const segments = req.params.path as unknown as string[] | string;
+    const bulk = await bulkDataOf(em, deps.storage, viewer, ref, Array.isArray(segments) ? segments.join('/') : segments);
+    if (bulk.kind === 'frames') {
+      await sendFrames(res, bulk.frames, negotiateFrames(req.headers.accept, bulk.frames.transferSyntaxUid, bulk.frames.count));
+      return;
+    }
+    const representation = negotiateFrames(req.headers.accept, '1.2.840.10008.1.2.1', 1);
+    if (!representation.partContentType.startsWith('application/octet-stream')) throw notAcceptable('Bulk data is application/octet-stream');
+    const value = await bulk.read();
+    sendParts(res, [value], { ...representation, partContentType: 'application/octet-stream', rootType: 'application/octet-stream' });
+  }));
+
+  // --- WADO-URI (PS3.18 9): one instance as application/dicom.
+  router.get('/wado', handle(async (req, res, { em, viewer }) => {
+    const q = req.query;
+    if (q.requestType !== 'WADO') throw badRequest('requestType=WADO is required');
+    const ref = {
+      study: checkUid(q.studyUID, 'studyUID'),
+      series: checkUid(q.seriesUID, 'seriesUID'),
+      instance: checkUid(q.objectUID, 'objectUID'),
+    };
+    if (q.contentType !== undefined && typeof q.contentType !== 'string') throw badRequest('contentType must be given once');
+    if (q.transferSyntax !== undefined && typeof q.transferSyntax !== 'string') throw badRequest('transferSyntax must be given once');
+    const [instance] = await instancesToRetrieve(em, viewer, ref);
+    if (!instance) throw new DicomwebError(404, 'Not found');
+    const types = (q.contentType ?? 'image/jpeg').split(',').map((t) => t.trim().toLowerCase());
+    if (!types.includes('application/dicom') && !types.includes('*/*')) throw notAcceptable('Only contentType=application/dicom is offered');
+    if (q.transferSyntax !== undefined && q.transferSyntax !== instance.transferSyntaxUid) throw notAcceptable('The instance is not transcoded');
+    res.status(200).type('application/dicom').setHeader('Content-Length', String(instance.size));
+    await pipeline(readInstance(deps.storage, instance), res);
+  }));
+
+  router.use(handle(async () => {
+    throw new DicomwebError(404, 'Not found');
+  }));
+  return router;
+}
+
+function refOf(req: Request): ResourceRef {
+  const ref: ResourceRef = { study: checkUid(req.params.study, 'StudyInstanceUID') };
+  if (req.params.series !== undefined) ref.series = checkUid(req.params.series, 'SeriesInstanceUID');
+  if (req.params.instance !== undefined) ref.instance = checkUid(req.params.instance, 'SOPInstanceUID');
+  return ref;
+}
+
+function instanceRefOf(req: Request): Required<ResourceRef> {
+  return {
+    study: checkUid(req.params.study, 'StudyInstanceUID'),
+    series: checkUid(req.params.series, 'SeriesInstanceUID'),
+    instance: checkUid(req.params.instance, 'SOPInstanceUID'),
+  };
+}
+
+async function sendFrames(res: Response, frames: Frames, representation: FrameRepresentation): Promise<void> {
+  sendParts(res, await frames.read(), representation);
+}
+
+/** Frames are small and already in memory: one buffer, one write, with a Content-Length. */
+function sendParts(res: Response, bodies: Buffer[], representation: FrameRepresentation): void {
+  if (!representation.multipart) {
+    const [only] = bodies;
+    res.status(200).setHeader('Content-Type', representation.partContentType);
+    res.end(only);
+    return;
+  }
+  const boundary = newBoundary();
+  const chunks: Buffer[] = [];
+  bodies.forEach((body, i) => {
+    chunks.push(Buffer.from(`${i === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${representation.partContentType}\r\n\r\n`, 'latin1'), body);
+  });
+  chunks.push(Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1'));
+  res.status(200).setHeader('Content-Type', `multipart/related; type="${representation.rootType}"; boundary=${boundary}`);
+  res.end(Buffer.concat(chunks));
+}
+
+function sendJson(res: Response, body: unknown): void {
+  res.status(200).type('application/dicom+json').send(JSON.stringify(body));
+}
+
+function sendError(deps: AppDeps, req: Request, res: Response, error: unknown): void {
+  if (res.headersSent) {
+    // A stream broke midway (client gone, file unreadable): the client sees a truncated body.
+    if (!(error instanceof Error && 'code' in error && error.code === 'ERR_STREAM_PREMATURE_CLOSE')) {
+      deps.logger.warn({ err: { name: error instanceof Error ? error.name : typeof error } }, 'DICOMweb response aborted');
+    }
+    res.destroy();
+    return;
+  }
+  if (error instanceof DicomwebError) {
+    if (error.status === 413 || error.status === 415 || error.status === 400) {
+      // The rest of an upload may still be arriving; do not read it.
+      if (req.method === 'POST') res.setHeader('Connection', 'close');
+    }
+    res.status(error.status).json({ error: error.message });
+    return;
+  }
+  deps.logger.error({ err: { name: error instanceof Error ? error.name : typeof error, message: error instanceof Error ? error.message : undefined } }, 'DICOMweb request failed');
+  res.status(500).json({ error: 'Internal server error' });
+}
