@@ -13,7 +13,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from './app-deps.js';
 import { AppError, ErrorCode } from './common/errors.js';
 import type { Context } from './graphql/context.js';
-import { aliasLimitRule, complexityPlugin, depthLimitRule } from './graphql/limits.js';
+import { aliasLimitRule, depthLimitRule, graphqlBody, limitsPlugin } from './graphql/limits.js';
 import { createSchema } from './graphql/schema.js';
 import { addViewerResolver, resolveViewer } from './graphql/viewer.js';
 import { clientIp, cookieWriter, parseCookies } from './infra/http/cookies.js';
@@ -175,7 +175,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     introspection: true,
     validationRules: [depthLimitRule, aliasLimitRule],
     formatError: formatError(deps),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled(), complexityPlugin(schema)],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled(), limitsPlugin(schema, config)],
   });
   await apollo.start();
 
@@ -190,7 +190,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   app.use('/playground', express.static(playgroundDir, { index: false, fallthrough: false }));
   app.use(
     '/graphql',
-    express.json({ limit: config.maxGraphqlBodyBytes }),
+    ...graphqlBody(config),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<Context> => {
         const em = orm.em.fork() as EntityManager;

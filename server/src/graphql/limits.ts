@@ -1,10 +1,13 @@
 import {
-  GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext,
+  Kind, visit, type ASTVisitor, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext,
 } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
 import { createRequire } from 'node:module';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ErrorCode } from '../common/errors.js';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { AppError, ErrorCode } from '../common/errors.js';
+import type { Config } from '../config.js';
+import type { Context } from './context.js';
 
 // The package's ESM build imports graphql's .mjs files, a second copy of graphql next to the
 // CommonJS one type-graphql uses ("from another module or realm"); its CommonJS build shares ours.
@@ -16,8 +19,45 @@ export const MAX_DEPTH = 10;
 export const MAX_ALIASES = 30;
 export const MAX_COMPLEXITY = 2000;
 
-function limitError(message: string, limit: string, value: number, max: number): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit, value, max } });
+/**
+ * An AppError, so its code survives Apollo relabelling validation errors
+ * GRAPHQL_VALIDATION_FAILED (the app's formatError restores an AppError's own extensions).
+ */
+function limitError(message: string, limit: string, value: number, max: number): AppError {
+  return new AppError(ErrorCode.QUERY_TOO_COMPLEX, message, { limit, value, max });
+}
+
+/** A limit refusal outside GraphQL execution (body parsing), in the same shape. */
+function limitResponse(res: Response, status: number, message: string, limit: string, value: number | null, max: number): void {
+  res.status(status).json({ errors: [{ message, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit, value, max } }] });
+}
+
+/**
+ * The body parser of /graphql with its limits answered in GraphQL's error shape: a body over
+ * MAX_GRAPHQL_BODY_BYTES gets 413 naming the limit, and a batch (a JSON array of operations)
+ * is refused before it reaches Apollo (one operation per request: batches multiply the cost
+ * limits by the array length).
+ */
+export function graphqlBody(config: Config): RequestHandler[] {
+  const max = config.maxGraphqlBodyBytes;
+  return [
+    express.json({ limit: max }),
+    ((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+      const e = err as { type?: string; length?: number } | undefined;
+      if (e?.type === 'entity.too.large') {
+        limitResponse(res, 413, `Request body of ${e.length ?? 'more than ' + max} bytes exceeds the maximum of ${max} bytes`, 'bodyBytes', e.length ?? null, max);
+        return;
+      }
+      next(err);
+    }) as unknown as RequestHandler,
+    (req, res, next) => {
+      if (Array.isArray(req.body)) {
+        limitResponse(res, 400, `Batched operations are not accepted: send one operation per request (got ${req.body.length})`, 'batch', req.body.length, 1);
+        return;
+      }
+      next();
+    },
+  ];
 }
 
 /** Refuses operations nested deeper than MAX_DEPTH (fragments followed). */
@@ -71,12 +111,30 @@ export function aliasLimitRule(context: ValidationContext): ASTVisitor {
   };
 }
 
-/** Cost analysis: each field costs 1, lists multiply by their `first` argument (default 25). */
-export function complexityPlugin(schema: GraphQLSchema): ApolloServerPlugin {
+function usesIntrospection(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') found = true;
+    },
+  });
+  return found;
+}
+
+/**
+ * Per-request limits, after validation: cost analysis (each field costs 1, lists multiply by
+ * their `first` argument), and, in production, introspection only for a signed-in caller (the
+ * schema is a map of the attack surface; the playground's documentation needs a session
+ * anyway). Every refusal names its limit and answers 400 (401 for introspection).
+ */
+export function limitsPlugin(schema: GraphQLSchema, config: Pick<Config, 'env'>): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
+        async didResolveOperation({ request, document, contextValue }) {
+          if (config.env === 'production' && contextValue.viewer.kind !== 'user' && contextValue.viewer.kind !== 'facility' && usesIntrospection(document)) {
+            throw new AppError(ErrorCode.UNAUTHENTICATED, 'Introspection (__schema, __type) is available to signed-in users only', { limit: 'introspection' });
+          }
           const complexity = getComplexity({
             schema,
             operationName: request.operationName ?? undefined,
@@ -94,6 +152,11 @@ export function complexityPlugin(schema: GraphQLSchema): ApolloServerPlugin {
           if (complexity > MAX_COMPLEXITY) {
             throw limitError(`Query cost ${complexity} exceeds the maximum of ${MAX_COMPLEXITY}`, 'complexity', complexity, MAX_COMPLEXITY);
           }
+        },
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const refused = response.body.singleResult.errors?.find((e) => e.extensions?.limit !== undefined);
+          if (refused) response.http.status = refused.extensions?.code === ErrorCode.UNAUTHENTICATED ? 401 : 400;
         },
       };
     },
