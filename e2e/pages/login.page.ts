@@ -6,6 +6,10 @@ export class LoginPage {
 
   async open(): Promise<void> {
     await this.page.goto(`${this.baseUrl}/connexion`);
+    await this.waitFor();
+  }
+
+  async waitFor(): Promise<void> {
     await this.page.getByRole('heading', { name: 'Connexion' }).waitFor();
   }
 
@@ -17,5 +21,17 @@ export class LoginPage {
 
   error() {
     return this.page.getByTestId('login-error');
+  }
+
+  idleMessage() {
+    return this.page.getByTestId('idle-logout-message');
+  }
+
+  async forgotPassword(): Promise<void> {
+    await this.page.getByRole('link', { name: 'Mot de passe oublié' }).click();
+  }
+
+  async requestAccount(): Promise<void> {
+    await this.page.getByRole('link', { name: 'Demander la création d’un compte' }).click();
   }
 }

@@ -16,6 +16,19 @@ const LOGOUT = graphql(`
   mutation Logout { logout }
 `);
 
+/**
+ * The server writes a session's "last seen" at most every 5 s, so its idle deadline can be up
+ * to 5 s earlier than "now + timeout" after a request: the local deadline takes that margin,
+ * never later than the server's.
+ */
+const SERVER_TOUCH_MARGIN_MS = 5_000;
+
+function deadlineFrom(u: SessionUser | null): number | null {
+  if (!u) return null;
+  const timeoutMs = u.idleTimeoutSeconds * 1000;
+  return Date.now() + timeoutMs - Math.min(SERVER_TOUCH_MARGIN_MS, timeoutMs / 10);
+}
+
 const user = ref<SessionUser | null>(null);
 const loaded = ref(false);
 /** Local clock time when the server will consider the session idle-expired. */
@@ -30,19 +43,19 @@ export function useSession() {
     const res = await client.query({ query: ME_QUERY, fetchPolicy: 'network-only' });
     user.value = res.data.me ?? null;
     loaded.value = true;
-    idleDeadline.value = user.value ? Date.now() + user.value.idleTimeoutSeconds * 1000 : null;
+    idleDeadline.value = deadlineFrom(user.value);
     return user.value;
   }
 
   function setUser(u: SessionUser | null): void {
     user.value = u;
     loaded.value = true;
-    idleDeadline.value = u ? Date.now() + u.idleTimeoutSeconds * 1000 : null;
+    idleDeadline.value = deadlineFrom(u);
   }
 
   /** Each HTTP request slides the server's idle expiry; mirror it locally. */
   function touched(): void {
-    if (user.value) idleDeadline.value = Date.now() + user.value.idleTimeoutSeconds * 1000;
+    if (user.value) idleDeadline.value = deadlineFrom(user.value);
   }
 
   async function logout(): Promise<void> {
@@ -54,6 +67,15 @@ export function useSession() {
       await client.clearStore();
       setUser(null);
     }
+  }
+
+  /**
+   * The idle deadline passed in this tab. The server ends the session on its own; logging out
+   * as well leaves no doubt when the clocks differ.
+   */
+  async function expired(): Promise<void> {
+    if (!user.value) return;
+    await logout().catch(() => undefined);
   }
 
   /** The session ended on the server's side (idle timeout, reset elsewhere). */
@@ -71,6 +93,7 @@ export function useSession() {
     setUser,
     touched,
     logout,
+    expired,
     ended,
   };
 }

@@ -47,22 +47,23 @@ const COMMON_WORDS = [
 const MIN_REMAINDER = 6;
 
 export function checkPasswordPolicy(password: string, context: { email?: string; names?: string[] } = {}): void {
-  const reject = (message: string): never => {
-    throw new AppError(ErrorCode.WEAK_PASSWORD, message, { field: 'password' });
+  // `reason` lets clients explain the refusal in the user's language.
+  const reject = (message: string, reason: 'TOO_SHORT' | 'TOO_LONG' | 'TOO_COMMON' | 'CONTAINS_EMAIL'): never => {
+    throw new AppError(ErrorCode.WEAK_PASSWORD, message, { field: 'password', reason, minLength: MIN_PASSWORD_LENGTH });
   };
-  if (password.length < MIN_PASSWORD_LENGTH) reject(`The password must have at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (password.length > MAX_PASSWORD_LENGTH) reject(`The password must have at most ${MAX_PASSWORD_LENGTH} characters`);
+  if (password.length < MIN_PASSWORD_LENGTH) reject(`The password must have at least ${MIN_PASSWORD_LENGTH} characters`, 'TOO_SHORT');
+  if (password.length > MAX_PASSWORD_LENGTH) reject(`The password must have at most ${MAX_PASSWORD_LENGTH} characters`, 'TOO_LONG');
   const lower = password.toLowerCase();
   if (COMMON.has(lower) || /^(.)\1+$/.test(password) || /^(0123456789|123456789|abcdefghij)/.test(lower)) {
-    reject('This password is too common');
+    reject('This password is too common', 'TOO_COMMON');
   }
   // "Motdepasse2024!" is a common word dressed with digits and a symbol: what guessing tools
   // try right after the list itself. Without the common words and the digits, what is left
   // must still be a password of its own.
   if (COMMON_WORDS.some((w) => lower.includes(w))) {
     const rest = COMMON_WORDS.reduce((acc, w) => acc.split(w).join(''), lower).replace(/[0-9]/g, '');
-    if (rest.length < MIN_REMAINDER) reject('This password is too common');
+    if (rest.length < MIN_REMAINDER) reject('This password is too common', 'TOO_COMMON');
   }
   const local = context.email?.split('@')[0]?.toLowerCase();
-  if (local && local.length >= 4 && lower.includes(local)) reject('The password must not contain your e-mail address');
+  if (local && local.length >= 4 && lower.includes(local)) reject('The password must not contain your e-mail address', 'CONTAINS_EMAIL');
 }

@@ -1,0 +1,7 @@
+import type { RouteRecordRaw } from 'vue-router';
+
+const routes: RouteRecordRaw[] = [
+  { path: '/admin/demandes', name: 'admin-account-requests', component: () => import('./AccountRequestsPage.vue'), meta: { roles: ['ADMIN'] } },
+];
+
+export default routes;
