@@ -22,8 +22,8 @@ export class Exam {
   @Field(() => String, { nullable: true }) studyInstanceUid!: string | null;
   @Field(() => ExamRole, { description: 'PRESCRIBER when the physician holds both roles' }) myRole!: ExamRole;
   @Field(() => Boolean, { description: 'Whether this physician has opened one of its documents' }) opened!: boolean;
+  @Field(() => ID, { description: 'The patient record this exam belongs to' }) patientId!: string;
 
-  patientId!: string;
   facilityId!: string;
 }
 

@@ -1,0 +1,28 @@
+export default {
+  fr: {
+    back: '← Revenir à la liste des documents',
+    newTab: 'Ouvrir dans un nouvel onglet',
+    popup: 'Ouvrir dans une pop-up',
+    share: 'Partager ce document',
+    help: 'Hors ligne ? Aide',
+    actions: 'Actions sur le document',
+    reportFrame: 'Compte-rendu : {title}',
+    reportFallback: 'Votre navigateur n’affiche pas le compte-rendu ici.',
+    reportDownload: 'Ouvrir le PDF',
+    notFound: 'Ce document est introuvable ou vous n’y avez pas accès.',
+    exam: 'Examen : {title}',
+  },
+  en: {
+    back: '← Back to the list of documents',
+    newTab: 'Open in a new tab',
+    popup: 'Open in a pop-up',
+    share: 'Share this document',
+    help: 'Offline? Help',
+    actions: 'Document actions',
+    reportFrame: 'Report: {title}',
+    reportFallback: 'Your browser does not display the report here.',
+    reportDownload: 'Open the PDF',
+    notFound: 'This document does not exist or you do not have access to it.',
+    exam: 'Exam: {title}',
+  },
+};
