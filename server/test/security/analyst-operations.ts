@@ -1,0 +1,7 @@
+/**
+ * Root operations an analyst may call besides the public ones (PUBLIC_OPERATIONS): the
+ * statistics and their own account preferences. Every other operation must refuse an analyst
+ * (analyst-denial.spec.ts) and none of these may reach a patient-level type
+ * (analyst-schema-graph.spec.ts). Adding a name here is a security decision.
+ */
+export const ANALYST_OPERATIONS = new Set(['Query.stats', 'Mutation.updatePreferences']);
