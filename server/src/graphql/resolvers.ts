@@ -6,9 +6,10 @@ import { DocumentResolver, ExamResolver } from '../modules/exam/exam.resolver.js
 import { AdministrativeRecordResolver, PatientConnectionResolver, PatientResolver } from '../modules/patient/patient.resolver.js';
 import { PublishResolver } from '../modules/exam/publish.resolver.js';
 import { NotificationResolver } from '../modules/notification/notification.resolver.js';
+import { ShareResolver } from '../modules/share/share.resolver.js';
 
 /** Every resolver of the schema; each domain module adds its own here. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [AuthResolver, PublishResolver,
   PatientResolver, PatientConnectionResolver, AdministrativeRecordResolver, ExamResolver, DocumentResolver, AuditResolver,
-  NotificationResolver, StatsResolver];
+  NotificationResolver, StatsResolver, ShareResolver];

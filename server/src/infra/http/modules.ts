@@ -3,6 +3,7 @@ import type { AppDeps } from '../../app-deps.js';
 import { devMailboxModule } from '../mail/mailbox.routes.js';
 import { documentRoutesModule } from '../../modules/exam/document.routes.js';
 import { dicomwebModule } from '../../modules/dicomweb/dicomweb.routes.js';
+import { shareRoutesModule } from '../../modules/share/share.routes.js';
 
 /** A non-GraphQL HTTP surface (DICOMweb, share links, dev mailbox) mounted by app.ts. */
 export interface HttpModule {
@@ -10,4 +11,4 @@ export interface HttpModule {
   register(app: Express, deps: AppDeps): void;
 }
 
-export const httpModules: HttpModule[] = [devMailboxModule, documentRoutesModule, dicomwebModule];
+export const httpModules: HttpModule[] = [devMailboxModule, documentRoutesModule, dicomwebModule, shareRoutesModule];

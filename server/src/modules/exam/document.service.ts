@@ -53,6 +53,23 @@ export async function findReadableDocument(em: EntityManager, viewer: Viewer, do
   }
 }
 
+/**
+ * A share grant reads the documents of its one exam, and only through the report route (its
+ * only GraphQL field is `sharedDocument`, share module). The grant resolver has already checked
+ * the share's expiry and revocation on this request. Outside that exam: NOT_FOUND, like a
+ * missing id.
+ */
+async function assertShareCanReadDocument(em: EntityManager, viewer: Extract<Viewer, { kind: 'share' }>, documentId: string): Promise<DocumentRow> {
+  const [row] = isUuid(documentId)
+    ? await em.execute<DocumentRow[]>(
+        `select ${DOCUMENT_COLUMNS} from document d join exam e on e.id = d.exam_id where d.id = ? and d.exam_id = ?`,
+        [documentId, viewer.examId],
+      )
+    : [];
+  if (!row) throw notFound('Document');
+  return { ...row, date: asDate(row.date) };
+}
+
 /** findReadableDocument, as an error: NOT_FOUND for "absent or not yours". */
 export async function assertCanReadDocument(em: EntityManager, viewer: Viewer, documentId: string): Promise<DocumentRow> {
   const doc = await findReadableDocument(em, viewer, documentId);
@@ -96,7 +113,7 @@ export async function openDocument(em: EntityManager, viewer: Viewer, documentId
 
 /** The PDF of a report for the route: check, read, then trace (nothing is traced when nothing is served). */
 export async function openReport(em: EntityManager, deps: AppDeps, viewer: Viewer, documentId: string, actor: AuditFields): Promise<Buffer> {
-  const doc = await assertCanReadDocument(em, viewer, documentId);
+  const doc = viewer.kind === 'share' ? await assertShareCanReadDocument(em, viewer, documentId) : await assertCanReadDocument(em, viewer, documentId);
   const pdf = await reportPdf(em, deps, doc);
   await recordOpening(em, viewer, doc, actor);
   return pdf;

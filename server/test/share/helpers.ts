@@ -1,0 +1,36 @@
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
+import type { CaughtMail } from '../../src/infra/mail/smtp-catcher.js';
+import { GqlClient, type TestServer } from '../harness.js';
+
+export const SHARE = `mutation($d: ID!, $e: String!, $c: String) {
+  shareDocument(documentId: $d, email: $e, comment: $c) { id status expiresAt createdAt openCount recipientEmail comment document { id title } }
+}`;
+export const REVOKE = `mutation($id: ID!) { revokeShare(id: $id) { id status revokedAt } }`;
+export const SHARED = `{ sharedDocument { id type title reportUrl studyInstanceUid examTitle examDate patientDisplayName expiresAt documents { id type reportUrl studyInstanceUid } } }`;
+
+/** The share link of an invitation e-mail (the text part), and its token. */
+export function linkIn(mail: CaughtMail): { link: string; token: string } {
+  const m = /(https?:\/\/[^\s]+\/s\/([A-Za-z0-9_-]+))/.exec(mail.text);
+  if (!m?.[1] || !m[2]) throw new Error(`No share link in:\n${mail.text}`);
+  return { link: m[1], token: m[2] };
+}
+
+/** The text of the QR code of an invitation, decoded from its inline PNG. */
+export function qrTextOf(mail: CaughtMail): string | null {
+  const png = mail.attachments.find((a) => a.contentType === 'image/png');
+  if (!png) return null;
+  const image = PNG.sync.read(Buffer.from(png.contentBase64, 'base64'));
+  return jsQR(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length), image.width, image.height)?.data ?? null;
+}
+
+/** A browser without a session that follows the e-mailed link: it holds the grant cookie after. */
+export async function openLink(t: TestServer, token: string, headers: Record<string, string> = {}): Promise<{ client: GqlClient; res: Response }> {
+  const client = new GqlClient(t.url);
+  const res = await client.fetch(`/s/${token}`, { headers: { 'user-agent': 'Recipient-Browser/1.0', ...headers } });
+  return { client, res };
+}
+
+export async function waitForShareMail(t: TestServer, to: string): Promise<CaughtMail> {
+  return t.waitForMail((m) => m.to.includes(to) && /sélectionnés à votre attention/.test(m.subject));
+}
