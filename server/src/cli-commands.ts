@@ -1,4 +1,5 @@
 import type { Services } from './bootstrap.js';
+import { demoSeedCommand, ingestCommand } from './modules/demo/demo.cli.js';
 
 /** Commands contributed by domain modules (demo seed, ingest…), listed in the CLI help. */
 export interface CliCommand {
@@ -8,4 +9,4 @@ export interface CliCommand {
   run(args: string[], ctx: { withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> }): Promise<void>;
 }
 
-export const cliCommands: CliCommand[] = [];
+export const cliCommands: CliCommand[] = [demoSeedCommand, ingestCommand];

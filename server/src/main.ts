@@ -1,7 +1,7 @@
 import { startServer } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './infra/logger.js';
-import { seedDemoAccounts } from './modules/demo/seed.js';
+import { seedDemoAccounts, seedDemoExams } from './modules/demo/seed.js';
 
 async function main(): Promise<void> {
   const t0 = performance.now();
@@ -50,6 +50,19 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${lines.filter((l) => l !== '').join('\n')}\n\n`);
   logger.info({ readyMs, url: config.publicUrl }, 'ready');
+
+  if (demo.length) {
+    // After "ready": the exams go through STOW-RS and publishExam over HTTP like a facility's,
+    // which needs the server listening, and should not delay the portal for the accounts.
+    const addr = started.app.server.address();
+    const host = ['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    const loopback = `http://${host}:${typeof addr === 'object' && addr ? addr.port : config.port}`;
+    process.stdout.write('  Publishing the demo exams in the background…\n');
+    void seedDemoExams(deps, loopback).then(
+      (r) => process.stdout.write(`  Demo exams published: ${r.published} exams, ${r.instancesStored} instances (${r.megabytes} MB) in ${(r.ms / 1000).toFixed(1)} s.\n`),
+      (err: unknown) => logger.error({ err }, 'demo exams could not be published'),
+    );
+  }
 }
 
 main().catch((err: unknown) => {

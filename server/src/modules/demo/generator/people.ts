@@ -90,8 +90,8 @@ export const PHYSICIANS: readonly DemoPhysician[] = [
     specialty: 'Cardiologie', city: 'Metz', email: 'thomas.schmitt@e-mage.example', hasAccount: true,
   },
   {
-    key: 'benali', rpps: rppsWithCheckDigit('1009900003'), firstName: 'Nadia', lastName: 'Benali',
-    specialty: 'Neurologie', city: 'Épinal', email: 'nadia.benali@e-mage.example', hasAccount: true,
+    key: 'paul-lambert', rpps: rppsWithCheckDigit('1009900003'), firstName: 'Paul', lastName: 'Lambert',
+    specialty: 'Neurologie', city: 'Épinal', email: 'paul.lambert@e-mage.example', hasAccount: true,
   },
   {
     key: 'durand', rpps: rppsWithCheckDigit('1009900004'), firstName: 'Étienne', lastName: 'Durand',
@@ -99,7 +99,10 @@ export const PHYSICIANS: readonly DemoPhysician[] = [
   },
 ];
 
-/** The physician whose account the README and the start-up banner present first. */
+/**
+ * The physician whose account the README and the start-up banner present first. Physicians with
+ * `hasAccount` get a demo login (server/src/modules/demo/seed.ts), with these RPPS numbers.
+ */
 export const DEMO_LOGIN_PHYSICIAN_KEY = 'martin';
 
 function ins(sex: 'F' | 'M', birthDate: string, department: string, commune: string, order: string): DemoPatientIdentity['ins'] {
