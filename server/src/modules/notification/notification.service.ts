@@ -5,6 +5,7 @@ import { isUuid } from '../../common/ids.js';
 import { enqueueMail } from '../../infra/mail/outbox.js';
 import { PgPubSub } from '../../infra/pubsub/pg-pubsub.js';
 import type { User } from '../auth/user.entity.js';
+import { asDate } from '../exam/exam.service.js';
 import './notification.mail.js';
 
 export const NOTIFICATION_TOPIC = 'notification';
@@ -94,6 +95,12 @@ function decodeCursor(after: string): Cursor {
 
 const COLUMNS = `n.id, n.created_at as "createdAt", n.read_at as "readAt", n.exam_id as "examId", e.patient_id as "patientId"`;
 
+type RawRow = Omit<NotificationRow, 'createdAt' | 'readAt'> & { createdAt: Date | string; readAt: Date | string | null };
+
+function toRow(raw: RawRow): NotificationRow {
+  return { ...raw, createdAt: asDate(raw.createdAt), readAt: raw.readAt === null ? null : asDate(raw.readAt) };
+}
+
 export async function listNotifications(
   em: EntityManager,
   recipientId: string,
@@ -110,8 +117,8 @@ export async function listNotifications(
   }
   sql += ' order by n.created_at desc, n.id desc limit ?';
   params.push(opts.first + 1);
-  const rows = await em.execute<NotificationRow[]>(sql, params);
-  return { rows: rows.slice(0, opts.first), hasNextPage: rows.length > opts.first };
+  const rows = await em.execute<RawRow[]>(sql, params);
+  return { rows: rows.slice(0, opts.first).map(toRow), hasNextPage: rows.length > opts.first };
 }
 
 export { encodeCursor as notificationCursor };
@@ -123,8 +130,8 @@ export async function unreadCount(em: EntityManager, recipientId: string): Promi
 
 export async function findNotification(em: EntityManager, recipientId: string, id: string): Promise<NotificationRow | null> {
   if (!isUuid(id)) return null;
-  const rows = await em.execute<NotificationRow[]>(`select ${COLUMNS} from ${VISIBLE} and n.id = ?`, [recipientId, id]);
-  return rows[0] ?? null;
+  const rows = await em.execute<RawRow[]>(`select ${COLUMNS} from ${VISIBLE} and n.id = ?`, [recipientId, id]);
+  return rows[0] ? toRow(rows[0]) : null;
 }
 
 /** Marks one of the recipient's notifications read; another's is "not found", like a wrong id. */
@@ -143,7 +150,7 @@ export async function markRead(em: EntityManager, deps: AppDeps, recipientId: st
 export async function markAllRead(em: EntityManager, deps: AppDeps, recipientId: string): Promise<number> {
   return em.transactional(async (tx) => {
     const rows = await tx.execute<{ id: string }[]>(
-      `update notification set read_at = now() where recipient_id = ? and read_at is null returning id`,
+      `update notification set read_at = now() where id in (select n.id from ${VISIBLE} and n.read_at is null) returning id`,
       [recipientId],
     );
     if (rows.length) await deps.pubsub.publishInTransaction(tx, PgPubSub.topicFor(UNREAD_TOPIC, recipientId), { recipientId } satisfies UnreadChangedEvent);
