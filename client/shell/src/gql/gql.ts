@@ -27,7 +27,16 @@ type Documents = {
     "\n  query DashboardPatients($name: String, $first: Int!, $after: String) {\n    patients(filter: { name: $name }, first: $first, after: $after) {\n      edges { cursor node { id displayName birthName birthDate sex lastExamAt lastExamTitle hasUnopened } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.DashboardPatientsDocument,
     "\n  query DocumentView($id: ID!) {\n    document(id: $id) { id type title date reportUrl studyInstanceUid exam { id title patientId } }\n  }\n": typeof types.DocumentViewDocument,
     "\n  mutation DocumentViewOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id exam { id opened } }\n  }\n": typeof types.DocumentViewOpenedDocument,
+    "\n  mutation OpenNotification($id: ID!) {\n    markNotificationRead(id: $id) { id readAt exam { id } patient { id } }\n  }\n": typeof types.OpenNotificationDocument,
+    "\n  fragment NotificationItem on Notification {\n    id\n    createdAt\n    readAt\n    exam { id title date }\n    patient { id displayName }\n  }\n": typeof types.NotificationItemFragmentDoc,
+    "\n  query BellNotifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...NotificationItem } }\n    }\n  }\n": typeof types.BellNotificationsDocument,
+    "\n  query BellUnreadCount { unreadNotificationCount }\n": typeof types.BellUnreadCountDocument,
+    "\n  subscription BellUnreadCountLive { unreadNotificationCount }\n": typeof types.BellUnreadCountLiveDocument,
+    "\n  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }\n": typeof types.BellNotificationAddedDocument,
+    "\n  mutation BellMarkRead($id: ID!) { markNotificationRead(id: $id) { id readAt } }\n": typeof types.BellMarkReadDocument,
+    "\n  mutation BellMarkAllRead { markAllNotificationsRead }\n": typeof types.BellMarkAllReadDocument,
     "\n  query PatientRecord($id: ID!) {\n    patient(id: $id) {\n      id displayName\n      records { id ipp ins lastName firstName birthName birthDate sex addressLine postalCode city phone receivedAt facility { id name finess } }\n      exams { id title date facility { id name } documents { id type title date reportUrl studyInstanceUid } }\n    }\n  }\n": typeof types.PatientRecordDocument,
+    "\n  mutation UpdateEmailNotifications($on: Boolean!) {\n    updatePreferences(input: { emailNotifications: $on }) {\n      id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds\n    }\n  }\n": typeof types.UpdateEmailNotificationsDocument,
     "\n  query ViewerDocument($id: ID!) {\n    document(id: $id) { id type title date studyInstanceUid exam { id title } }\n  }\n": typeof types.ViewerDocumentDocument,
     "\n  mutation ViewerDocumentOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id }\n  }\n": typeof types.ViewerDocumentOpenedDocument,
 };
@@ -45,7 +54,16 @@ const documents: Documents = {
     "\n  query DashboardPatients($name: String, $first: Int!, $after: String) {\n    patients(filter: { name: $name }, first: $first, after: $after) {\n      edges { cursor node { id displayName birthName birthDate sex lastExamAt lastExamTitle hasUnopened } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.DashboardPatientsDocument,
     "\n  query DocumentView($id: ID!) {\n    document(id: $id) { id type title date reportUrl studyInstanceUid exam { id title patientId } }\n  }\n": types.DocumentViewDocument,
     "\n  mutation DocumentViewOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id exam { id opened } }\n  }\n": types.DocumentViewOpenedDocument,
+    "\n  mutation OpenNotification($id: ID!) {\n    markNotificationRead(id: $id) { id readAt exam { id } patient { id } }\n  }\n": types.OpenNotificationDocument,
+    "\n  fragment NotificationItem on Notification {\n    id\n    createdAt\n    readAt\n    exam { id title date }\n    patient { id displayName }\n  }\n": types.NotificationItemFragmentDoc,
+    "\n  query BellNotifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...NotificationItem } }\n    }\n  }\n": types.BellNotificationsDocument,
+    "\n  query BellUnreadCount { unreadNotificationCount }\n": types.BellUnreadCountDocument,
+    "\n  subscription BellUnreadCountLive { unreadNotificationCount }\n": types.BellUnreadCountLiveDocument,
+    "\n  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }\n": types.BellNotificationAddedDocument,
+    "\n  mutation BellMarkRead($id: ID!) { markNotificationRead(id: $id) { id readAt } }\n": types.BellMarkReadDocument,
+    "\n  mutation BellMarkAllRead { markAllNotificationsRead }\n": types.BellMarkAllReadDocument,
     "\n  query PatientRecord($id: ID!) {\n    patient(id: $id) {\n      id displayName\n      records { id ipp ins lastName firstName birthName birthDate sex addressLine postalCode city phone receivedAt facility { id name finess } }\n      exams { id title date facility { id name } documents { id type title date reportUrl studyInstanceUid } }\n    }\n  }\n": types.PatientRecordDocument,
+    "\n  mutation UpdateEmailNotifications($on: Boolean!) {\n    updatePreferences(input: { emailNotifications: $on }) {\n      id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds\n    }\n  }\n": types.UpdateEmailNotificationsDocument,
     "\n  query ViewerDocument($id: ID!) {\n    document(id: $id) { id type title date studyInstanceUid exam { id title } }\n  }\n": types.ViewerDocumentDocument,
     "\n  mutation ViewerDocumentOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id }\n  }\n": types.ViewerDocumentOpenedDocument,
 };
@@ -119,7 +137,43 @@ export function graphql(source: "\n  mutation DocumentViewOpened($id: ID!) {\n  
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  mutation OpenNotification($id: ID!) {\n    markNotificationRead(id: $id) { id readAt exam { id } patient { id } }\n  }\n"): (typeof documents)["\n  mutation OpenNotification($id: ID!) {\n    markNotificationRead(id: $id) { id readAt exam { id } patient { id } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment NotificationItem on Notification {\n    id\n    createdAt\n    readAt\n    exam { id title date }\n    patient { id displayName }\n  }\n"): (typeof documents)["\n  fragment NotificationItem on Notification {\n    id\n    createdAt\n    readAt\n    exam { id title date }\n    patient { id displayName }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BellNotifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...NotificationItem } }\n    }\n  }\n"): (typeof documents)["\n  query BellNotifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...NotificationItem } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BellUnreadCount { unreadNotificationCount }\n"): (typeof documents)["\n  query BellUnreadCount { unreadNotificationCount }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription BellUnreadCountLive { unreadNotificationCount }\n"): (typeof documents)["\n  subscription BellUnreadCountLive { unreadNotificationCount }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }\n"): (typeof documents)["\n  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BellMarkRead($id: ID!) { markNotificationRead(id: $id) { id readAt } }\n"): (typeof documents)["\n  mutation BellMarkRead($id: ID!) { markNotificationRead(id: $id) { id readAt } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BellMarkAllRead { markAllNotificationsRead }\n"): (typeof documents)["\n  mutation BellMarkAllRead { markAllNotificationsRead }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query PatientRecord($id: ID!) {\n    patient(id: $id) {\n      id displayName\n      records { id ipp ins lastName firstName birthName birthDate sex addressLine postalCode city phone receivedAt facility { id name finess } }\n      exams { id title date facility { id name } documents { id type title date reportUrl studyInstanceUid } }\n    }\n  }\n"): (typeof documents)["\n  query PatientRecord($id: ID!) {\n    patient(id: $id) {\n      id displayName\n      records { id ipp ins lastName firstName birthName birthDate sex addressLine postalCode city phone receivedAt facility { id name finess } }\n      exams { id title date facility { id name } documents { id type title date reportUrl studyInstanceUid } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateEmailNotifications($on: Boolean!) {\n    updatePreferences(input: { emailNotifications: $on }) {\n      id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateEmailNotifications($on: Boolean!) {\n    updatePreferences(input: { emailNotifications: $on }) {\n      id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,0 +1,169 @@
+import { useApolloClient } from '@vue/apollo-composable';
+import { computed, onBeforeUnmount, onMounted, ref } from 'vue';
+import { onReconnected } from '@/app/apollo';
+import { graphql } from '@/gql';
+import type { NotificationItemFragment } from '@/gql/graphql';
+
+graphql(`
+  fragment NotificationItem on Notification {
+    id
+    createdAt
+    readAt
+    exam { id title date }
+    patient { id displayName }
+  }
+`);
+
+const NOTIFICATIONS = graphql(`
+  query BellNotifications($first: Int!, $after: String) {
+    notifications(first: $first, after: $after) {
+      unreadCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { ...NotificationItem } }
+    }
+  }
+`);
+
+const UNREAD = graphql(`
+  query BellUnreadCount { unreadNotificationCount }
+`);
+
+const UNREAD_LIVE = graphql(`
+  subscription BellUnreadCountLive { unreadNotificationCount }
+`);
+
+const ADDED_LIVE = graphql(`
+  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }
+`);
+
+const MARK_READ = graphql(`
+  mutation BellMarkRead($id: ID!) { markNotificationRead(id: $id) { id readAt } }
+`);
+
+const MARK_ALL = graphql(`
+  mutation BellMarkAllRead { markAllNotificationsRead }
+`);
+
+export type NotificationItem = NotificationItemFragment;
+
+const PAGE = 10;
+
+/**
+ * The bell's state: the unread count and the list, kept live by the two subscriptions, and
+ * refetched whenever events may have been missed (the socket reconnected after a network drop
+ * or a laptop sleep, or the tab comes back to the foreground).
+ */
+export function useNotifications() {
+  const { resolveClient } = useApolloClient();
+  const unread = ref(0);
+  const items = ref<NotificationItem[]>([]);
+  const hasMore = ref(false);
+  const cursor = ref<string | null>(null);
+  const listLoaded = ref(false);
+  const loading = ref(false);
+  const failed = ref(false);
+
+  async function refreshCount(): Promise<void> {
+    const res = await resolveClient().query({ query: UNREAD, fetchPolicy: 'network-only' });
+    unread.value = res.data.unreadNotificationCount;
+  }
+
+  /** The first page again (replaces what is shown: read states may have changed elsewhere). */
+  async function loadFirstPage(): Promise<void> {
+    loading.value = true;
+    try {
+      const res = await resolveClient().query({ query: NOTIFICATIONS, variables: { first: PAGE }, fetchPolicy: 'network-only' });
+      const c = res.data.notifications;
+      items.value = c.edges.map((e) => e.node);
+      hasMore.value = c.pageInfo.hasNextPage;
+      cursor.value = c.pageInfo.endCursor ?? null;
+      unread.value = c.unreadCount;
+      listLoaded.value = true;
+      failed.value = false;
+    } catch {
+      failed.value = true;
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  async function loadMore(): Promise<void> {
+    if (!hasMore.value || loading.value) return;
+    loading.value = true;
+    try {
+      const res = await resolveClient().query({ query: NOTIFICATIONS, variables: { first: PAGE, after: cursor.value }, fetchPolicy: 'network-only' });
+      const c = res.data.notifications;
+      const known = new Set(items.value.map((n) => n.id));
+      items.value = [...items.value, ...c.edges.map((e) => e.node).filter((n) => !known.has(n.id))];
+      hasMore.value = c.pageInfo.hasNextPage;
+      cursor.value = c.pageInfo.endCursor ?? null;
+      failed.value = false;
+    } catch {
+      failed.value = true;
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  async function markRead(n: NotificationItem): Promise<void> {
+    if (n.readAt) return;
+    const res = await resolveClient().mutate({ mutation: MARK_READ, variables: { id: n.id } });
+    const readAt = res.data?.markNotificationRead.readAt ?? new Date().toISOString();
+    items.value = items.value.map((x) => (x.id === n.id ? { ...x, readAt } : x));
+    unread.value = Math.max(0, unread.value - 1);
+  }
+
+  async function markAllRead(): Promise<void> {
+    await resolveClient().mutate({ mutation: MARK_ALL });
+    const now = new Date().toISOString();
+    items.value = items.value.map((x) => (x.readAt ? x : { ...x, readAt: now }));
+    unread.value = 0;
+  }
+
+  /** What may have been missed while no event could arrive. */
+  async function catchUp(): Promise<void> {
+    await (listLoaded.value ? loadFirstPage() : refreshCount().catch(() => undefined));
+  }
+
+  const stops: Array<() => void> = [];
+  const onVisible = () => {
+    if (document.visibilityState === 'visible') void catchUp();
+  };
+
+  onMounted(() => {
+    const client = resolveClient();
+    const count = client.subscribe({ query: UNREAD_LIVE }).subscribe({
+      next: (r) => {
+        if (typeof r.data?.unreadNotificationCount === 'number') unread.value = r.data.unreadNotificationCount;
+      },
+      error: () => undefined,
+    });
+    const added = client.subscribe({ query: ADDED_LIVE }).subscribe({
+      next: (r) => {
+        const n = r.data?.notificationAdded;
+        if (!n || !listLoaded.value || items.value.some((x) => x.id === n.id)) return;
+        items.value = [n, ...items.value];
+      },
+      error: () => undefined,
+    });
+    stops.push(() => count.unsubscribe(), () => added.unsubscribe(), onReconnected(() => void catchUp()));
+    document.addEventListener('visibilitychange', onVisible);
+    stops.push(() => document.removeEventListener('visibilitychange', onVisible));
+    // The subscription only reports changes: the count to start from comes from a query.
+    void refreshCount().catch(() => undefined);
+  });
+  onBeforeUnmount(() => stops.splice(0).forEach((stop) => stop()));
+
+  return {
+    unread: computed(() => unread.value),
+    items: computed(() => items.value),
+    hasMore: computed(() => hasMore.value),
+    listLoaded: computed(() => listLoaded.value),
+    loading: computed(() => loading.value),
+    failed: computed(() => failed.value),
+    loadFirstPage,
+    loadMore,
+    markRead,
+    markAllRead,
+  };
+}
