@@ -16,7 +16,8 @@ const config: CodegenConfig = {
     'client/share/src/gql/': {
       documents: ['client/share/src/**/*.{ts,vue}', '!client/share/src/gql/**/*'],
       preset: 'client',
-      config: { scalars, useTypeImports: true, enumsAsTypes: true },
+      // The share page has no GraphQL client library: plain fetch with the query text.
+      config: { scalars, useTypeImports: true, enumsAsTypes: true, documentMode: 'string' },
       presetConfig: { fragmentMasking: false },
     },
   },

@@ -1,0 +1,80 @@
+import { createI18n } from 'vue-i18n';
+
+export type Locale = 'fr' | 'en';
+
+const messages = {
+  fr: {
+    tagline: 'Imagerie médicale partagée',
+    pageTitle: 'Examen partagé',
+    language: 'Langue',
+    loading: 'Chargement de l’examen…',
+    patient: 'Patient',
+    examDate: 'Date de l’examen',
+    expires: 'Accès disponible jusqu’au {date}',
+    sharedDocument: 'Document partagé',
+    report: 'Compte-rendu',
+    imaging: 'Imagerie',
+    openReport: 'Ouvrir le compte-rendu (PDF) dans un nouvel onglet',
+    reportFrame: 'Compte-rendu : {title}',
+    viewerLoading: 'Chargement de la visionneuse…',
+    viewerFailed: 'La visionneuse n’a pas pu être chargée. Rechargez la page ou contactez le support.',
+    refused: {
+      EXPIRED: 'Ce lien de partage a expiré.',
+      REVOKED: 'Ce lien de partage a été révoqué par le médecin.',
+      NONE: 'Aucun examen partagé n’est ouvert. Pour consulter l’examen, ouvrez le lien reçu par e-mail.',
+    },
+    session:
+      'Vous êtes connecté au portail e-mage en tant que professionnel : le lien de partage ne s’ouvre pas dans cette session. Déconnectez-vous du portail, ou ouvrez le lien dans une fenêtre de navigation privée.',
+    error: 'Une erreur est survenue. Veuillez réessayer.',
+    retry: 'Réessayer',
+    privacy: 'Ces données de santé vous sont confiées par un médecin. Ne les transmettez pas.',
+    support: { need: 'Besoin d’assistance ?', contact: 'Contactez le support {label}', or: 'ou' },
+  },
+  en: {
+    tagline: 'Shared medical imaging',
+    pageTitle: 'Shared exam',
+    language: 'Language',
+    loading: 'Loading the exam…',
+    patient: 'Patient',
+    examDate: 'Exam date',
+    expires: 'Available until {date}',
+    sharedDocument: 'Shared document',
+    report: 'Report',
+    imaging: 'Imaging',
+    openReport: 'Open the report (PDF) in a new tab',
+    reportFrame: 'Report: {title}',
+    viewerLoading: 'Loading the viewer…',
+    viewerFailed: 'The viewer could not be loaded. Reload the page or contact support.',
+    refused: {
+      EXPIRED: 'This share link has expired.',
+      REVOKED: 'This share link was revoked by the physician.',
+      NONE: 'No shared exam is open. To see the exam, open the link you received by e-mail.',
+    },
+    session:
+      'You are logged in to the e-mage portal as a professional: the share link does not open in that session. Log out of the portal, or open the link in a private window.',
+    error: 'Something went wrong. Please try again.',
+    retry: 'Try again',
+    privacy: 'These health data were entrusted to you by a physician. Do not pass them on.',
+    support: { need: 'Need help?', contact: 'Contact {label} support', or: 'or' },
+  },
+};
+
+const stored = localStorage.getItem('emage.locale');
+export const initialLocale: Locale = stored === 'en' ? 'en' : 'fr';
+
+const dateTime = { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' } as const;
+const date = { day: '2-digit', month: '2-digit', year: 'numeric' } as const;
+
+export const i18n = createI18n({
+  legacy: false,
+  locale: initialLocale,
+  fallbackLocale: 'fr',
+  messages,
+  datetimeFormats: { fr: { date, dateTime }, en: { date, dateTime } },
+});
+
+export function setLocale(locale: Locale): void {
+  i18n.global.locale.value = locale;
+  localStorage.setItem('emage.locale', locale);
+  document.documentElement.lang = locale;
+}
