@@ -99,7 +99,7 @@ describe('§2 Connexion', () => {
 
     const mail = await portal.waitForMail((m) => m.to.includes(CLAIRE) && /réinitialisation/.test(m.subject));
     await page.goto(linkIn(mail.text, 'reinitialiser-mot-de-passe'));
-    await page.getByRole('heading', { name: 'Nouveau mot de passe' }).waitFor();
+    await page.getByRole('heading', { name: 'Réinitialisation du mot de passe' }).waitFor();
     expect(page.url()).not.toContain('token');
     await pages.passwordPolicy().getByText('au moins 12 caractères').waitFor();
 

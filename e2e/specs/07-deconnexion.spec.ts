@@ -1,4 +1,4 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginPage } from '../pages/login.page.js';
 import { launchBrowser, newContext, screenshot } from '../support/browser.js';
@@ -6,6 +6,14 @@ import { startPortal, type PortalServer } from '../support/server.js';
 
 const CLAIRE = { email: 'claire.martin@demo.e-mage.fr', password: 'Demo-e-mage-2026' };
 const IDLE_SECONDS = 30;
+
+/** What the server says about the page's session cookie. */
+function meOnServer(page: Page): Promise<unknown> {
+  return page.evaluate(async () => {
+    const res = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { id } }' }) });
+    return ((await res.json()) as { data: { me: unknown } }).data.me;
+  });
+}
 
 describe('§7 Déconnexion', () => {
   let portal: PortalServer;
@@ -31,11 +39,7 @@ describe('§7 Déconnexion', () => {
     await login.waitFor();
     await page.goto(`${portal.url}/`);
     await login.waitFor();
-    const me = await page.evaluate(async () => {
-      const res = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { id } }' }) });
-      return ((await res.json()) as { data: { me: unknown } }).data.me;
-    });
-    expect(me).toBeNull();
+    expect(await meOnServer(page)).toBeNull();
     await ctx.close();
   });
 
@@ -61,9 +65,8 @@ describe('§7 Déconnexion', () => {
     expect(await login.idleMessage().textContent()).toContain('déconnecté automatiquement');
     await screenshot(page, '07-idle-logged-out');
 
-    // The server ended it too: a reload does not bring the dashboard back.
-    await page.goto(`${portal.url}/`);
-    await login.waitFor();
+    // The server ended it too: the session cookie no longer opens anything.
+    expect(await meOnServer(page)).toBeNull();
     await ctx.close();
   }, 120_000);
 });

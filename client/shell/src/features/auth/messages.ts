@@ -21,7 +21,7 @@ export default {
       sent: 'Si un compte correspond à cette adresse, un e-mail vient de lui être envoyé avec un lien valable 1 heure pour choisir un nouveau mot de passe.',
     },
     reset: {
-      title: 'Nouveau mot de passe',
+      title: 'Réinitialisation du mot de passe',
       submit: 'Enregistrer le mot de passe',
       done: 'Votre mot de passe a été modifié. Toutes vos sessions ouvertes ont été fermées ; connectez-vous avec le nouveau mot de passe.',
     },
@@ -89,7 +89,7 @@ export default {
       sent: 'If an account matches this address, an e-mail has just been sent to it with a link, valid for 1 hour, to choose a new password.',
     },
     reset: {
-      title: 'New password',
+      title: 'Reset your password',
       submit: 'Save the password',
       done: 'Your password was changed. All your open sessions were closed; log in with the new password.',
     },

