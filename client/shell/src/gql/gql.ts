@@ -37,6 +37,9 @@ type Documents = {
     "\n  mutation BellMarkAllRead { markAllNotificationsRead }\n": typeof types.BellMarkAllReadDocument,
     "\n  query PatientRecord($id: ID!) {\n    patient(id: $id) {\n      id displayName\n      records { id ipp ins lastName firstName birthName birthDate sex addressLine postalCode city phone receivedAt facility { id name finess } }\n      exams { id title date facility { id name } documents { id type title date reportUrl studyInstanceUid } }\n    }\n  }\n": typeof types.PatientRecordDocument,
     "\n  mutation UpdateEmailNotifications($on: Boolean!) {\n    updatePreferences(input: { emailNotifications: $on }) {\n      id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds\n    }\n  }\n": typeof types.UpdateEmailNotificationsDocument,
+    "\n  mutation ShareDocument($documentId: ID!, $email: String!, $comment: String) {\n    shareDocument(documentId: $documentId, email: $email, comment: $comment) {\n      id recipientEmail expiresAt status\n    }\n  }\n": typeof types.ShareDocumentDocument,
+    "\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n": typeof types.MySharesDocument,
+    "\n  mutation RevokeShare($id: ID!) {\n    revokeShare(id: $id) { id status revokedAt }\n  }\n": typeof types.RevokeShareDocument,
     "\n  query ViewerDocument($id: ID!) {\n    document(id: $id) { id type title date studyInstanceUid exam { id title } }\n  }\n": typeof types.ViewerDocumentDocument,
     "\n  mutation ViewerDocumentOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id }\n  }\n": typeof types.ViewerDocumentOpenedDocument,
 };
@@ -64,6 +67,9 @@ const documents: Documents = {
     "\n  mutation BellMarkAllRead { markAllNotificationsRead }\n": types.BellMarkAllReadDocument,
     "\n  query PatientRecord($id: ID!) {\n    patient(id: $id) {\n      id displayName\n      records { id ipp ins lastName firstName birthName birthDate sex addressLine postalCode city phone receivedAt facility { id name finess } }\n      exams { id title date facility { id name } documents { id type title date reportUrl studyInstanceUid } }\n    }\n  }\n": types.PatientRecordDocument,
     "\n  mutation UpdateEmailNotifications($on: Boolean!) {\n    updatePreferences(input: { emailNotifications: $on }) {\n      id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds\n    }\n  }\n": types.UpdateEmailNotificationsDocument,
+    "\n  mutation ShareDocument($documentId: ID!, $email: String!, $comment: String) {\n    shareDocument(documentId: $documentId, email: $email, comment: $comment) {\n      id recipientEmail expiresAt status\n    }\n  }\n": types.ShareDocumentDocument,
+    "\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n": types.MySharesDocument,
+    "\n  mutation RevokeShare($id: ID!) {\n    revokeShare(id: $id) { id status revokedAt }\n  }\n": types.RevokeShareDocument,
     "\n  query ViewerDocument($id: ID!) {\n    document(id: $id) { id type title date studyInstanceUid exam { id title } }\n  }\n": types.ViewerDocumentDocument,
     "\n  mutation ViewerDocumentOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id }\n  }\n": types.ViewerDocumentOpenedDocument,
 };
@@ -174,6 +180,18 @@ export function graphql(source: "\n  query PatientRecord($id: ID!) {\n    patien
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation UpdateEmailNotifications($on: Boolean!) {\n    updatePreferences(input: { emailNotifications: $on }) {\n      id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateEmailNotifications($on: Boolean!) {\n    updatePreferences(input: { emailNotifications: $on }) {\n      id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ShareDocument($documentId: ID!, $email: String!, $comment: String) {\n    shareDocument(documentId: $documentId, email: $email, comment: $comment) {\n      id recipientEmail expiresAt status\n    }\n  }\n"): (typeof documents)["\n  mutation ShareDocument($documentId: ID!, $email: String!, $comment: String) {\n    shareDocument(documentId: $documentId, email: $email, comment: $comment) {\n      id recipientEmail expiresAt status\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeShare($id: ID!) {\n    revokeShare(id: $id) { id status revokedAt }\n  }\n"): (typeof documents)["\n  mutation RevokeShare($id: ID!) {\n    revokeShare(id: $id) { id status revokedAt }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
