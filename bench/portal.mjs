@@ -1,0 +1,159 @@
+/**
+ * npm run bench:portal — the physician portal under load, on a large dataset.
+ *
+ * 1. A dedicated database: DATABASE_URL when set (e.g. postgres://postgres@127.0.0.1:5432/emage_bench,
+ *    created beforehand), else an embedded PostgreSQL under .data/bench-postgres (kept, so the
+ *    dataset is built once).
+ * 2. buildLargeDataset (bench/lib/large-dataset.mjs): 200,000 patients, 1,000,000 exams, 5,000
+ *    physicians, one with 2,000 patients (cached per database).
+ * 3. The built server (server/dist) on a free port, logged in as that physician, and for each
+ *    page (dashboard first page, a name filter, a patient record): autocannon over HTTP, then the
+ *    very SQL statements the server sent for one such request, replayed with a plain pg client
+ *    (writes inside a rolled-back transaction), then EXPLAIN (ANALYZE, BUFFERS) of its reads.
+ *
+ * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 1), BENCH_SQL_ITERATIONS (default
+ * 300), BENCH_SCALE (0..1, shrinks the dataset for a quick try; default 1).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { BIG_PHYSICIAN, buildLargeDataset, repoRoot } from './lib/large-dataset.mjs';
+
+const dist = (p) => path.join(repoRoot, 'server', 'dist', p);
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1);
+const SQL_ITERATIONS = Number(process.env.BENCH_SQL_ITERATIONS ?? 300);
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+
+const DASHBOARD = `query Dashboard($name: String) { patients(filter: { name: $name }, first: 25) {
+  edges { cursor node { id displayName birthName birthDate sex lastExamAt lastExamTitle hasUnopened } }
+  pageInfo { hasNextPage endCursor } } }`;
+const RECORD = `query Record($id: ID!) { patient(id: $id) { id displayName
+  records { id ipp ins lastName firstName birthName birthDate sex addressLine postalCode city phone receivedAt facility { id name finess } }
+  exams { id title date facility { id name } documents { id type title date reportUrl studyInstanceUid } } } }`;
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const ms = (x) => Math.round(x * 100) / 100;
+
+async function database() {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
+  const { startEmbeddedPostgres } = await import(dist('infra/db/embedded-postgres.js'));
+  const db = await startEmbeddedPostgres(path.join(repoRoot, '.data', 'bench-postgres'), { database: 'emage_bench' });
+  return { url: db.url, stop: () => db.stop() };
+}
+
+async function main() {
+  const db = await database();
+  const sizes = { patients: Math.round(200_000 * SCALE), exams: Math.round(1_000_000 * SCALE), physicians: Math.max(2, Math.round(5_000 * SCALE)), bigPhysicianPatients: Math.round(2_000 * Math.min(1, SCALE * 10)) };
+  process.stderr.write(`dataset ${JSON.stringify(sizes)}…\n`);
+  const dataset = await buildLargeDataset(db.url, sizes);
+  process.stderr.write(`dataset ready (${dataset.cached ? 'cached' : 'built'} in ${Math.round(dataset.seconds)} s)\n`);
+
+  const { loadConfig } = await import(dist('config.js'));
+  const { startServer } = await import(dist('bootstrap.js'));
+  const { createLogger } = await import(dist('infra/logger.js'));
+  const { freePort } = await import(dist('infra/db/embedded-postgres.js'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const config = loadConfig({ NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, DATABASE_URL: db.url, SEED_DEMO: 'false', LOG_LEVEL: 'warn', SMTP_URL: 'smtp://127.0.0.1:9', SESSION_IDLE_MINUTES: '60', RATE_LIMIT_SCALE: '1000' });
+  const started = await startServer(config, { logger: createLogger('warn'), outbox: { start: false } });
+  const knex = started.services.deps.orm.em.getConnection().getKnex();
+  const sql = new pg.Client({ connectionString: db.url });
+  await sql.connect();
+  const results = [];
+  try {
+    const login = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { id } }', variables: { e: BIG_PHYSICIAN.email, p: BIG_PHYSICIAN.password } }),
+    });
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    if (!cookie) throw new Error(`login failed: ${await login.text()}`);
+    const post = async (body) => {
+      const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body });
+      const json = await res.json();
+      if (json.errors) throw new Error(JSON.stringify(json.errors));
+      return json.data;
+    };
+    const first = await post(JSON.stringify({ query: DASHBOARD, variables: {} }));
+    const patientId = first.patients.edges[0].node.id;
+    const scenarios = [
+      { name: 'dashboard, first page', body: JSON.stringify({ query: DASHBOARD, variables: {} }) },
+      { name: 'dashboard, filter "hél"', body: JSON.stringify({ query: DASHBOARD, variables: { name: 'hél' } }) },
+      { name: 'patient record', body: JSON.stringify({ query: RECORD, variables: { id: patientId } }) },
+    ];
+
+    for (const s of scenarios) {
+      // The statements one request sends (MikroORM inlines parameters, so each is complete SQL).
+      const statements = [];
+      const onQuery = (q) => statements.push(q.sql);
+      knex.on('query', onQuery);
+      const data = await post(s.body);
+      knex.off('query', onQuery);
+      const rows = data.patients?.edges.length ?? data.patient?.exams.length;
+      const replay = statements.filter((q) => !/^\s*(begin|commit|rollback|savepoint|release)/i.test(q));
+      const writes = replay.some((q) => /^\s*(insert|update|delete)/i.test(q));
+
+      const latencies = [];
+      const instance = autocannon({ url: `${url}/graphql`, method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: s.body, connections: CONNECTIONS, duration: DURATION });
+      instance.on('response', (_c, status, _b, responseTime) => {
+        if (status === 200) latencies.push(responseTime);
+      });
+      const cannon = await instance;
+      latencies.sort((a, b) => a - b);
+
+      const sqlTimes = [];
+      for (let i = 0; i < SQL_ITERATIONS; i++) {
+        const t0 = performance.now();
+        if (writes) await sql.query('begin');
+        for (const q of replay) await sql.query(q);
+        if (writes) await sql.query('rollback');
+        sqlTimes.push(performance.now() - t0);
+      }
+      sqlTimes.sort((a, b) => a - b);
+
+      const plans = [];
+      for (const q of replay.filter((x) => /^\s*select/i.test(x))) {
+        const plan = await sql.query(`explain (analyze, buffers) ${q}`);
+        const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+        plans.push({ sql: q, ms: Number(/Execution Time: ([\d.]+)/.exec(text)?.[1] ?? 0), plan: text });
+      }
+      plans.sort((a, b) => b.ms - a.ms);
+
+      const httpP50 = percentile(latencies, 50);
+      const httpP95 = percentile(latencies, 95);
+      const sqlP50 = percentile(sqlTimes, 50);
+      results.push({
+        scenario: s.name, rows, statements: statements.length, requests: latencies.length, errors: cannon.errors + cannon.non2xx,
+        rps: Math.round(cannon.requests.average), httpP50: ms(httpP50), httpP95: ms(httpP95), sqlP50: ms(sqlP50), sqlP95: ms(percentile(sqlTimes, 95)),
+        difference: ms(httpP50 - sqlP50), ratio: ms(httpP50 / sqlP50), plans: plans.slice(0, 2),
+      });
+    }
+  } finally {
+    await sql.end();
+    await started.stop();
+    await db.stop();
+  }
+
+  const cpu = os.cpus();
+  console.log(`# Portal bench — ${new Date().toISOString()} — ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}`);
+  console.log(`dataset: ${JSON.stringify(sizes)}; autocannon ${CONNECTIONS} connection(s) × ${DURATION} s; SQL replay × ${SQL_ITERATIONS}\n`);
+  console.log('| page | rows | SQL stmts | req | errors | req/s | HTTP p50 | HTTP p95 | SQL p50 | SQL p95 | HTTP − SQL (p50) | HTTP / SQL (p50) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    console.log(`| ${r.scenario} | ${r.rows} | ${r.statements} | ${r.requests} | ${r.errors} | ${r.rps} | ${r.httpP50} ms | ${r.httpP95} ms | ${r.sqlP50} ms | ${r.sqlP95} ms | ${r.difference} ms | ${r.ratio} |`);
+  }
+  for (const r of results) {
+    for (const p of r.plans) {
+      console.log(`\n### ${r.scenario} — ${p.ms} ms\n\n\`\`\`sql\n${p.sql.replace(/'[0-9a-f-]{36}'/g, "'…'")}\n\`\`\`\n\n\`\`\`\n${p.plan}\n\`\`\``);
+    }
+  }
+  const failed = results.filter((r) => r.httpP95 > 20 || r.difference > 5 || r.errors > 0);
+  if (failed.length) console.log(`\nTargets missed (p95 ≤ 20 ms, HTTP p50 ≤ SQL p50 + 5 ms): ${failed.map((r) => r.scenario).join(', ')}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
