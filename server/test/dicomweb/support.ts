@@ -146,10 +146,14 @@ export function splitMultipart(body: Buffer, contentType: string): Array<{ heade
 /** dicomweb-client in Node, with the headers (cookie, Authorization) a browser or PACS would send. */
 export function dicomwebClient(t: TestServer, headers: Record<string, string> = {}): DicomWebClientApi {
   const require = createRequire(import.meta.url);
-  const { XMLHttpRequest } = require('xmlhttprequest-ssl') as { XMLHttpRequest: new (opts: object) => unknown };
-  // xmlhttprequest-ssl keeps the cookie and Authorization headers that other polyfills drop.
+  const { XMLHttpRequest } = require('xmlhttprequest-ssl') as { XMLHttpRequest: new (opts: object) => { send(data?: unknown): void } };
+  // xmlhttprequest-ssl keeps the cookie and Authorization headers that other polyfills drop, but
+  // cannot send an ArrayBuffer (what dicomweb-client's STOW body is): hand it a Buffer instead.
   (globalThis as Record<string, unknown>).XMLHttpRequest = function XhrWithHeaders() {
-    return new XMLHttpRequest({ disableHeaderCheck: true });
+    const xhr = new XMLHttpRequest({ disableHeaderCheck: true });
+    const send = xhr.send.bind(xhr);
+    xhr.send = (data?: unknown) => send(data instanceof ArrayBuffer ? Buffer.from(data) : data);
+    return xhr;
   };
   const { api } = require('dicomweb-client') as { api: { DICOMwebClient: new (opts: object) => DicomWebClientApi } };
   return new api.DICOMwebClient({ url: `${t.url}/dicomweb`, headers });
