@@ -35,7 +35,7 @@ async function withPortal<T>(deps: AppDeps, explicit: string | undefined, fn: (u
 export const demoSeedCommand: CliCommand = {
   name: 'demo',
   sub: 'seed',
-  usage: 'demo seed [--server URL]                 demo accounts, facilities and exams, published over STOW-RS + publishExam',
+  usage: 'demo seed [--server URL]                  demo accounts, facilities and exams, published over STOW-RS + publishExam',
   async run(args, { withServices }) {
     const { values } = parseArgs({ args, options: { server: { type: 'string' } } });
     await withServices(async ({ deps }) => {

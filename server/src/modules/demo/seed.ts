@@ -42,15 +42,20 @@ export const demoAccounts = (): Array<DemoAccount & { firstName: string; lastNam
   { role: Role.ADMIN, email: 'admin@demo.e-mage.fr', password: DEMO_PASSWORD, name: 'Administrateur', firstName: 'Admin', lastName: 'e-mage', rpps: null },
 ];
 
-/** Creates the demo accounts that do not exist yet (by e-mail). Returns those it created. */
+/**
+ * Creates the demo accounts that do not exist yet (by e-mail). Returns those it created. The
+ * password hashes are computed concurrently (argon2 runs on the thread pool): start-up waits for
+ * these accounts before saying "ready".
+ */
 export async function ensureDemoAccounts(em: EntityManager, config: Config): Promise<DemoAccount[]> {
-  const out: DemoAccount[] = [];
-  for (const a of demoAccounts()) {
-    if (await em.count(User, { email: a.email })) continue;
-    await createUser(em, config, { email: a.email, role: a.role, firstName: a.firstName, lastName: a.lastName, rpps: a.rpps, password: a.password });
-    out.push({ role: a.role, email: a.email, password: a.password, name: a.name });
-  }
-  return out;
+  const existing = new Set((await em.find(User, { email: { $in: demoAccounts().map((a) => a.email) } })).map((u) => u.email));
+  const missing = demoAccounts().filter((a) => !existing.has(a.email));
+  await Promise.all(
+    missing.map((a) =>
+      createUser(em.fork(), config, { email: a.email, role: a.role, firstName: a.firstName, lastName: a.lastName, rpps: a.rpps, password: a.password }),
+    ),
+  );
+  return missing.map((a) => ({ role: a.role, email: a.email, password: a.password, name: a.name }));
 }
 
 /** Creates the demo accounts on an empty database. Returns them when it did, [] otherwise. */
