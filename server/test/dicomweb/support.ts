@@ -189,3 +189,38 @@ export function studyContext(studyInstanceUid = newUid()): import('../../src/mod
     },
   };
 }
+
+/**
+ * A native 16-bit multi-frame secondary capture, pixels random: cheap to make in any size, for
+ * tests that need volume rather than realism.
+ */
+export async function syntheticInstance(o: { study: string; series?: string; frames?: number; rows?: number; columns?: number; modality?: string }): Promise<{ sopInstanceUid: string; data: Buffer }> {
+  const { el, writePart10 } = await import('../../src/modules/demo/generator/dicom-writer.js');
+  const { T, SopClass } = await import('../../src/modules/demo/generator/dicom-tags.js');
+  const frames = o.frames ?? 1;
+  const rows = o.rows ?? 256;
+  const columns = o.columns ?? 256;
+  const sopInstanceUid = newUid();
+  const pixels = new Uint16Array(randomBytes(rows * columns * frames * 2).buffer);
+  const data = writePart10([
+    el(T.SpecificCharacterSet, 'CS', 'ISO_IR 192'),
+    el(T.SOPClassUID, 'UI', SopClass.CtImage),
+    el(T.SOPInstanceUID, 'UI', sopInstanceUid),
+    el(T.Modality, 'CS', o.modality ?? 'CT'),
+    el(T.PatientName, 'PN', 'SYNTHÈSE^Test'),
+    el(T.PatientID, 'LO', 'SYN-1'),
+    el(T.StudyInstanceUID, 'UI', o.study),
+    el(T.SeriesInstanceUID, 'UI', o.series ?? newUid()),
+    el(T.SamplesPerPixel, 'US', 1),
+    el(T.PhotometricInterpretation, 'CS', 'MONOCHROME2'),
+    ...(frames > 1 ? [el(T.NumberOfFrames, 'IS', String(frames))] : []),
+    el(T.Rows, 'US', rows),
+    el(T.Columns, 'US', columns),
+    el(T.BitsAllocated, 'US', 16),
+    el(T.BitsStored, 'US', 16),
+    el(T.HighBit, 'US', 15),
+    el(T.PixelRepresentation, 'US', 0),
+    el(T.PixelData, 'OW', pixels),
+  ]);
+  return { sopInstanceUid, data };
+}
