@@ -184,7 +184,7 @@ export interface SharedDocumentView {
   examDate: Date;
   patientDisplayName: string;
   document: SharedDocumentItem;
-  /** Every document of the shared exam, the shared one first (ADR 0061: a share opens its exam). */
+  /** Every document of the shared exam, the shared one first (ADR 0060: a share opens its exam). */
   documents: SharedDocumentItem[];
 }
 

@@ -1,7 +1,11 @@
-/** How long a new share lasts, in words the pop-up can use: "3 jours", "36 secondes"… */
+/**
+ * How long a new share lasts, in the largest unit that says it exactly: "3 jours" for the
+ * default 72 h, "90 secondes" for a test configuration of 0.025 h.
+ */
 export function ttlParts(hours: number): { unit: 'days' | 'hours' | 'minutes' | 'seconds'; count: number } {
-  if (hours >= 24 && Number.isInteger(hours / 24)) return { unit: 'days', count: hours / 24 };
-  if (hours >= 1) return { unit: 'hours', count: Math.round(hours) };
-  if (hours * 60 >= 1) return { unit: 'minutes', count: Math.round(hours * 60) };
-  return { unit: 'seconds', count: Math.round(hours * 3600) };
+  const seconds = Math.round(hours * 3600);
+  if (seconds % 86_400 === 0) return { unit: 'days', count: seconds / 86_400 };
+  if (seconds % 3600 === 0) return { unit: 'hours', count: seconds / 3600 };
+  if (seconds % 60 === 0) return { unit: 'minutes', count: seconds / 60 };
+  return { unit: 'seconds', count: seconds };
 }

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Share grants and the scrubbing of share tokens from the outbox (ADR 0061).
+ * Share grants and the scrubbing of share tokens from the outbox (ADRs 0060 and 0061).
  *
  * `share_grant`: what the link `/s/<token>` is exchanged for — an opaque random value held in an
  * HttpOnly cookie, stored here as its SHA-256 only, tied to one share, with an idle expiry that
