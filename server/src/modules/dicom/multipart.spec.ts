@@ -198,18 +198,16 @@ describe('parseMultipartRelated on hand-written bodies', () => {
     expect(await parseAll(body, 'b', () => 4096, { maxPartBytes: largest, maxTotalBytes: body.length })).toHaveLength(dicomFiles.length);
   });
 
-  it('parses a 60 MB body in 64 KiB chunks well under a second', async () => {
+  // Speed is measured by bench:dicomweb (STOW instances/s), not asserted here.
+  it('parses a 60 MB CR-heavy body in 64 KiB chunks without losing a byte', async () => {
     const big = Buffer.alloc(20 * 1024 * 1024, 0x0d); // CR-heavy content: the worst case for the search
     const body = await writeBody([big, big, big].map((b) => ({ contentType: 'application/dicom', body: b })), newBoundary());
     const boundary = boundaryFromContentType(`multipart/related; boundary=${body.subarray(2, body.indexOf('\r\n')).toString('latin1')}`) ?? '';
     async function* views(): AsyncGenerator<Uint8Array> {
       for (let i = 0; i < body.length; i += 64 * 1024) yield body.subarray(i, i + 64 * 1024);
     }
-    const start = performance.now();
     const received = await collect(parseMultipartRelated(views(), boundary, noLimits));
-    const elapsed = performance.now() - start;
     expect(received.map((p) => p.body.length)).toEqual([big.length, big.length, big.length]);
-    // Typically ~150 ms here; the bound leaves room for a loaded CI runner.
-    expect(elapsed).toBeLessThan(1000);
+    expect(received.every((p) => p.body.equals(big))).toBe(true);
   });
 });
