@@ -32,7 +32,8 @@ describe('an ended session is refused over HTTP and WebSocket (guide §7)', () =
     const before = Date.now();
     await client.mustQuery(`mutation { logout }`);
     expect(await socket.closed).toBe(4401);
-    expect(Date.now() - before).toBeLessThan(1000);
+    // Closed by the logout itself, well before the 5 s sweep would have found it.
+    expect(Date.now() - before).toBeLessThan(3000);
 
     const stale = t.client();
     stale.cookies = new Map(cookie.split('; ').map((kv) => kv.split('=') as [string, string]));
@@ -51,7 +52,7 @@ describe('an ended session is refused over HTTP and WebSocket (guide §7)', () =
     const code = await socket.closed;
     expect(code).toBe(4401);
     const SWEEP_MS = 5_000;
-    expect(Date.now()).toBeLessThan(idleAt + SWEEP_MS + 1_000);
+    expect(Date.now()).toBeLessThan(idleAt + SWEEP_MS + 3_000);
     expect(Date.now()).toBeGreaterThanOrEqual(idleAt - 50);
     await refusedOverHttp(client);
     expect(await openSocket(t.url, client.cookieHeader()).closed).toBe(4403);
