@@ -23,12 +23,22 @@ async function closedNetwork(ctx: BrowserContext, portalUrl: string): Promise<st
   return foreign;
 }
 
+/** The portal publishes the demo exams in the background after start-up; the figures need them. */
+async function demoExamsPublished(portal: PortalServer, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!portal.output().includes('Demo exams published')) {
+    if (Date.now() > deadline) throw new Error(`Demo exams were not published:\n${portal.output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 describe('Analysts: the GraphQL playground', () => {
   let portal: PortalServer;
   let browser: Browser;
   beforeAll(async () => {
     [portal, browser] = await Promise.all([startPortal(), launchBrowser()]);
-  });
+    await demoExamsPublished(portal);
+  }, 240_000);
   afterAll(async () => {
     await browser?.close();
     await portal?.stop();
@@ -53,18 +63,21 @@ describe('Analysts: the GraphQL playground', () => {
     const page = await ctx.newPage();
     const login = new LoginPage(page, portal.url);
     await login.open();
+    const loggedIn = page.waitForResponse((r) => r.url().endsWith('/graphql') && (r.request().postData() ?? '').includes('login('));
     await login.login(ANALYST.email, ANALYST.password);
-    await new Promise((r) => setTimeout(r, 3000)); console.log('DEBUG', page.url(), foreign, await page.locator('body').innerText());
-    await page.waitForURL((url) => !url.pathname.startsWith('/connexion'), { waitUntil: 'commit' });
-
-    const playground = new PlaygroundPage(page, portal.url);
+    expect((await loggedIn).status()).toBe(200);
+    // The playground is its own page (not a route of the portal's single-page app): open it
+    // in a fresh tab of the same browser session, as the header link of the portal does.
+    await page.close();
+    const tab = await ctx.newPage();
+    const playground = new PlaygroundPage(tab, portal.url);
     await playground.open();
     await playground.userName().waitFor();
     expect(await playground.userName().textContent()).toMatch(/\S/);
     // GraphiQL's own panels are there, self-hosted: documentation explorer and history.
-    await page.getByRole('button', { name: /Show Documentation Explorer/ }).waitFor();
-    await page.getByRole('button', { name: /Show History/ }).waitFor();
-    await page.getByRole('heading', { name: 'Exemples de requêtes' }).waitFor();
+    await tab.getByRole('button', { name: /Show Documentation Explorer/ }).waitFor();
+    await tab.getByRole('button', { name: /Show History/ }).waitFor();
+    await tab.getByRole('heading', { name: 'Exemples de requêtes' }).waitFor();
 
     await playground.pickExample('Examens publiés par mois');
     await playground.run();
@@ -72,10 +85,10 @@ describe('Analysts: the GraphQL playground', () => {
     // The demo centres published their exams at start-up: this month's count is a figure.
     expect(text).toMatch(/"value":\s*\d+/);
     expect(text).not.toMatch(/"errors"/);
-    await screenshot(page, '08-playground-example');
+    await screenshot(tab, '08-playground-example');
 
-    await page.getByRole('button', { name: /Show Documentation Explorer/ }).click();
-    await page.getByText('Root Types').waitFor();
+    await tab.getByRole('button', { name: /Show Documentation Explorer/ }).click();
+    await tab.getByText('Root Types').waitFor();
     expect(foreign).toEqual([]);
     await ctx.close();
   });
