@@ -1,7 +1,10 @@
-import jsQR from 'jsqr';
+import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
 import type { CaughtMail } from '../../src/infra/mail/smtp-catcher.js';
 import { GqlClient, type TestServer } from '../harness.js';
+
+// jsqr is CommonJS whose ES default export arrives, under NodeNext, as `module.exports.default`.
+const jsQR = jsqr.default;
 
 export const SHARE = `mutation($d: ID!, $e: String!, $c: String) {
   shareDocument(documentId: $d, email: $e, comment: $c) { id status expiresAt createdAt openCount recipientEmail comment document { id title } }

@@ -22,6 +22,14 @@ function capturingLogger() {
   return { logger: pino({ level: 'trace' }, stream), text: () => lines.join('') };
 }
 
+interface MySharesPage {
+  myShares: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: Array<{ node: { id: string; status: string; accesses: Array<{ at: string; outcome: string }> } & Record<string, unknown> }>;
+  };
+}
+
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
 describe('sharing an exam with a trusted third party (guide §5.3)', () => {
@@ -174,7 +182,7 @@ describe('sharing an exam with a trusted third party (guide §5.3)', () => {
   it('the grant reads its own document and exam only: sharedDocument, its reports, its study; another exam is 404', async () => {
     const { token } = await mustShare(imaging.id, 'lecture@exemple.fr');
     const { client } = await openLink(t, token);
-    const r = await client.mustQuery<{ sharedDocument: Record<string, any> }>(SHARED);
+    const r = await client.mustQuery<{ sharedDocument: Record<string, unknown> & { documents: Array<{ id: string }> } }>(SHARED);
     expect(r.sharedDocument).toMatchObject({
       id: imaging.id,
       type: 'IMAGING',
@@ -183,7 +191,7 @@ describe('sharing an exam with a trusted third party (guide §5.3)', () => {
       patientDisplayName: 'Hélène Dupont-Moreau',
       reportUrl: null,
     });
-    expect(r.sharedDocument.documents.map((d: { id: string }) => d.id)).toEqual([imaging.id, report.id]);
+    expect(r.sharedDocument.documents.map((d) => d.id)).toEqual([imaging.id, report.id]);
 
     const own = await client.fetch(`/api/documents/${report.id}/report.pdf`);
     expect(own.status).toBe(200);
@@ -287,21 +295,21 @@ describe('sharing an exam with a trusted third party (guide §5.3)', () => {
     await openLink(t, token);
     const q = `query($after: String) { myShares(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor }
       edges { node { id recipientEmail comment status openCount lastOpenedAt firstOpenedAt expiresAt revokedAt document { id title type } accesses { at outcome } } } } }`;
-    const page = await a.client.mustQuery<{ myShares: any }>(q);
-    const first = page.myShares.edges[0].node;
+    const page = await a.client.mustQuery<MySharesPage>(q);
+    const first = page.myShares.edges[0]!.node;
     expect(first).toMatchObject({ id: s.id, recipientEmail: 'liste@exemple.fr', comment: 'Pour la liste', status: 'ACTIVE', openCount: 1, document: { id: report.id, type: 'REPORT' } });
     expect(first.accesses).toEqual([{ at: expect.any(String), outcome: 'OPENED' }]);
     expect(page.myShares.pageInfo.hasNextPage).toBe(true);
-    const all: any[] = [];
+    const all: Array<MySharesPage['myShares']['edges'][number]['node']> = [];
     let after: string | null = null;
     do {
-      const p: { myShares: any } = await a.client.mustQuery(q, { after });
-      all.push(...p.myShares.edges.map((e: any) => e.node));
+      const p: MySharesPage = await a.client.mustQuery<MySharesPage>(q, { after });
+      all.push(...p.myShares.edges.map((e) => e.node));
       after = p.myShares.pageInfo.hasNextPage ? p.myShares.pageInfo.endCursor : null;
     } while (after);
     expect(all).toHaveLength(page.myShares.totalCount);
     expect(new Set(all.map((x) => x.status))).toEqual(new Set(['ACTIVE', 'REVOKED', 'EXPIRED']));
-    expect((await b.client.mustQuery<{ myShares: any }>(q)).myShares).toMatchObject({ totalCount: 0, edges: [] });
+    expect((await b.client.mustQuery<MySharesPage>(q)).myShares).toMatchObject({ totalCount: 0, edges: [] });
     expect(errorCode(await a.client.query(`{ myShares(after: "garbage") { totalCount } }`))).toBe('BAD_USER_INPUT');
   });
 
