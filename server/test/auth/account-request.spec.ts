@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '../../src/modules/auth/user.entity.js';
 import { errorCode, randomRpps, startTestServer, type GqlClient, type TestServer } from '../harness.js';
-import { sql, tablesContaining, tokenIn } from './db-probe.js';
+import { outboxSettled, sql, tablesContaining, tokenIn } from './db-probe.js';
 
 const REQUEST = `mutation($i: AccountRequestInput!) { requestAccount(input: $i) }`;
 const LIST = `query($s: AccountRequestStatus) { accountRequests(status: $s) { id email rpps status rejectionReason decidedAt } }`;
@@ -63,6 +63,7 @@ describe('account requests, approval and activation (guide §2)', () => {
 
     expect(await t.client().mustQuery(ACTIVATE, { t: token, p: PASSWORD })).toEqual({ activateAccount: true });
     expect(errorCode(await t.client().query(ACTIVATE, { t: token, p: PASSWORD }))).toBe('INVALID_TOKEN');
+    await outboxSettled(t, data.email);
     expect(await tablesContaining(t, token)).toEqual([]);
     const me = await t.client().mustQuery<{ login: { rpps: string } }>(LOGIN, { e: data.email, p: PASSWORD });
     expect(me.login.rpps).toBe(data.rpps);

@@ -24,3 +24,12 @@ export function tokenIn(text: string, path: string): string {
   if (!m?.[1]) throw new Error(`No /${path}#token= link in:\n${text}`);
   return m[1];
 }
+
+/** Waits until the outbox has marked every mail to `to` as sent (the catcher sees a mail first). */
+export async function outboxSettled(t: TestServer, to: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await sql(t, `select 1 from outbox_message where "to" = ? and sent_at is null and failed_at is null`, [to])).length > 0) {
+    if (Date.now() > deadline) throw new Error(`The outbox still holds unsent mail to ${to}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

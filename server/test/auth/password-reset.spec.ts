@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '../../src/modules/auth/user.entity.js';
 import { TEST_PASSWORD, errorCode, startTestServer, type TestServer } from '../harness.js';
-import { sql, tablesContaining, tokenIn } from './db-probe.js';
+import { outboxSettled, sql, tablesContaining, tokenIn } from './db-probe.js';
 
 const REQUEST = `mutation($e: String!) { requestPasswordReset(email: $e) }`;
 const RESET = `mutation($t: String!, $p: String!) { resetPassword(token: $t, password: $p) }`;
@@ -43,7 +43,7 @@ describe('forgot password (guide §2)', () => {
     expect(r.errors?.[0]?.extensions?.field).toBe('email');
   });
 
-  it('stores the token hashed, expires it after PASSWORD_RESET_TTL_MINUTES, and leaves no plaintext once used', async () => {
+  it('stores the token hashed, expires it after PASSWORD_RESET_TTL_MINUTES, and keeps no plaintext once the mail left', async () => {
     const { email, userId } = await t.login(Role.PHYSICIAN);
     const token = await resetLink(email);
     const rows = await sql<{ token_hash: string; ttl_minutes: number }>(
@@ -54,10 +54,9 @@ describe('forgot password (guide §2)', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.token_hash).toBe(createHash('sha256').update(token).digest('hex'));
     expect(Number(rows[0]!.ttl_minutes)).toBeCloseTo(30, 1);
-    expect(await tablesContaining(t, token)).toEqual(['outbox_message']);
-
-    await t.client().mustQuery(RESET, { t: token, p: NEW_PASSWORD });
+    await outboxSettled(t, email);
     expect(await tablesContaining(t, token)).toEqual([]);
+    await t.client().mustQuery(RESET, { t: token, p: NEW_PASSWORD });
   });
 
   it('refuses an expired link with INVALID_TOKEN and keeps the old password', async () => {
@@ -77,14 +76,26 @@ describe('forgot password (guide §2)', () => {
     expect((await t.client().query(LOGIN, { e: email, p: NEW_PASSWORD })).errors).toBeUndefined();
   });
 
-  it('a newer link supersedes the older one', async () => {
+  it('a newer link supersedes the older one, and a superseded mail not sent yet is cancelled without its token', async () => {
     const { email } = await t.login(Role.PHYSICIAN);
     const first = await resetLink(email);
     await t.client().mustQuery(REQUEST, { e: email });
     const second = await t.waitForMail((m) => m.to.includes(email) && !m.text.includes(first));
     expect(errorCode(await t.client().query(RESET, { t: first, p: NEW_PASSWORD }))).toBe('INVALID_TOKEN');
-    expect(await tablesContaining(t, first)).toEqual([]);
     await t.client().mustQuery(RESET, { t: tokenIn(second.text, 'reinitialiser-mot-de-passe'), p: NEW_PASSWORD });
+
+    // A link asked for while the previous mail is still queued: the queued one must not leave.
+    await t.deps.outbox.stop();
+    try {
+      await t.client().mustQuery(REQUEST, { e: email });
+      const [queued] = await sql<{ payload: { token: string } }>(t, `select payload from outbox_message where "to" = ? and sent_at is null`, [email]);
+      await t.client().mustQuery(REQUEST, { e: email });
+      expect(await tablesContaining(t, queued!.payload.token)).toEqual([]);
+      const rows = await sql<{ last_error: string | null }>(t, `select last_error from outbox_message where "to" = ? and sent_at is null order by created_at`, [email]);
+      expect(rows.map((r) => r.last_error)).toEqual(['superseded', null]);
+    } finally {
+      t.deps.outbox.start();
+    }
   });
 
   it('a weak password is refused with WEAK_PASSWORD and the link stays usable', async () => {

@@ -202,17 +202,15 @@ function tokenMailKey(purpose: UserTokenPurpose, tokenHash: string): string {
 }
 
 /**
- * The outbox must hold the plaintext token until the mail leaves; once the link is used or
- * superseded it is worthless, and is removed so that no copy outlives its purpose.
+ * A mail still unsent for a superseded link would carry a dead link: it is cancelled. The
+ * outbox trigger of Migration20261128011000_AuthLinkScrub then drops its token, as it does
+ * for every sent link (ADR 0017).
  */
-async function scrubTokenMails(em: EntityManager, keys: string[]): Promise<void> {
+async function cancelTokenMails(em: EntityManager, keys: string[]): Promise<void> {
   if (keys.length === 0) return;
-  // A mail still unsent for a superseded link would carry a dead link: it is cancelled.
   await em.execute(
-    `update outbox_message set payload = payload - 'token',
-       failed_at = case when sent_at is null then coalesce(failed_at, now()) else failed_at end,
-       last_error = case when sent_at is null then 'superseded' else last_error end
-     where idempotency_key in (${placeholders(keys)}) and payload->>'token' is not null`,
+    `update outbox_message set failed_at = now(), last_error = 'superseded'
+     where idempotency_key in (${placeholders(keys)}) and sent_at is null and failed_at is null`,
     keys,
   );
 }
@@ -223,7 +221,7 @@ async function issueUserToken(em: EntityManager, user: User, purpose: UserTokenP
     `update user_token set used_at = now() where user_id = ? and purpose = ? and used_at is null returning token_hash`,
     [user.id, purpose],
   );
-  await scrubTokenMails(em, superseded.map((r) => tokenMailKey(purpose, r.token_hash)));
+  await cancelTokenMails(em, superseded.map((r) => tokenMailKey(purpose, r.token_hash)));
   const token = newToken();
   em.persist(em.create(UserToken, { purpose, tokenHash: hashToken(token), user, expiresAt: new Date(Date.now() + ttlMs) }));
   return token;
@@ -232,14 +230,12 @@ async function issueUserToken(em: EntityManager, user: User, purpose: UserTokenP
 /** Consumes a token atomically: of two concurrent uses, exactly one succeeds. */
 async function consumeUserToken(em: EntityManager, token: string, purpose: UserTokenPurpose): Promise<User> {
   if (!token || token.length > 200) throw invalidToken();
-  const tokenHash = hashToken(token);
   const rows = await em.execute<{ user_id: string }[]>(
     `update user_token set used_at = now() where token_hash = ? and purpose = ? and used_at is null and expires_at > now() returning user_id`,
-    [tokenHash, purpose],
+    [hashToken(token), purpose],
   );
   const userId = rows[0]?.user_id;
   if (!userId) throw invalidToken();
-  await scrubTokenMails(em, [tokenMailKey(purpose, tokenHash)]);
   return em.findOneOrFail(User, { id: userId });
 }
 

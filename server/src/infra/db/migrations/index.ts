@@ -3,6 +3,7 @@ import { Migration20261128000000Initial } from './Migration20261128000000Initial
 import { Migration20261128012000_DicomwebIndex } from './Migration20261128012000_DicomwebIndex.js';
 import { Migration20261128017000_stats } from './Migration20261128017000_stats.js';
 import { Migration20261128016000_ShareGrant } from './Migration20261128016000_ShareGrant.js';
+import { Migration20261128011000_AuthLinkScrub } from './Migration20261128011000_AuthLinkScrub.js';
 
 /** Applied in this order; a new migration is appended here (never edit a released one). */
 export const migrationsList: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128012000_DicomwebIndex', class: Migration20261128012000_DicomwebIndex },
   { name: 'Migration20261128017000_stats', class: Migration20261128017000_stats },
   { name: 'Migration20261128016000_ShareGrant', class: Migration20261128016000_ShareGrant },
+  { name: 'Migration20261128011000_AuthLinkScrub', class: Migration20261128011000_AuthLinkScrub },
 ];
