@@ -54,6 +54,8 @@ export class DicomWebClient {
     // QIDO answers 204 No Content for an empty match.
     if (response.status === 204) return [] as T;
     if (!response.ok) {
+      // The error body is not read; cancelling it frees the connection at once.
+      void response.body?.cancel().catch(() => undefined);
       throw new DicomWebError(codeForStatus(response.status), response.status, `HTTP ${response.status} for ${url}`);
     }
     try {

@@ -1,13 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 
 /**
- * No inline scripts anywhere (the clients are built bundles); 'wasm-unsafe-eval' and blob:
- * workers are what Cornerstone's codecs need; frames only from ourselves.
+ * No inline scripts anywhere (the clients are built bundles); workers only from our own files;
+ * frames only from ourselves.
  */
 const CSP = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self' blob:",
+  "worker-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self' data:",
@@ -19,8 +19,17 @@ const CSP = [
   "form-action 'self'",
 ].join('; ');
 
-export function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
-  res.setHeader('Content-Security-Policy', CSP);
+/**
+ * The viewer's image decode worker, and nothing else, may evaluate code: its wasm codecs
+ * (Emscripten embind) build functions with `new Function`. A worker started from a URL gets the
+ * policy of its own response, so the pages keep theirs (docs/adr/0081-viewer-decode-worker-csp.md).
+ */
+const DECODE_WORKER_PATH = '/viewer/decode-worker.js';
+// connect-src data: lets the codecs read their wasm, inlined in the worker as a data: URL.
+const DECODE_WORKER_CSP = "default-src 'none'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; connect-src data:";
+
+export function securityHeaders(req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Content-Security-Policy', req.path === DECODE_WORKER_PATH ? DECODE_WORKER_CSP : CSP);
   res.setHeader('X-Frame-Options', 'SAMEORIGIN');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'same-origin');
