@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261128000000Initial } from './Migration20261128000000Initial.js';
 import { Migration20261128012000_DicomwebIndex } from './Migration20261128012000_DicomwebIndex.js';
 import { Migration20261128017000_stats } from './Migration20261128017000_stats.js';
+import { Migration20261128017001_stats_rebuild } from './Migration20261128017001_stats_rebuild.js';
 import { Migration20261128016000_ShareGrant } from './Migration20261128016000_ShareGrant.js';
 import { Migration20261128011000_AuthLinkScrub } from './Migration20261128011000_AuthLinkScrub.js';
 
@@ -10,6 +11,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128000000Initial', class: Migration20261128000000Initial },
   { name: 'Migration20261128012000_DicomwebIndex', class: Migration20261128012000_DicomwebIndex },
   { name: 'Migration20261128017000_stats', class: Migration20261128017000_stats },
+  { name: 'Migration20261128017001_stats_rebuild', class: Migration20261128017001_stats_rebuild },
   { name: 'Migration20261128016000_ShareGrant', class: Migration20261128016000_ShareGrant },
   { name: 'Migration20261128011000_AuthLinkScrub', class: Migration20261128011000_AuthLinkScrub },
 ];
