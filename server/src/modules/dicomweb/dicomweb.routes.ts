@@ -179,7 +179,7 @@ async function sendFrames(res: Response, frames: Frames, representation: FrameRe
   sendParts(res, await frames.read(), representation);
 }
 
-/** Frames are small and already in memory: one buffer, one write, with a Content-Length. */
+/** Frames are already in memory: written as they are, no copy into one buffer, with a Content-Length. */
 function sendParts(res: Response, bodies: Buffer[], representation: FrameRepresentation): void {
   if (!representation.multipart) {
     const [only] = bodies;
@@ -194,7 +194,11 @@ function sendParts(res: Response, bodies: Buffer[], representation: FrameReprese
   });
   chunks.push(Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1'));
   res.status(200).setHeader('Content-Type', `multipart/related; type="${representation.rootType}"; boundary=${boundary}`);
-  res.end(Buffer.concat(chunks));
+  res.setHeader('Content-Length', String(chunks.reduce((n, c) => n + c.length, 0)));
+  // Corked: the part headers and bodies leave in as few packets as the socket allows.
+  res.cork();
+  for (const chunk of chunks) res.write(chunk);
+  res.end();
 }
 
 function sendJson(res: Response, body: unknown): void {
