@@ -1,9 +1,11 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginPage } from '../pages/login.page.js';
 import { PlaygroundPage } from '../pages/playground.page.js';
 import { launchBrowser, newContext, screenshot } from '../support/browser.js';
-import { startPortal, type PortalServer } from '../support/server.js';
+import { repoRoot, startPortal, type PortalServer } from '../support/server.js';
 
 const ANALYST = { email: 'analyste@demo.e-mage.fr', password: 'Demo-e-mage-2026' };
 
@@ -42,6 +44,15 @@ describe('Analysts: the GraphQL playground', () => {
   afterAll(async () => {
     await browser?.close();
     await portal?.stop();
+  });
+
+  it('the built playground loads nothing from another origin (no script, style, font or module URL)', () => {
+    const dist = path.join(repoRoot, 'client', 'playground', 'dist');
+    const files = ['index.html', ...readdirSync(path.join(dist, 'assets')).map((f) => path.join('assets', f))].filter((f) => /\.(html|js|css)$/.test(f));
+    const loads = /(?:src|href)\s*=\s*["']https?:\/\/|url\(\s*["']?https?:\/\/|import\(\s*["']https?:\/\/|@import\s+["']https?:\/\//;
+    const offending = files.filter((f) => loads.test(readFileSync(path.join(dist, f), 'utf8')));
+    expect(files.length).toBeGreaterThan(2);
+    expect(offending).toEqual([]);
   });
 
   it('without a session, the playground says so and links to the login page', async () => {
