@@ -222,6 +222,8 @@ function sendError(deps: AppDeps, req: Request, res: Response, error: unknown): 
     res.status(error.status).json({ error: error.message });
     return;
   }
-  deps.logger.error({ err: { name: error instanceof Error ? error.name : typeof error, message: error instanceof Error ? error.message : undefined } }, 'DICOMweb request failed');
+  // Name and code only: messages of storage and database errors carry file paths and values (UIDs).
+  const code = error instanceof Error && 'code' in error ? String(error.code) : undefined;
+  deps.logger.error({ err: { name: error instanceof Error ? error.name : typeof error, code } }, 'DICOMweb request failed');
   res.status(500).json({ error: 'Internal server error' });
 }
