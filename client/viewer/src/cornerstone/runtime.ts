@@ -78,10 +78,12 @@ export function acquireRuntime(client: RuntimeClient): void {
   wireOnce();
   if (clients.size === 0) {
     // Two workers are enough for interactive scrolling and keep phones responsive; codecs load
-    // lazily in the worker so a plain MR series never pays for the JPEG 2000 wasm.
+    // lazily in the worker so a plain MR series never pays for the JPEG 2000 wasm. The workers
+    // start now, while the metadata is on the wire, not when the first frame arrives: starting
+    // one (loading and compiling its 1.2 MB script) took longer than decoding the first image.
     cornerstoneWADOImageLoader.webWorkerManager.initialize({
       maxWebWorkers: Math.min(2, Math.max(1, navigator.hardwareConcurrency || 1)),
-      startWebWorkersOnDemand: true,
+      startWebWorkersOnDemand: false,
       taskConfiguration: { decodeTask: { initializeCodecsOnStartup: false, strict: false } },
     });
   }

@@ -20,7 +20,7 @@ export function codeForStatus(status: number): ViewerErrorCode {
 }
 
 /**
- * Minimal JSON client for QIDO-RS and WADO-RS metadata. It uses fetch with the page's
+ * Minimal JSON client for WADO-RS metadata. It uses fetch with the page's
  * credentials (session or share-grant cookie) and an AbortSignal owned by the viewer instance,
  * so destroy() cancels what is still on the wire.
  */
@@ -31,12 +31,8 @@ export class DicomWebClient {
     private readonly signal: AbortSignal,
   ) {}
 
-  seriesUrl(studyUid: string): string {
-    return `${this.root}/studies/${encodeURIComponent(studyUid)}/series`;
-  }
-
-  metadataUrl(studyUid: string, seriesUid: string): string {
-    return `${this.root}/studies/${encodeURIComponent(studyUid)}/series/${encodeURIComponent(seriesUid)}/metadata`;
+  studyMetadataUrl(studyUid: string): string {
+    return `${this.root}/studies/${encodeURIComponent(studyUid)}/metadata`;
   }
 
   async getJson<T>(url: string): Promise<T> {

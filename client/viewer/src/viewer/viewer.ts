@@ -287,17 +287,24 @@ export class Viewer implements RuntimeClient {
     const study = this.options.studyUid;
     const client = new DicomWebClient(root, this.requestHeaders(), this.abort.signal);
     try {
-      const seriesJson = await client.getJson<DicomJson[]>(client.seriesUrl(study));
-      const infos = seriesJson.map(readSeriesInfo).filter((s) => s !== undefined);
+      // One request for the whole study (WADO-RS study metadata) rather than QIDO-RS for the
+      // series then one metadata request per series: the first image is one round trip nearer.
+      const instances = await client.getJson<DicomJson[]>(client.studyMetadataUrl(study));
+      const bySeries = new Map<string, DicomJson[]>();
+      for (const ds of instances) {
+        const uid = getString(ds, Tag.SeriesInstanceUID);
+        if (!uid) continue;
+        const list = bySeries.get(uid);
+        if (list) list.push(ds);
+        else bySeries.set(uid, [ds]);
+      }
+      const infos = [...bySeries.values()].map((list) => readSeriesInfo(list[0] as DicomJson)).filter((s) => s !== undefined);
       infos.sort((a, b) => (a.seriesNumber ?? Infinity) - (b.seriesNumber ?? Infinity));
-      const stacks = await Promise.all(
-        infos.map(async (info) => {
-          const instances = await client.getJson<DicomJson[]>(client.metadataUrl(study, info.seriesUid));
-          const base = (sop: string) =>
-            `${root}/studies/${encodeURIComponent(study)}/series/${encodeURIComponent(info.seriesUid)}/instances/${encodeURIComponent(sop)}`;
-          return buildStack(info, instances, base);
-        }),
-      );
+      const stacks = infos.map((info) => {
+        const base = (sop: string) =>
+          `${root}/studies/${encodeURIComponent(study)}/series/${encodeURIComponent(info.seriesUid)}/instances/${encodeURIComponent(sop)}`;
+        return buildStack(info, bySeries.get(info.seriesUid) ?? [], base);
+      });
       if (this.destroyed) return;
       this.series = stacks.filter((s) => s !== undefined);
       for (const s of this.series) {

@@ -25,8 +25,8 @@ const CSP = [
  * policy of its own response, so the pages keep theirs (docs/adr/0081-viewer-decode-worker-csp.md).
  */
 const DECODE_WORKER_PATH = '/viewer/decode-worker.js';
-// connect-src data: lets the codecs read their wasm, inlined in the worker as a data: URL.
-const DECODE_WORKER_CSP = "default-src 'none'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; connect-src data:";
+// The worker loads its codecs (importScripts) and their .wasm (fetch) from /viewer/ on first use.
+const DECODE_WORKER_CSP = "default-src 'none'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; connect-src 'self'";
 
 export function securityHeaders(req: Request, res: Response, next: NextFunction): void {
   res.setHeader('Content-Security-Policy', req.path === DECODE_WORKER_PATH ? DECODE_WORKER_CSP : CSP);

@@ -1,0 +1,209 @@
+#!/usr/bin/env node
+// npm run bench:viewer — the image viewer in headless Chromium on loopback, against the built
+// portal with its demo data (build first: npx turbo run build).
+//
+//   first image   navigation start of the imaging document page (/documents/:id, a full page
+//                 load: performance.now() is 0 there) → first `data-rendered-count` ≥ 1 on the
+//                 viewer, read with performance.now() in the page;
+//   whole series  same start → every series thumbnail's progress bar complete
+//                 (aria-valuenow = aria-valuemax);
+//   heap          10 mount/destroy cycles of the viewer on one page (each waits for the whole
+//                 series), JS heap after CDP HeapProfiler.collectGarbage + Runtime.getHeapUsage,
+//                 after cycle 10 vs after cycle 1.
+//
+// Document: the demo CT thorax (64 slices of 512×512, 16-bit). "cold": a new browser context
+// each run (empty HTTP cache: the shell and viewer.js are downloaded); "warm": the same context
+// navigating again (viewer.js from the HTTP cache, as for a physician's second study).
+// Usage: node bench/viewer.mjs [runs=5]
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RUNS = Number(process.argv[2] ?? 5);
+const CYCLES = 10;
+const PHYSICIAN = { email: 'thomas.schmitt@demo.e-mage.fr', password: 'Demo-e-mage-2026' };
+const CT_TITLE = 'SCANNER THORACIQUE';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The built portal on embedded defaults, in a data directory of its own, with the demo exams published. */
+async function startPortal() {
+  const port = await freePort();
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'emage-bench-viewer-'));
+  const env = { ...process.env, NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn', SEED_DEMO: 'true' };
+  delete env.DATABASE_URL;
+  delete env.SMTP_URL;
+  const child = spawn(process.execPath, [path.join(root, 'server', 'dist', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const deadline = Date.now() + 180_000;
+  while (!/Demo exams published/.test(out)) {
+    if (child.exitCode !== null || /could not be published/.test(out) || Date.now() > deadline) throw new Error(`portal not ready:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function graphql(page, url, query) {
+  const res = await page.request.post(`${url}/graphql`, { data: { query } });
+  const body = await res.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+async function newLoggedInPage(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR' });
+  const page = await context.newPage();
+  await graphql(page, url, `mutation { login(email: "${PHYSICIAN.email}", password: "${PHYSICIAN.password}") { id } }`);
+  // Marks are taken in the page itself, on its own clock (0 = navigation start).
+  await page.addInitScript(() => {
+    const marks = {};
+    window.__viewerMarks = marks;
+    new MutationObserver(() => {
+      const root = document.querySelector('[data-testid="viewer"]');
+      if (!root) return;
+      if (marks.firstImage === undefined && Number(root.getAttribute('data-rendered-count')) >= 1) marks.firstImage = performance.now();
+      const bars = [...root.querySelectorAll('.emv-thumb [role="progressbar"]')];
+      if (marks.allLoaded === undefined && bars.length > 0 && bars.every((b) => b.getAttribute('aria-valuenow') === b.getAttribute('aria-valuemax'))) {
+        marks.allLoaded = performance.now();
+      }
+    }).observe(document, { subtree: true, attributes: true, childList: true, attributeFilter: ['data-rendered-count', 'aria-valuenow'] });
+  });
+  return { context, page };
+}
+
+async function ctDocument(page, url) {
+  const data = await graphql(page, url, '{ patients(first: 100) { edges { node { exams { title documents { id type studyInstanceUid } } } } } }');
+  for (const edge of data.patients.edges) {
+    for (const exam of edge.node.exams) {
+      const doc = exam.documents.find((d) => d.type === 'IMAGING');
+      if (exam.title === CT_TITLE && doc) return doc;
+    }
+  }
+  throw new Error('demo CT document not found');
+}
+
+async function openOnce(page, url, docId) {
+  await page.goto(`${url}/documents/${docId}`);
+  await page.waitForFunction(() => window.__viewerMarks?.allLoaded !== undefined, undefined, { timeout: 60_000 });
+  const marks = await page.evaluate(() => window.__viewerMarks);
+  const count = await page.locator('[data-testid="viewer"]').getAttribute('data-image-count');
+  if (count !== '64') throw new Error(`expected 64 slices, the viewer shows ${count}`);
+  return marks;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const ms = (x) => `${Math.round(x)} ms`;
+
+async function heapCycles(browser, url, studyUid) {
+  const { context, page } = await newLoggedInPage(browser, url);
+  await page.goto(`${url}/`);
+  await page.locator('#contenu').waitFor();
+  const cdp = await context.newCDPSession(page);
+  const heap = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    await cdp.send('HeapProfiler.collectGarbage');
+    return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+  };
+  const before = await heap();
+  const after = [];
+  for (let i = 0; i < CYCLES; i++) {
+    // A string, mounted exactly as a host page mounts the viewer.
+    await page.evaluate(`(async () => {
+      const m = await import('/viewer/viewer.js');
+      const host = document.createElement('div');
+      host.id = 'bench-host';
+      host.style.height = '700px';
+      document.body.prepend(host);
+      window.__benchViewer = m.mount(host, { dicomwebRoot: '/dicomweb', studyUid: ${JSON.stringify(studyUid)}, locale: 'fr' });
+    })()`);
+    await page.waitForFunction(() => {
+      const bars = [...document.querySelectorAll('#bench-host .emv-thumb [role="progressbar"]')];
+      return bars.length > 0 && bars.every((b) => b.getAttribute('aria-valuenow') === b.getAttribute('aria-valuemax'));
+    }, undefined, { timeout: 60_000 });
+    await page.evaluate(`(() => { window.__benchViewer.destroy(); window.__benchViewer = undefined; document.getElementById('bench-host').remove(); })()`);
+    after.push(await heap());
+  }
+  await context.close();
+  return { before, after };
+}
+
+const portal = await startPortal();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+try {
+  const probe = await newLoggedInPage(browser, portal.url);
+  const doc = await ctDocument(probe.page, portal.url);
+  // One unmeasured load, so the server's first-request costs (JIT, connection pool) are not counted.
+  await openOnce(probe.page, portal.url, doc.id);
+
+  const cold = [];
+  for (let i = 0; i < RUNS; i++) {
+    const { context, page } = await newLoggedInPage(browser, portal.url);
+    cold.push(await openOnce(page, portal.url, doc.id));
+    await context.close();
+  }
+  const warm = [];
+  for (let i = 0; i < RUNS; i++) warm.push(await openOnce(probe.page, portal.url, doc.id));
+  // Where the time of the last warm load went: the requests on the way to the first image.
+  const steps = await probe.page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .filter((e) => /graphql|api\/config|viewer\.js|decode-worker|\/series$|metadata|frames\/1$/.test(e.name))
+      .slice(0, 12)
+      .map((e) => `${e.name.replace(/^https?:\/\/[^/]+/, '').replace(/\/studies\/[^/]+\/series\/[^/]+\/instances\/[^/]+/, '/…')} ${Math.round(e.startTime)}→${Math.round(e.responseEnd)}`),
+  );
+  await probe.context.close();
+
+  const report = (label, runs) =>
+    console.log(
+      `${label}: first image median ${ms(median(runs.map((r) => r.firstImage)))} (runs ${runs.map((r) => ms(r.firstImage)).join(', ')}); ` +
+        `whole series median ${ms(median(runs.map((r) => r.allLoaded)))} (runs ${runs.map((r) => ms(r.allLoaded)).join(', ')})`,
+    );
+  console.log(`Demo CT thorax, 64 × 512×512 16-bit, ${RUNS} runs each, Chromium headless on loopback`);
+  report('cold (new context, empty cache)', cold);
+  report('warm (same context, viewer.js cached)', warm);
+  console.log(`last warm load, ms since navigation start: ${steps.join('; ')}; first image at ${ms(warm[warm.length - 1].firstImage)}`);
+
+  const { before, after } = await heapCycles(browser, portal.url, doc.studyInstanceUid);
+  const first = after[0];
+  const last = after[after.length - 1];
+  const mb = (b) => `${(b / 1024 / 1024).toFixed(1)} MB`;
+  console.log(
+    `heap: before ${mb(before)}, after cycle 1 ${mb(first)}, after cycle ${CYCLES} ${mb(last)} (${(((last - first) / first) * 100).toFixed(1)} % vs cycle 1); ` +
+      `per cycle: ${after.map(mb).join(', ')}`,
+  );
+} finally {
+  await browser.close();
+  await portal.stop();
+}
