@@ -1,7 +1,7 @@
 // DEV HARNESS ONLY — not the product server, not used by the e2e tests.
 //
 // Serves client/viewer/dist at /viewer/, a page that mounts the viewer like the shell does, and a
-// minimal read-only DICOMweb (QIDO series, WADO-RS metadata and frames) built in memory from a few
+// minimal read-only DICOMweb (QIDO series, WADO-RS study/series metadata and frames) built in memory from a few
 // files of the shared test corpus, so the viewer can be exercised in Chromium before the real
 // server exists. Plain node:http, dicom-parser from the workspace; no extra packages.
 //
@@ -214,6 +214,16 @@ const server = http.createServer(async (req, res) => {
     const file = path.join(dist, path.normalize(p.slice('/viewer/'.length)));
     if (!file.startsWith(dist) || !fs.existsSync(file)) return send(res, 404, 'not found');
     return send(res, 200, fs.readFileSync(file), MIME[path.extname(file)] ?? 'application/octet-stream');
+  }
+  const studyMetadata = /^\/dicomweb\/studies\/([^/]+)\/metadata$/.exec(p);
+  if (studyMetadata) {
+    const [, uid] = studyMetadata;
+    if (uid === 'expired') return send(res, 401, 'unauthorized');
+    if (uid === 'denied') return send(res, 403, 'forbidden');
+    if (uid === PDF_STUDY) return send(res, 200, JSON.stringify([pdfInstance]), 'application/dicom+json');
+    if (uid !== STUDY) return send(res, 404, 'not found');
+    const all = [...series.values()].flatMap((s) => [...s.instances.values()].map((i) => i.json));
+    return send(res, 200, JSON.stringify(all), 'application/dicom+json');
   }
   const m = /^\/dicomweb\/studies\/([^/]+)\/series(?:\/([^/]+)(?:\/(metadata)|\/instances\/([^/]+)\/frames\/(\d+))?)?$/.exec(p);
   if (!m) return send(res, 404, 'not found');
