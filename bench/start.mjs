@@ -24,6 +24,20 @@ function freePort() {
   });
 }
 
+/**
+ * CPU seconds the server process (not its PostgreSQL children) has used, from /proc: on a
+ * shared, loaded machine wall-clock times stretch, CPU time much less.
+ */
+async function cpuSeconds(pid) {
+  try {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return NaN;
+  }
+}
+
 /** One start: ms to the "ready" line and to /readyz 200, then a clean SIGTERM stop. */
 async function startOnce(dataDir) {
   const port = await freePort();
@@ -54,9 +68,10 @@ async function startOnce(dataDir) {
     if (readyz === undefined) await new Promise((r) => setTimeout(r, 10));
   }
   while (readyLine === undefined && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+  const cpu = await cpuSeconds(child.pid);
   child.kill('SIGTERM');
   await exited;
-  return { readyLine, readyz };
+  return { readyLine, readyz, cpu };
 }
 
 const median = (xs) => {
@@ -73,14 +88,15 @@ async function series(label, makeDir) {
     results.push(await startOnce(dir));
   }
   const line = results.map((r) => fmt(r.readyLine)).join(', ');
-  console.log(`${label}: ready line median ${fmt(median(results.map((r) => r.readyLine)))}, /readyz 200 median ${fmt(median(results.map((r) => r.readyz)))}  (ready line per run: ${line})`);
+  const cpu = median(results.map((r) => r.cpu)).toFixed(2);
+  console.log(`${label}: ready line median ${fmt(median(results.map((r) => r.readyLine)))}, /readyz 200 median ${fmt(median(results.map((r) => r.readyz)))}, server CPU to ready median ${cpu} s  (ready line per run: ${line})`);
   return results;
 }
 
 const base = await fs.mkdtemp(path.join(os.tmpdir(), 'emage-bench-start-'));
 await fs.chmod(base, 0o755);
 try {
-  console.log(`node ${process.version}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${RUNS} runs each`);
+  console.log(`node ${process.version}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${RUNS} runs each, load average ${os.loadavg()[0].toFixed(1)}`);
   const existing = path.join(base, 'existing');
   await startOnce(existing); // creates and seeds it; not counted
   await series('existing data dir', async () => existing);
