@@ -177,6 +177,11 @@ describe('sharing an exam with a trusted third party (guide §5.3)', () => {
     ]);
     const notes = await sql(t, `select recipient_id, exam_id, read_at from notification where kind = 'SHARE_OPENED'`);
     expect(notes).toEqual([{ recipient_id: a.userId, exam_id: exam.id, read_at: null }]);
+    // The sharer sees it in the bell, as a share notice about that exam.
+    const bell = await a.client.mustQuery<{ notifications: { edges: Array<{ node: { kind: string; exam: { id: string } } }> } }>(
+      `{ notifications(first: 10) { edges { node { kind exam { id } } } } }`,
+    );
+    expect(bell.notifications.edges.map((e) => e.node)).toContainEqual({ kind: 'SHARE_OPENED', exam: { id: exam.id } });
   });
 
   it('the grant reads its own document and exam only: sharedDocument, its reports, its study; another exam is 404', async () => {

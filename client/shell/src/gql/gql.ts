@@ -28,7 +28,7 @@ type Documents = {
     "\n  query DocumentView($id: ID!) {\n    document(id: $id) { id type title date reportUrl studyInstanceUid exam { id title patientId } }\n  }\n": typeof types.DocumentViewDocument,
     "\n  mutation DocumentViewOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id exam { id opened } }\n  }\n": typeof types.DocumentViewOpenedDocument,
     "\n  mutation OpenNotification($id: ID!) {\n    markNotificationRead(id: $id) { id readAt exam { id } patient { id } }\n  }\n": typeof types.OpenNotificationDocument,
-    "\n  fragment NotificationItem on Notification {\n    id\n    createdAt\n    readAt\n    exam { id title date }\n    patient { id displayName }\n  }\n": typeof types.NotificationItemFragmentDoc,
+    "\n  fragment NotificationItem on Notification {\n    id\n    kind\n    createdAt\n    readAt\n    exam { id title date }\n    patient { id displayName }\n  }\n": typeof types.NotificationItemFragmentDoc,
     "\n  query BellNotifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...NotificationItem } }\n    }\n  }\n": typeof types.BellNotificationsDocument,
     "\n  query BellUnreadCount { unreadNotificationCount }\n": typeof types.BellUnreadCountDocument,
     "\n  subscription BellUnreadCountLive { unreadNotificationCount }\n": typeof types.BellUnreadCountLiveDocument,
@@ -40,8 +40,6 @@ type Documents = {
     "\n  mutation ShareDocument($documentId: ID!, $email: String!, $comment: String) {\n    shareDocument(documentId: $documentId, email: $email, comment: $comment) {\n      id recipientEmail expiresAt status\n    }\n  }\n": typeof types.ShareDocumentDocument,
     "\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n": typeof types.MySharesDocument,
     "\n  mutation RevokeShare($id: ID!) {\n    revokeShare(id: $id) { id status revokedAt }\n  }\n": typeof types.RevokeShareDocument,
-    "\n  query ViewerDocument($id: ID!) {\n    document(id: $id) { id type title date studyInstanceUid exam { id title } }\n  }\n": typeof types.ViewerDocumentDocument,
-    "\n  mutation ViewerDocumentOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id }\n  }\n": typeof types.ViewerDocumentOpenedDocument,
 };
 const documents: Documents = {
     "\n  query Me {\n    me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": types.MeDocument,
@@ -58,7 +56,7 @@ const documents: Documents = {
     "\n  query DocumentView($id: ID!) {\n    document(id: $id) { id type title date reportUrl studyInstanceUid exam { id title patientId } }\n  }\n": types.DocumentViewDocument,
     "\n  mutation DocumentViewOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id exam { id opened } }\n  }\n": types.DocumentViewOpenedDocument,
     "\n  mutation OpenNotification($id: ID!) {\n    markNotificationRead(id: $id) { id readAt exam { id } patient { id } }\n  }\n": types.OpenNotificationDocument,
-    "\n  fragment NotificationItem on Notification {\n    id\n    createdAt\n    readAt\n    exam { id title date }\n    patient { id displayName }\n  }\n": types.NotificationItemFragmentDoc,
+    "\n  fragment NotificationItem on Notification {\n    id\n    kind\n    createdAt\n    readAt\n    exam { id title date }\n    patient { id displayName }\n  }\n": types.NotificationItemFragmentDoc,
     "\n  query BellNotifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...NotificationItem } }\n    }\n  }\n": types.BellNotificationsDocument,
     "\n  query BellUnreadCount { unreadNotificationCount }\n": types.BellUnreadCountDocument,
     "\n  subscription BellUnreadCountLive { unreadNotificationCount }\n": types.BellUnreadCountLiveDocument,
@@ -70,8 +68,6 @@ const documents: Documents = {
     "\n  mutation ShareDocument($documentId: ID!, $email: String!, $comment: String) {\n    shareDocument(documentId: $documentId, email: $email, comment: $comment) {\n      id recipientEmail expiresAt status\n    }\n  }\n": types.ShareDocumentDocument,
     "\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n": types.MySharesDocument,
     "\n  mutation RevokeShare($id: ID!) {\n    revokeShare(id: $id) { id status revokedAt }\n  }\n": types.RevokeShareDocument,
-    "\n  query ViewerDocument($id: ID!) {\n    document(id: $id) { id type title date studyInstanceUid exam { id title } }\n  }\n": types.ViewerDocumentDocument,
-    "\n  mutation ViewerDocumentOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id }\n  }\n": types.ViewerDocumentOpenedDocument,
 };
 
 /**
@@ -147,7 +143,7 @@ export function graphql(source: "\n  mutation OpenNotification($id: ID!) {\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment NotificationItem on Notification {\n    id\n    createdAt\n    readAt\n    exam { id title date }\n    patient { id displayName }\n  }\n"): (typeof documents)["\n  fragment NotificationItem on Notification {\n    id\n    createdAt\n    readAt\n    exam { id title date }\n    patient { id displayName }\n  }\n"];
+export function graphql(source: "\n  fragment NotificationItem on Notification {\n    id\n    kind\n    createdAt\n    readAt\n    exam { id title date }\n    patient { id displayName }\n  }\n"): (typeof documents)["\n  fragment NotificationItem on Notification {\n    id\n    kind\n    createdAt\n    readAt\n    exam { id title date }\n    patient { id displayName }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -192,14 +188,6 @@ export function graphql(source: "\n  query MyShares($first: Int!, $after: String
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RevokeShare($id: ID!) {\n    revokeShare(id: $id) { id status revokedAt }\n  }\n"): (typeof documents)["\n  mutation RevokeShare($id: ID!) {\n    revokeShare(id: $id) { id status revokedAt }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  query ViewerDocument($id: ID!) {\n    document(id: $id) { id type title date studyInstanceUid exam { id title } }\n  }\n"): (typeof documents)["\n  query ViewerDocument($id: ID!) {\n    document(id: $id) { id type title date studyInstanceUid exam { id title } }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation ViewerDocumentOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id }\n  }\n"): (typeof documents)["\n  mutation ViewerDocumentOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -12,7 +12,7 @@ import { Notification, NotificationConnection } from './notification.types.js';
 
 
 function toNotification(row: notifications.NotificationRow): Notification {
-  return { id: row.id, createdAt: row.createdAt, readAt: row.readAt, examId: row.examId, patientId: row.patientId };
+  return { id: row.id, kind: row.kind, createdAt: row.createdAt, readAt: row.readAt, examId: row.examId, patientId: row.patientId };
 }
 
 /**

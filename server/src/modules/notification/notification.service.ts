@@ -5,6 +5,7 @@ import { isUuid } from '../../common/ids.js';
 import { enqueueMail } from '../../infra/mail/outbox.js';
 import { PgPubSub } from '../../infra/pubsub/pg-pubsub.js';
 import type { User } from '../auth/user.entity.js';
+import { NotificationKind } from './notification.entity.js';
 import { asDate } from '../exam/exam.service.js';
 import './notification.mail.js';
 
@@ -59,6 +60,7 @@ export async function notifyExamAvailable(tx: EntityManager, deps: AppDeps, exam
 
 export interface NotificationRow {
   id: string;
+  kind: NotificationKind;
   createdAt: Date;
   readAt: Date | null;
   examId: string;
@@ -67,11 +69,12 @@ export interface NotificationRow {
 
 /**
  * A physician's notifications are those addressed to them about exams they may still see (a
- * right withdrawn by a re-publish takes the notification with it).
+ * right withdrawn by a re-publish takes the notification with it): new exams, and the first
+ * opening of a share they made (SHARE_OPENED, written by the sharing module).
  */
 const VISIBLE = `notification n
   join exam e on e.id = n.exam_id and e.status = 'PUBLISHED'
-  where n.recipient_id = ? and n.kind = 'EXAM_AVAILABLE'
+  where n.recipient_id = ?
     and exists (select 1 from exam_access a where a.exam_id = n.exam_id and a.physician_id = n.recipient_id)`;
 
 interface Cursor {
@@ -93,7 +96,7 @@ function decodeCursor(after: string): Cursor {
   throw badInput('Invalid cursor', 'after');
 }
 
-const COLUMNS = `n.id, n.created_at as "createdAt", n.read_at as "readAt", n.exam_id as "examId", e.patient_id as "patientId"`;
+const COLUMNS = `n.id, n.kind, n.created_at as "createdAt", n.read_at as "readAt", n.exam_id as "examId", e.patient_id as "patientId"`;
 
 type RawRow = Omit<NotificationRow, 'createdAt' | 'readAt'> & { createdAt: Date | string; readAt: Date | string | null };
 

@@ -1,10 +1,17 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { NotificationKind } from './notification.entity.js';
 import { Exam } from '../exam/exam.types.js';
 import { PageInfo, Patient } from '../patient/patient.types.js';
 
-@ObjectType({ description: 'A new exam made available for this physician (guide §4)' })
+registerEnumType(NotificationKind, {
+  name: 'NotificationKind',
+  description: 'EXAM_AVAILABLE: a new exam for this physician (guide §4); SHARE_OPENED: a share they made was opened',
+});
+
+@ObjectType({ description: 'A new exam made available for this physician (guide §4), or the first opening of one of their shares' })
 export class Notification {
   @Field(() => ID) id!: string;
+  @Field(() => NotificationKind) kind!: NotificationKind;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date, { nullable: true }) readAt!: Date | null;
 

@@ -10,7 +10,7 @@ import { reportUrlOf } from '../exam/document.service.js';
 import { DocumentType } from '../exam/exam.entity.js';
 import { asDate } from '../exam/exam.service.js';
 import { PgPubSub } from '../../infra/pubsub/pg-pubsub.js';
-import { UNREAD_TOPIC, type UnreadChangedEvent } from '../notification/notification.service.js';
+import { NOTIFICATION_TOPIC, UNREAD_TOPIC, type NotificationEvent, type UnreadChangedEvent } from '../notification/notification.service.js';
 
 /** The cookie the link is exchanged for (HttpOnly, SameSite=Strict): never the share token itself. */
 export const SHARE_GRANT_COOKIE = 'emage_share';
@@ -95,17 +95,22 @@ export async function openShareLink(em: EntityManager, deps: AppDeps, token: str
 /**
  * The sharer's in-app notice that the share was opened, written in the opening's transaction
  * (no e-mail). The notification table keeps one row per physician, exam and kind: a later share
- * of the same exam, opened, brings it back unread. Only the unread-count event is published:
- * the notification module's `notificationAdded` resolves EXAM_AVAILABLE rows only, and an event
- * it cannot resolve would reach the sharer's open tabs as an error.
+ * of the same exam, opened, brings it back unread and to the top.
  */
 async function notifyShareOpened(tx: EntityManager, deps: AppDeps, target: { recipientId: string; examId: string }): Promise<void> {
-  await tx.execute(
+  const [row] = await tx.execute<{ id: string }[]>(
     `insert into notification (id, recipient_id, exam_id, kind, created_at)
      values (gen_random_uuid(), ?, ?, 'SHARE_OPENED', now())
-     on conflict (recipient_id, exam_id, kind) do update set created_at = now(), read_at = null`,
+     on conflict (recipient_id, exam_id, kind) do update set created_at = now(), read_at = null
+     returning id`,
     [target.recipientId, target.examId],
   );
+  if (row) {
+    await deps.pubsub.publishInTransaction(tx, PgPubSub.topicFor(NOTIFICATION_TOPIC, target.recipientId), {
+      notificationId: row.id,
+      recipientId: target.recipientId,
+    } satisfies NotificationEvent);
+  }
   await deps.pubsub.publishInTransaction(tx, PgPubSub.topicFor(UNREAD_TOPIC, target.recipientId), { recipientId: target.recipientId } satisfies UnreadChangedEvent);
 }
 

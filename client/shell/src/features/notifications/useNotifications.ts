@@ -7,6 +7,7 @@ import type { NotificationItemFragment } from '@/gql/graphql';
 graphql(`
   fragment NotificationItem on Notification {
     id
+    kind
     createdAt
     readAt
     exam { id title date }
