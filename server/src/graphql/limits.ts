@@ -1,5 +1,5 @@
 import {
-  Kind, visit, type ASTVisitor, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext,
+  Kind, getVariableValues, visit, type ASTVisitor, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext,
 } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
 import { createRequire } from 'node:module';
@@ -131,10 +131,16 @@ export function limitsPlugin(schema: GraphQLSchema, config: Pick<Config, 'env'>)
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, contextValue }) {
+        async didResolveOperation({ request, document, operation, contextValue }) {
           if (config.env === 'production' && contextValue.viewer.kind !== 'user' && contextValue.viewer.kind !== 'facility' && usesIntrospection(document)) {
             throw new AppError(ErrorCode.UNAUTHENTICATED, 'Introspection (__schema, __type) is available to signed-in users only', { limit: 'introspection' });
           }
+          // getComplexity coerces the variables too and throws their first error without a code,
+          // which formatError would mask as an internal error. Variables that do not coerce are
+          // the client's mistake: execution refuses them before any resolver runs, the standard
+          // way (BAD_USER_INPUT, HTTP 400, every error listed), so there is nothing to cost.
+          const { errors: variableErrors } = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+          if (variableErrors?.length) return;
           const complexity = getComplexity({
             schema,
             operationName: request.operationName ?? undefined,
