@@ -100,7 +100,14 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     const url = req.url?.split('?')[0];
     // Cookies ride along on cross-site WebSocket handshakes: refuse foreign origins.
     const origin = req.headers.origin;
-    const sameOrigin = !origin || origin === config.publicUrl || new URL(origin).host === req.headers.host;
+    let sameOrigin = !origin || origin === config.publicUrl;
+    if (!sameOrigin && origin) {
+      try {
+        sameOrigin = new URL(origin).host === req.headers.host;
+      } catch {
+        sameOrigin = false; // "null" (sandboxed frames) or garbage: foreign
+      }
+    }
     if (url !== '/graphql' || !sameOrigin) {
       socket.write('HTTP/1.1 403 Forbidden\r\n\r\n');
       socket.destroy();

@@ -32,6 +32,16 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Ctrl-C reaches the embedded PostgreSQL too (same process group): it may go down before our
+  // connections close, and a pooled connection then reports the loss. Expected while stopping.
+  process.on('uncaughtException', (err) => {
+    if (shuttingDown) {
+      logger.debug({ err: err.message }, 'ignored error while shutting down');
+      return;
+    }
+    logger.fatal({ err }, 'uncaught exception');
+    process.exit(1);
+  });
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 

@@ -131,7 +131,7 @@ export class FacilityClient {
       duplex: 'half',
     } as RequestInit);
     const text = await res.text();
-    let json: DicomJson | null = null;
+    let json: DicomJson | null;
     try {
       json = text ? (JSON.parse(text) as DicomJson) : null;
     } catch {

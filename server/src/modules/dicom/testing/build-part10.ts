@@ -24,8 +24,11 @@ function header(tag: number, vr: string, length: number, le: boolean): Buffer {
     b.writeUInt16BE(tag & 0xffff, 2);
   }
   b.write(vr, 4, 'latin1');
-  if (long) le ? b.writeUInt32LE(length, 8) : b.writeUInt32BE(length, 8);
-  else le ? b.writeUInt16LE(length, 6) : b.writeUInt16BE(length, 6);
+  if (long) {
+    if (le) b.writeUInt32LE(length, 8);
+    else b.writeUInt32BE(length, 8);
+  } else if (le) b.writeUInt16LE(length, 6);
+  else b.writeUInt16BE(length, 6);
   return b;
 }
 
