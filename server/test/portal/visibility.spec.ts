@@ -135,6 +135,18 @@ describe('the physician portal shows a physician their patients and nothing else
     }
   });
 
+  it('an exam withdrawn or moved after publication disappears or moves on the dashboard (rights follow the exam)', async () => {
+    const { client, userId } = await t.login(Role.PHYSICIAN);
+    const p = await f.patient({ firstName: 'Mobile', lastName: 'Examen' });
+    const { exam } = await f.exam({ patient: p, facility: f1, date: new Date('2022-01-01T00:00:00Z'), access: [{ physicianId: userId }] });
+    const em = t.deps.orm.em.fork();
+    await em.getConnection().execute(`update exam set date = '2023-02-03T04:05:06Z' where id = ?`, [exam.id]);
+    expect((await client.mustQuery(DASHBOARD)).patients.edges[0].node.lastExamAt).toBe('2023-02-03T04:05:06.000Z');
+    await em.getConnection().execute(`update exam set status = 'WITHDRAWN' where id = ?`, [exam.id]);
+    expect(names(await client.mustQuery(DASHBOARD))).toEqual([]);
+    expect((await client.query(RECORD, { id: p.id })).data?.patient).toBeNull();
+  });
+
   describe('the name filter (any name part, from its start, whatever the case and accents)', () => {
     it.each([
       ['helene', ['Hélène Dupont-Moreau']],

@@ -3,7 +3,7 @@ import { badInput } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
 import type { Viewer } from '../../graphql/context.js';
 import { audit, type AuditFields } from '../audit/audit.service.js';
-import { asDate, requirePhysician, uuidArray, VISIBLE_EXAMS_SQL } from '../exam/exam.service.js';
+import { asDate, requirePhysician, uuidArray, VISIBLE_ACCESS_SQL, VISIBLE_EXAMS_SQL } from '../exam/exam.service.js';
 import type { Sex } from './patient.entity.js';
 import { foldName } from './patient-identity.service.js';
 
@@ -78,43 +78,63 @@ interface SummaryQuery {
 
 /**
  * THE visibility rule for patients: a physician sees a patient iff they may see at least one of
- * the patient's exams (VISIBLE_EXAMS_SQL), and what they see of the patient's activity (last
- * exam, "not yet opened") is computed from those exams only, so another physician's exams never
- * show, not even as a date. Newest visible exam first; ties broken by id for a stable cursor.
+ * the patient's exams (VISIBLE_ACCESS_SQL, i.e. VISIBLE_EXAMS_SQL), and what they see of the
+ * patient's activity (last exam, "not yet opened") is computed from those exams only, so another
+ * physician's exams never show, not even as a date. Newest visible exam first; ties broken by id
+ * for a stable cursor.
+ *
+ * Plan: the physician's rights grouped by patient (an index-only scan), then each patient by
+ * primary key (`offset 0` keeps that lateral lookup from being turned into a scan of the whole
+ * patient table). Without a name filter, the page is cut before the patients are read.
  */
 async function patientSummaries(em: EntityManager, physicianId: string, q: SummaryQuery): Promise<PatientSummary[]> {
-  const params: unknown[] = [physicianId, physicianId];
-  let inner = '';
+  const titleParams: unknown[] = [physicianId];
+  const innerParams: unknown[] = [physicianId];
+  let inner = `select a.patient_id, max(a.exam_date) as last_exam_at, bool_or(a.first_opened_at is null) as has_unopened
+                 from ${VISIBLE_ACCESS_SQL}`;
   if (q.patientIds) {
-    inner = ' and e.patient_id = any(?::uuid[])';
-    params.push(uuidArray(q.patientIds));
+    inner += ' and a.patient_id = any(?::uuid[])';
+    innerParams.push(uuidArray(q.patientIds));
   }
+  inner += ' group by a.patient_id';
+  const words = q.words ?? [];
+  const outerParams: unknown[] = [];
   const where: string[] = [];
-  for (const word of q.words ?? []) {
-    where.push(`(' ' || p.search_name) like ?`);
-    params.push(`% ${word}%`);
-  }
-  if (q.after) {
-    where.push('(v.last_exam_at, p.id) < (?::timestamptz, ?::uuid)');
-    params.push(q.after.at, q.after.id);
-  }
   let limit = '';
-  if (q.limit !== undefined) {
-    limit = ' limit ?';
-    params.push(q.limit);
+  if (words.length === 0) {
+    if (q.after) {
+      inner += ' having (max(a.exam_date), a.patient_id) < (?::timestamptz, ?::uuid)';
+      innerParams.push(q.after.at, q.after.id);
+    }
+    inner += ' order by last_exam_at desc, a.patient_id desc';
+    if (q.limit !== undefined) {
+      inner += ' limit ?';
+      innerParams.push(q.limit);
+    }
+  } else {
+    for (const word of words) {
+      where.push(`(' ' || p.search_name) like ?`);
+      outerParams.push(`% ${word}%`);
+    }
+    if (q.after) {
+      where.push('(v.last_exam_at, v.patient_id) < (?::timestamptz, ?::uuid)');
+      outerParams.push(q.after.at, q.after.id);
+    }
+    if (q.limit !== undefined) {
+      limit = ' limit ?';
+      outerParams.push(q.limit);
+    }
   }
   const rows = await em.execute<PatientSummary[]>(
     `select p.id, p.first_name as "firstName", p.last_name as "lastName", p.birth_name as "birthName",
             p.birth_date::text as "birthDate", p.sex,
             v.last_exam_at as "lastExamAt", v.last_exam_at::text as "lastExamAtText", v.has_unopened as "hasUnopened",
             (select e.title from ${VISIBLE_EXAMS_SQL} and e.patient_id = p.id order by e.date desc, e.id desc limit 1) as "lastExamTitle"
-       from (select e.patient_id, max(e.date) as last_exam_at, bool_or(a.first_opened_at is null) as has_unopened
-               from ${VISIBLE_EXAMS_SQL}${inner}
-              group by e.patient_id) v
-       join patient p on p.id = v.patient_id
+       from (${inner}) v
+       cross join lateral (select * from patient p where p.id = v.patient_id offset 0) p
       ${where.length ? `where ${where.join(' and ')}` : ''}
-      order by v.last_exam_at desc, p.id desc${limit}`,
-    params,
+      order by v.last_exam_at desc, v.patient_id desc${limit}`,
+    [...titleParams, ...innerParams, ...outerParams],
   );
   return rows.map((r) => ({ ...r, lastExamAt: asDate(r.lastExamAt) }));
 }
@@ -145,8 +165,10 @@ export async function countVisiblePatients(em: EntityManager, viewer: Viewer, na
     return `(' ' || p.search_name) like ?`;
   });
   const [row] = await em.execute<Array<{ n: number }>>(
-    `select count(*)::int as n from patient p
-      where exists (select 1 from ${VISIBLE_EXAMS_SQL} and e.patient_id = p.id)${where.length ? ` and ${where.join(' and ')}` : ''}`,
+    `select count(*)::int as n
+       from (select distinct a.patient_id from ${VISIBLE_ACCESS_SQL}) v
+       cross join lateral (select search_name from patient p where p.id = v.patient_id offset 0) p
+      ${where.length ? `where ${where.join(' and ')}` : ''}`,
     params,
   );
   return row?.n ?? 0;
