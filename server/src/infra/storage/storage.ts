@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import fs from 'node:fs/promises';
+import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -13,8 +13,13 @@ export interface Storage {
   /** Size in bytes, or undefined when the object does not exist. */
   size(key: string): Promise<number | undefined>;
   readAll(key: string): Promise<Buffer>;
-  /** Several byte ranges of one object, in order (frames made of fragments). */
+  /** Several byte ranges (offset, length) of one object, in order (frames made of fragments). */
   readRanges(key: string, ranges: Array<[number, number]>): Promise<Buffer>;
+  /**
+   * The same, read into `target` from `at` on: the caller owns the buffer (a pooled one, or the
+   * response body with its multipart headers around), so no buffer is allocated per read.
+   */
+  readRangesInto(key: string, ranges: Array<[number, number]>, target: Buffer, at: number): Promise<void>;
   exists(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
 }
@@ -22,6 +27,8 @@ export interface Storage {
 const READ_CHUNK_BYTES = 1024 * 1024;
 
 export class FileStorage implements Storage {
+  private readonly handles = new FileHandleCache();
+
   constructor(private readonly root: string) {}
 
   private pathOf(key: string): string {
@@ -45,6 +52,7 @@ export class FileStorage implements Storage {
     }
     await fh.close();
     await fs.rename(tmp, target);
+    this.handles.forget(target);
   }
 
   read(key: string, range?: { start: number; end: number }): Readable {
@@ -64,19 +72,22 @@ export class FileStorage implements Storage {
   }
 
   async readRanges(key: string, ranges: Array<[number, number]>): Promise<Buffer> {
-    const fh = await fs.open(this.pathOf(key), 'r');
+    const out = Buffer.allocUnsafe(ranges.reduce((n, [, len]) => n + len, 0));
+    await this.readRangesInto(key, ranges, out, 0);
+    return out;
+  }
+
+  async readRangesInto(key: string, ranges: Array<[number, number]>, target: Buffer, at: number): Promise<void> {
+    const lease = await this.handles.acquire(this.pathOf(key));
     try {
-      const total = ranges.reduce((n, [, len]) => n + len, 0);
-      const out = Buffer.allocUnsafe(total);
-      let pos = 0;
+      let pos = at;
       for (const [offset, length] of ranges) {
-        const { bytesRead } = await fh.read(out, pos, length, offset);
+        const { bytesRead } = await lease.handle.read(target, pos, length, offset);
         if (bytesRead !== length) throw new Error('Stored object shorter than its index');
         pos += length;
       }
-      return out;
     } finally {
-      await fh.close();
+      this.handles.release(lease);
     }
   }
 
@@ -88,6 +99,98 @@ export class FileStorage implements Storage {
   }
 
   async delete(key: string): Promise<void> {
-    await fs.rm(this.pathOf(key), { force: true });
+    const target = this.pathOf(key);
+    this.handles.forget(target);
+    await fs.rm(target, { force: true });
+  }
+}
+
+interface Lease {
+  handle: FileHandle;
+  users: number;
+  lastUsed: number;
+  /** Out of the cache: closed once its last reader is done. */
+  retired: boolean;
+}
+
+/** Open handles kept: enough for the series a viewer scrolls through; each is one descriptor. */
+const MAX_OPEN_FILES = 256;
+/** A handle unused this long is closed, so an idle server holds no descriptors. */
+const IDLE_CLOSE_MS = 15_000;
+
+/**
+ * Open file handles by path, least recently used closed first: a viewer asks for the frames of
+ * the same files over and over, and an open + close per frame costs more than the read itself.
+ * Stored files never change once written (every key is new), so a cached handle never serves
+ * stale bytes; put/delete of a key still drop its handle.
+ */
+class FileHandleCache {
+  private readonly leases = new Map<string, Promise<Lease>>();
+  private sweeper: NodeJS.Timeout | undefined;
+
+  async acquire(file: string): Promise<Lease> {
+    let pending = this.leases.get(file);
+    if (pending) {
+      // Most recently used last: a Map iterates in insertion order.
+      this.leases.delete(file);
+      this.leases.set(file, pending);
+    } else {
+      pending = fs.open(file, 'r').then((handle) => ({ handle, users: 0, lastUsed: Date.now(), retired: false }));
+      this.leases.set(file, pending);
+      pending.catch(() => {
+        if (this.leases.get(file) === pending) this.leases.delete(file);
+      });
+      this.evictBeyond(MAX_OPEN_FILES);
+      this.sweepLater();
+    }
+    const lease = await pending;
+    lease.users++;
+    lease.lastUsed = Date.now();
+    return lease;
+  }
+
+  release(lease: Lease): void {
+    lease.users--;
+    if (lease.retired && lease.users === 0) void lease.handle.close().catch(() => undefined);
+  }
+
+  forget(file: string): void {
+    const pending = this.leases.get(file);
+    if (!pending) return;
+    this.leases.delete(file);
+    this.retire(pending);
+  }
+
+  private retire(pending: Promise<Lease>): void {
+    pending.then((lease) => {
+      lease.retired = true;
+      if (lease.users === 0) void lease.handle.close().catch(() => undefined);
+    }, () => undefined);
+  }
+
+  private evictBeyond(max: number): void {
+    for (const [file, pending] of this.leases) {
+      if (this.leases.size <= max) return;
+      this.leases.delete(file);
+      this.retire(pending);
+    }
+  }
+
+  private sweepLater(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const [file, pending] of this.leases) {
+        void pending.then((lease) => {
+          if (lease.users === 0 && now - lease.lastUsed >= IDLE_CLOSE_MS && this.leases.get(file) === pending) this.forget(file);
+        }, () => undefined);
+      }
+      if (this.leases.size === 0) {
+        clearInterval(this.sweeper);
+        this.sweeper = undefined;
+      }
+    }, IDLE_CLOSE_MS / 3);
+    // Open handles never keep the process alive.
+    this.sweeper.unref();
   }
 }

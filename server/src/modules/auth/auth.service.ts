@@ -62,20 +62,50 @@ export async function resolveSession(
   token: string | undefined,
   opts: { touch: boolean },
 ): Promise<ResolvedSession | null> {
-  if (!token || token.length > 200) return null;
-  const session = await em.findOne(Session, { tokenHash: hashToken(token) }, { populate: ['user'] });
+  const tokenHash = sessionTokenHash(token);
+  if (!tokenHash) return null;
+  const session = await em.findOne(Session, { tokenHash }, { populate: ['user'] });
   if (!session) return null;
   const now = Date.now();
   if (session.revokedAt || session.idleExpiresAt.getTime() <= now || session.absoluteExpiresAt.getTime() <= now) return null;
   const user = session.user;
   if (user.status !== UserStatus.ACTIVE) return null;
-  if (opts.touch && now - session.lastSeenAt.getTime() >= touchIntervalMs(config)) {
-    const idle = new Date(Math.min(now + minutes(config.sessionIdleMinutes), session.absoluteExpiresAt.getTime()));
-    session.lastSeenAt = new Date(now);
-    session.idleExpiresAt = idle;
-    await em.nativeUpdate(Session, { id: session.id }, { lastSeenAt: session.lastSeenAt, idleExpiresAt: idle });
+  const touch = opts.touch ? sessionTouch(config, session, now) : null;
+  if (touch) {
+    Object.assign(session, touch);
+    await touchSession(em, session.id, touch);
   }
   return { user, session };
+}
+
+/** The hash a session cookie's token is looked up by, or null for a value no session could have. */
+export function sessionTokenHash(token: string | undefined): string | null {
+  return !token || token.length > 200 ? null : hashToken(token);
+}
+
+/**
+ * resolveSession's validity rule as a SQL condition over `session s join app_user u`, for a
+ * statement that checks the session and reads what the request asks in one round trip (DICOMweb
+ * frames). `tokenHash` and `now` are the statement's placeholders; `now` is bound to this
+ * process's clock, which resolveSession compares with too.
+ */
+export function validSessionSql(tokenHash: string, now: string): string {
+  return `s.token_hash = ${tokenHash} and s.revoked_at is null and s.idle_expires_at > ${now} and s.absolute_expires_at > ${now} and u.status = 'ACTIVE'`;
+}
+
+export interface SessionTouch {
+  lastSeenAt: Date;
+  idleExpiresAt: Date;
+}
+
+/** The slide of the idle expiry a request at `now` makes, or null when the last one is recent enough. */
+export function sessionTouch(config: Config, session: { lastSeenAt: Date; absoluteExpiresAt: Date }, now: number): SessionTouch | null {
+  if (now - session.lastSeenAt.getTime() < touchIntervalMs(config)) return null;
+  return { lastSeenAt: new Date(now), idleExpiresAt: new Date(Math.min(now + minutes(config.sessionIdleMinutes), session.absoluteExpiresAt.getTime())) };
+}
+
+export async function touchSession(em: EntityManager, sessionId: string, touch: SessionTouch): Promise<void> {
+  await em.nativeUpdate(Session, { id: sessionId }, { lastSeenAt: touch.lastSeenAt, idleExpiresAt: touch.idleExpiresAt });
 }
 
 /** Ids of the given sessions that are still valid (used to close WebSockets of ended sessions). */

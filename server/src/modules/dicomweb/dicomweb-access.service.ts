@@ -16,6 +16,17 @@ import { forbidden, notFound, unauthenticated } from './dicomweb-error.js';
  */
 export type ReadScope = { kind: 'physician'; userId: string } | { kind: 'share'; studyInstanceUid: string | null };
 
+/**
+ * Who asks, for a DICOMweb read. The session cookie's token hash lets a statement check the
+ * session itself (frames: one round trip); `viewer()` runs the full resolution (sessions, share
+ * grants, API keys, anonymous) for everything else. Both memoised for the request.
+ */
+export interface Reader {
+  sessionTokenHash: string | null;
+  viewer(): Promise<Viewer>;
+  em(): EntityManager;
+}
+
 export function readScopeOf(viewer: Viewer, now = new Date()): ReadScope {
   switch (viewer.kind) {
     case 'anonymous':
@@ -27,27 +38,39 @@ export function readScopeOf(viewer: Viewer, now = new Date()): ReadScope {
       if (viewer.expiresAt.getTime() <= now.getTime()) throw unauthenticated();
       return { kind: 'share', studyInstanceUid: viewer.studyInstanceUid };
     case 'user':
-      if (viewer.user.role !== Role.PHYSICIAN) throw forbidden();
-      return { kind: 'physician', userId: viewer.user.id };
+      return userReadScope(viewer.user.role, viewer.user.id);
   }
 }
 
+/** A signed-in user reads as a physician or not at all (analysts and administrators never read images). */
+export function userReadScope(role: Role, userId: string): ReadScope {
+  if (role !== Role.PHYSICIAN) throw forbidden();
+  return { kind: 'physician', userId };
+}
+
 /**
- * A SQL condition (with its bound parameters) true when `column`, a StudyInstanceUID, may be read
- * in this scope. Composed into QIDO queries, so that unreadable studies are never even counted,
- * and into the frame lookup, the viewers' hot path, to spare a round trip.
+ * SQL true when the physician `physician` (an expression: a placeholder or a column) may read
+ * the study whose StudyInstanceUID is `column`: one of their published exams references it,
+ * directly or through one of its documents. Two EXISTS rather than one with an OR inside, so
+ * that each is an index lookup by StudyInstanceUID, however many exams the physician has.
+ */
+export function physicianReadsStudySql(physician: string, column: string): string {
+  return `(exists (select 1 from exam e join exam_access a on a.exam_id = e.id
+                    where e.study_instance_uid = ${column} and a.physician_id = ${physician} and e.status = 'PUBLISHED')
+        or exists (select 1 from document d join exam e on e.id = d.exam_id join exam_access a on a.exam_id = e.id
+                    where d.study_instance_uid = ${column} and a.physician_id = ${physician} and e.status = 'PUBLISHED'))`;
+}
+
+/**
+ * A SQL condition (with its bound parameters, `?` placeholders) true when `column`, a
+ * StudyInstanceUID, may be read in this scope. Composed into QIDO queries, so that unreadable
+ * studies are never even counted.
  */
 export function readableStudyCondition(scope: ReadScope, column: string): { sql: string; params: unknown[] } {
   if (scope.kind === 'share') {
     return scope.studyInstanceUid === null ? { sql: 'false', params: [] } : { sql: `${column} = ?`, params: [scope.studyInstanceUid] };
   }
-  return {
-    sql: `exists (select 1 from exam e join exam_access a on a.exam_id = e.id
-                  where a.physician_id = ? and e.status = 'PUBLISHED'
-                    and (e.study_instance_uid = ${column}
-                         or exists (select 1 from document d where d.exam_id = e.id and d.study_instance_uid = ${column})))`,
-    params: [scope.userId],
-  };
+  return { sql: physicianReadsStudySql('?', column), params: [scope.userId, scope.userId] };
 }
 
 export interface ReadableStudy {

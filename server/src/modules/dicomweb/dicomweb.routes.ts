@@ -1,5 +1,3 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Request, Response, Router } from 'express';
 import express from 'express';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -8,12 +6,16 @@ import type { Viewer } from '../../graphql/context.js';
 import { resolveViewer } from '../../graphql/viewer.js';
 import { parseCookies } from '../../infra/http/cookies.js';
 import type { HttpModule } from '../../infra/http/modules.js';
-import { multipartRelatedStream, newBoundary, type OutgoingPart } from '../dicom/index.js';
+import { SESSION_COOKIE, sessionTokenHash } from '../auth/auth.service.js';
+import { newBoundary } from '../dicom/index.js';
+import type { Reader } from './dicomweb-access.service.js';
 import { DicomwebError, badRequest, checkUid, notAcceptable } from './dicomweb-error.js';
 import { negotiateDicom, negotiateFrames, negotiateJson, type FrameRepresentation } from './media-types.js';
 import { queryInstances, querySeries, queryStudies } from './qido.service.js';
 import { storeInstances } from './stow.service.js';
-import { bulkDataOf, framesOf, instancesToRetrieve, metadataOf, parseFrameList, readInstance, type Frames, type ResourceRef } from './wado.service.js';
+import { PreparedStatements } from './prepared-statements.js';
+import { sendBody, type Segment } from './response-body.js';
+import { bulkDataOf, framesOf, instanceSegment, instancesToRetrieve, metadataOf, parseFrameList, type FrameDeps, type Frames, type ResourceRef } from './wado.service.js';
 
 /**
  * DICOMweb (PS3.18) under /dicomweb: STOW-RS, QIDO-RS, WADO-RS and WADO-URI. Routes parse the
@@ -32,23 +34,44 @@ interface Call {
   viewer: Viewer;
 }
 type Handler = (req: Request, res: Response, call: Call) => Promise<void>;
+type ReaderHandler = (req: Request, res: Response, reader: Reader) => Promise<void>;
+
+/**
+ * The caller of one request, resolved only as far as the route needs: the frame route checks a
+ * session cookie inside its own statement and never forks an EntityManager for it.
+ */
+function readerOf(deps: AppDeps, req: Request): Reader {
+  const cookies = parseCookies(req.headers.cookie);
+  let em: EntityManager | undefined;
+  let viewer: Promise<Viewer> | undefined;
+  const reader: Reader = {
+    sessionTokenHash: sessionTokenHash(cookies[SESSION_COOKIE]),
+    em: () => (em ??= deps.orm.em.fork() as EntityManager),
+    viewer: () => (viewer ??= resolveViewer(reader.em(), deps, { cookies, authorization: req.headers.authorization }, { touch: true })),
+  };
+  return reader;
+}
 
 function dicomwebRouter(deps: AppDeps): Router {
   const router = express.Router();
   const rootUrl = `${deps.config.publicUrl}/dicomweb/`;
+  const frameDeps: FrameDeps = { statements: new PreparedStatements(deps.orm), storage: deps.storage, config: deps.config };
 
-  const handle =
-    (handler: Handler) =>
+  const handleReader =
+    (handler: ReaderHandler) =>
     async (req: Request, res: Response): Promise<void> => {
-      const em = deps.orm.em.fork() as EntityManager;
       try {
         res.setHeader('Cache-Control', 'no-store');
-        const viewer = await resolveViewer(em, deps, { cookies: parseCookies(req.headers.cookie), authorization: req.headers.authorization }, { touch: true });
-        await handler(req, res, { em, viewer });
+        await handler(req, res, readerOf(deps, req));
       } catch (error) {
         sendError(deps, req, res, error);
       }
     };
+  const handle = (handler: Handler) =>
+    handleReader(async (req, res, reader) => {
+      const viewer = await reader.viewer();
+      await handler(req, res, { em: reader.em(), viewer });
+    });
 
   // --- STOW-RS
   const stow: Handler = async (req, res, { em, viewer }) => {
@@ -87,18 +110,12 @@ function dicomwebRouter(deps: AppDeps): Router {
     if (!representation.multipart) {
       const [only] = instances;
       if (!only) throw new DicomwebError(404, 'Not found');
-      res.status(200).type('application/dicom').setHeader('Content-Length', String(only.size));
-      await pipeline(readInstance(deps.storage, only), res);
+      res.status(200).type('application/dicom');
+      await sendBody(res, deps.storage, [instanceSegment(only)]);
       return;
     }
-    const boundary = newBoundary();
-    res.status(200).setHeader('Content-Type', `multipart/related; type="application/dicom"; boundary=${boundary}`);
-    const parts = function* (): Generator<OutgoingPart> {
-      for (const instance of instances) {
-        yield { contentType: `application/dicom; transfer-syntax=${instance.transferSyntaxUid}`, body: readInstance(deps.storage, instance) };
-      }
-    };
-    await pipeline(Readable.from(multipartRelatedStream(parts(), boundary)), res);
+    const parts = instances.map((instance) => ({ contentType: `application/dicom; transfer-syntax=${instance.transferSyntaxUid}`, body: [instanceSegment(instance)] }));
+    await sendMultipart(res, deps.storage, parts, 'application/dicom');
   };
   router.get('/studies/:study', handle(retrieve));
   router.get('/studies/:study/series/:series', handle(retrieve));
@@ -113,25 +130,26 @@ function dicomwebRouter(deps: AppDeps): Router {
   router.get('/studies/:study/series/:series/metadata', handle(metadata));
   router.get('/studies/:study/series/:series/instances/:instance/metadata', handle(metadata));
 
-  router.get('/studies/:study/series/:series/instances/:instance/frames/:frames', handle(async (req, res, { em, viewer }) => {
+  // The viewers' hot path: one request per image shown.
+  router.get('/studies/:study/series/:series/instances/:instance/frames/:frames', handleReader(async (req, res, reader) => {
     const ref = instanceRefOf(req);
     const numbers = parseFrameList(String(req.params.frames));
-    const frames = await framesOf(em, deps.storage, viewer, ref, numbers);
-    await sendFrames(res, frames, negotiateFrames(req.headers.accept, frames.transferSyntaxUid, frames.count));
+    const frames = await framesOf(frameDeps, reader, ref, numbers);
+    await sendFrames(res, deps, frames, negotiateFrames(req.headers.accept, frames.transferSyntaxUid, frames.count));
   }));
 
-  router.get('/studies/:study/series/:series/instances/:instance/bulkdata/*path', handle(async (req, res, { em, viewer }) => {
+  router.get('/studies/:study/series/:series/instances/:instance/bulkdata/*path', handleReader(async (req, res, reader) => {
     const ref = instanceRefOf(req);
     const segments = req.params.path as unknown as string[] | string;
-    const bulk = await bulkDataOf(em, deps.storage, viewer, ref, Array.isArray(segments) ? segments.join('/') : segments);
+    const bulk = await bulkDataOf(frameDeps, reader, ref, Array.isArray(segments) ? segments.join('/') : segments);
     if (bulk.kind === 'frames') {
-      await sendFrames(res, bulk.frames, negotiateFrames(req.headers.accept, bulk.frames.transferSyntaxUid, bulk.frames.count));
+      await sendFrames(res, deps, bulk.frames, negotiateFrames(req.headers.accept, bulk.frames.transferSyntaxUid, bulk.frames.count));
       return;
     }
     const representation = negotiateFrames(req.headers.accept, '1.2.840.10008.1.2.1', 1);
     if (!representation.partContentType.startsWith('application/octet-stream')) throw notAcceptable('Bulk data is application/octet-stream');
     const value = await bulk.read();
-    sendParts(res, [value], { ...representation, partContentType: 'application/octet-stream', rootType: 'application/octet-stream' });
+    await sendParts(res, deps, [[value]], { ...representation, partContentType: 'application/octet-stream', rootType: 'application/octet-stream' });
   }));
 
   // --- WADO-URI (PS3.18 9): one instance as application/dicom.
@@ -150,8 +168,8 @@ function dicomwebRouter(deps: AppDeps): Router {
     const types = (q.contentType ?? 'image/jpeg').split(',').map((t) => t.trim().toLowerCase());
     if (!types.includes('application/dicom') && !types.includes('*/*')) throw notAcceptable('Only contentType=application/dicom is offered');
     if (q.transferSyntax !== undefined && q.transferSyntax !== instance.transferSyntaxUid) throw notAcceptable('The instance is not transcoded');
-    res.status(200).type('application/dicom').setHeader('Content-Length', String(instance.size));
-    await pipeline(readInstance(deps.storage, instance), res);
+    res.status(200).type('application/dicom');
+    await sendBody(res, deps.storage, [instanceSegment(instance)]);
   }));
 
   router.use(handle(async () => {
@@ -175,30 +193,30 @@ function instanceRefOf(req: Request): Required<ResourceRef> {
   };
 }
 
-async function sendFrames(res: Response, frames: Frames, representation: FrameRepresentation): Promise<void> {
-  sendParts(res, await frames.read(), representation);
+async function sendFrames(res: Response, deps: AppDeps, frames: Frames, representation: FrameRepresentation): Promise<void> {
+  await sendParts(res, deps, await frames.read(), representation);
 }
 
-/** Frames are already in memory: written as they are, no copy into one buffer, with a Content-Length. */
-function sendParts(res: Response, bodies: Buffer[], representation: FrameRepresentation): void {
+/** Frames or bulk data: one part, or multipart/related when the client asked for it. */
+async function sendParts(res: Response, deps: AppDeps, bodies: Segment[][], representation: FrameRepresentation): Promise<void> {
   if (!representation.multipart) {
-    const [only] = bodies;
     res.status(200).setHeader('Content-Type', representation.partContentType);
-    res.end(only);
+    await sendBody(res, deps.storage, bodies[0] ?? []);
     return;
   }
+  await sendMultipart(res, deps.storage, bodies.map((body) => ({ contentType: representation.partContentType, body })), representation.rootType);
+}
+
+/** A multipart/related body with its Content-Length: the framing is computed once, the bodies read straight into the response. */
+async function sendMultipart(res: Response, storage: AppDeps['storage'], parts: Array<{ contentType: string; body: Segment[] }>, rootType: string): Promise<void> {
   const boundary = newBoundary();
-  const chunks: Buffer[] = [];
-  bodies.forEach((body, i) => {
-    chunks.push(Buffer.from(`${i === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${representation.partContentType}\r\n\r\n`, 'latin1'), body);
+  const segments: Segment[] = [];
+  parts.forEach((part, i) => {
+    segments.push(Buffer.from(`${i === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${part.contentType}\r\n\r\n`, 'latin1'), ...part.body);
   });
-  chunks.push(Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1'));
-  res.status(200).setHeader('Content-Type', `multipart/related; type="${representation.rootType}"; boundary=${boundary}`);
-  res.setHeader('Content-Length', String(chunks.reduce((n, c) => n + c.length, 0)));
-  // Corked: the part headers and bodies leave in as few packets as the socket allows.
-  res.cork();
-  for (const chunk of chunks) res.write(chunk);
-  res.end();
+  segments.push(Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1'));
+  res.status(200).setHeader('Content-Type', `multipart/related; type="${rootType}"; boundary=${boundary}`);
+  await sendBody(res, storage, segments);
 }
 
 function sendJson(res: Response, body: unknown): void {

@@ -1,12 +1,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Readable } from 'node:stream';
+import type { Config } from '../../config.js';
 import type { Viewer } from '../../graphql/context.js';
 import type { Storage } from '../../infra/storage/storage.js';
+import { sessionTouch, touchSession, validSessionSql } from '../auth/auth.service.js';
+import type { Role } from '../auth/user.entity.js';
 import { extractFrame, inflateDataSet, parsePart10 } from '../dicom/index.js';
-import { authorizeStudyRead, readableStudyCondition, readScopeOf } from './dicomweb-access.service.js';
+import { authorizeStudyRead, physicianReadsStudySql, readScopeOf, userReadScope, type Reader } from './dicomweb-access.service.js';
 import { badRequest, notFound } from './dicomweb-error.js';
 import { PIXEL_DATA_PATHS } from './dicomweb-paths.js';
-import { pgArray } from './pg-array.js';
+import type { PreparedStatement, PreparedStatements } from './prepared-statements.js';
+import { storedSegments, type Segment } from './response-body.js';
 
 /** A study, a series of it, or an instance of that series. UIDs are already validated. */
 export interface ResourceRef {
@@ -84,57 +87,110 @@ export function parseFrameList(list: string): number[] {
 export interface Frames {
   transferSyntaxUid: string;
   count: number;
-  /** Reads the frames' bytes, in the order asked (only called once negotiation succeeded). */
-  read(): Promise<Buffer[]>;
+  /** The frames' bytes, in the order asked (only called once negotiation succeeded). */
+  read(): Promise<Segment[][]>;
 }
 
+/** The frames a statement found, with what is needed to read them. */
 interface FrameRow {
-  storage_key: string;
-  transfer_syntax_uid: string;
-  frames_need_extraction: boolean;
-  number_of_frames: number;
+  storageKey: string;
+  transferSyntaxUid: string;
+  needsExtraction: boolean;
+  /** Byte ranges of each frame asked for, null for a frame number past the last one. */
   selected: Array<Array<[number, number]> | null> | null;
+}
+
+/** The frames of the instance, or of those asked by number: `$FRAMES` is where the numbers are bound. */
+function selectedFramesSql(numbersParam: string | undefined): string {
+  return numbersParam === undefined ? 'i.frames' : `(select jsonb_agg(i.frames -> (t.n - 1) order by t.ord) from unnest(${numbersParam}::int[]) with ordinality t(n, ord))`;
+}
+
+const INSTANCE_BY_UIDS = `from dicom_instance i join dicom_series se on se.id = i.series_id join dicom_study st on st.id = se.study_id
+  where i.sop_instance_uid = $1 and se.series_instance_uid = $2 and st.study_instance_uid = $3`;
+const FRAME_COLUMNS = (numbersParam: string | undefined): string =>
+  `i.storage_key as "storageKey", i.transfer_syntax_uid as "transferSyntaxUid", i.frames_need_extraction as "needsExtraction", ${selectedFramesSql(numbersParam)} as selected`;
+
+/**
+ * The session of the cookie and the frames in one statement: every image a viewer shows is one
+ * request, so the session check, the read rule and the frame lookup share one round trip. The
+ * session columns come back whenever the session is valid, the frame columns only when it may
+ * read the study. Binds: UIDs ($1-$3), the token hash ($4), now ($5), frame numbers ($6).
+ */
+const framesBySession = (all: boolean): PreparedStatement => ({
+  name: `dicomweb_frames_by_session${all ? '_all' : ''}`,
+  text: `select s.id as "sessionId", (extract(epoch from s.last_seen_at) * 1000)::float8 as "lastSeenMs",
+                (extract(epoch from s.absolute_expires_at) * 1000)::float8 as "absoluteExpiresMs", u.id as "userId", u.role, f.*
+           from session s join app_user u on u.id = s.user_id
+           left join lateral (select ${FRAME_COLUMNS(all ? undefined : '$6')} ${INSTANCE_BY_UIDS}
+                                 and ${physicianReadsStudySql('u.id', 'st.study_instance_uid')}) f on true
+          where ${validSessionSql('$4', '$5::timestamptz')}`,
+});
+const FRAMES_BY_SESSION = { list: framesBySession(false), all: framesBySession(true) };
+
+/** The frames for a viewer resolved the long way (share grant, or a session the statement above did not settle). Binds: UIDs, physician ($4) or shared study ($5), frame numbers ($6). */
+const framesByScope = (all: boolean): PreparedStatement => ({
+  name: `dicomweb_frames_by_scope${all ? '_all' : ''}`,
+  text: `select ${FRAME_COLUMNS(all ? undefined : '$6')} ${INSTANCE_BY_UIDS}
+            and (($4::uuid is not null and ${physicianReadsStudySql('$4::uuid', 'st.study_instance_uid')})
+                 or st.study_instance_uid = $5::text)`,
+});
+const FRAMES_BY_SCOPE = { list: framesByScope(false), all: framesByScope(true) };
+
+interface SessionFrameRow extends Partial<FrameRow> {
+  sessionId: string;
+  lastSeenMs: number;
+  absoluteExpiresMs: number;
+  userId: string;
+  role: Role;
+}
+
+export interface FrameDeps {
+  statements: PreparedStatements;
+  storage: Storage;
+  config: Config;
 }
 
 /**
  * Frames of one instance by number (1-based), read by byte range from the stored file: the
  * index holds every frame's ranges, so nothing is parsed. `numbers` undefined means all frames
- * (pixel data as bulk data).
+ * (pixel data as bulk data). A valid session cookie is settled inside the frame statement;
+ * anything else (share grants, API keys, no or a dead session) through the viewer chain.
  */
-export async function framesOf(em: EntityManager, storage: Storage, viewer: Viewer, ref: Required<ResourceRef>, numbers: number[] | undefined): Promise<Frames> {
-  // The hot path of every viewer: the read rule joins the frame lookup (one round trip, not two).
-  const readable = readableStudyCondition(readScopeOf(viewer), 'st.study_instance_uid');
-  const [row] = await em.execute<FrameRow[]>(
-    `select i.storage_key, i.transfer_syntax_uid, i.frames_need_extraction, i.number_of_frames,
-            ${numbers === undefined ? 'i.frames' : '(select jsonb_agg(i.frames -> (t.n - 1) order by t.ord) from unnest(?::int[]) with ordinality t(n, ord))'} as selected
-       from dicom_instance i join dicom_series se on se.id = i.series_id join dicom_study st on st.id = se.study_id
-      where st.study_instance_uid = ? and se.series_instance_uid = ? and i.sop_instance_uid = ? and ${readable.sql}`,
-    [...(numbers === undefined ? [] : [pgArray(numbers)]), ref.study, ref.series, ref.instance, ...readable.params],
-  );
-  if (!row) throw notFound();
+export async function framesOf(deps: FrameDeps, reader: Reader, ref: Required<ResourceRef>, numbers: number[] | undefined): Promise<Frames> {
+  const uids = [ref.instance, ref.series, ref.study];
+  const variant = numbers === undefined ? 'all' : 'list';
+  const tail = numbers === undefined ? [] : [numbers];
+  let row: Partial<FrameRow> | undefined;
+  const tokenHash = reader.sessionTokenHash;
+  const now = Date.now();
+  const [session] = tokenHash ? await deps.statements.query<SessionFrameRow>(FRAMES_BY_SESSION[variant], [...uids, tokenHash, new Date(now).toISOString(), ...tail]) : [];
+  if (session) {
+    userReadScope(session.role, session.userId);
+    const touch = sessionTouch(deps.config, { lastSeenAt: new Date(session.lastSeenMs), absoluteExpiresAt: new Date(session.absoluteExpiresMs) }, now);
+    if (touch) await touchSession(reader.em(), session.sessionId, touch);
+    row = session;
+  } else {
+    const scope = readScopeOf(await reader.viewer());
+    if (scope.kind === 'share' && scope.studyInstanceUid === null) throw notFound();
+    const physician = scope.kind === 'physician' ? scope.userId : null;
+    const shared = scope.kind === 'share' ? scope.studyInstanceUid : null;
+    [row] = await deps.statements.query<FrameRow>(FRAMES_BY_SCOPE[variant], [...uids, physician, shared, ...tail]);
+  }
+  if (!row?.storageKey || !row.transferSyntaxUid) throw notFound();
   const selected = row.selected ?? [];
   // An instance without pixel data has no frames; a frame number past the last one does not exist.
   if (selected.length === 0 || selected.some((f) => f === null)) throw notFound();
   const ranges = selected as Array<Array<[number, number]>>;
-  const indexes = numbers?.map((n) => n - 1) ?? ranges.map((_, i) => i);
+  const { storageKey, needsExtraction } = row;
   return {
-    transferSyntaxUid: row.transfer_syntax_uid,
+    transferSyntaxUid: row.transferSyntaxUid,
     count: ranges.length,
     read: async () => {
-      if (row.frames_need_extraction) {
-        const bytes = await storage.readAll(row.storage_key);
-        const parsed = parsePart10(bytes);
-        return indexes.map((i) => extractFrame(bytes, parsed, i));
-      }
-      const all = await storage.readRanges(row.storage_key, ranges.flat());
-      const frames: Buffer[] = [];
-      let at = 0;
-      for (const frame of ranges) {
-        const length = frame.reduce((n, [, len]) => n + len, 0);
-        frames.push(all.subarray(at, at + length));
-        at += length;
-      }
-      return frames;
+      if (!needsExtraction) return ranges.map((frame) => storedSegments(storageKey, frame));
+      const bytes = await deps.storage.readAll(storageKey);
+      const parsed = parsePart10(bytes);
+      const indexes = numbers?.map((n) => n - 1) ?? ranges.map((_, i) => i);
+      return indexes.map((i) => [extractFrame(bytes, parsed, i)]);
     },
   };
 }
@@ -142,10 +198,12 @@ export async function framesOf(em: EntityManager, storage: Storage, viewer: View
 export type BulkData = { kind: 'frames'; frames: Frames } | { kind: 'value'; read(): Promise<Buffer> };
 
 /** The value a metadata BulkDataURI points at: pixel data as its frames, anything else as its bytes. */
-export async function bulkDataOf(em: EntityManager, storage: Storage, viewer: Viewer, ref: Required<ResourceRef>, path: string): Promise<BulkData> {
+export async function bulkDataOf(deps: FrameDeps, reader: Reader, ref: Required<ResourceRef>, path: string): Promise<BulkData> {
   if (!/^[0-9A-F]{8}(\/[0-9]{1,6}\/[0-9A-F]{8})*$/.test(path)) throw badRequest('Invalid bulk data path');
-  if (PIXEL_DATA_PATHS.has(path)) return { kind: 'frames', frames: await framesOf(em, storage, viewer, ref, undefined) };
-  const study = await authorizeStudyRead(em, viewer, ref.study);
+  if (PIXEL_DATA_PATHS.has(path)) return { kind: 'frames', frames: await framesOf(deps, reader, ref, undefined) };
+  const { storage } = deps;
+  const em = reader.em();
+  const study = await authorizeStudyRead(em, await reader.viewer(), ref.study);
   const [row] = await em.execute<{ storage_key: string; range: [number, number] | null; deflated: boolean }[]>(
     `select i.storage_key, i.bulk_data -> ? as range, i.transfer_syntax_uid = '1.2.840.10008.1.2.1.99' as deflated
        from dicom_instance i join dicom_series se on se.id = i.series_id
@@ -165,7 +223,7 @@ export async function bulkDataOf(em: EntityManager, storage: Storage, viewer: Vi
   };
 }
 
-/** Streams one stored file (Readable over its bytes). */
-export function readInstance(storage: Storage, instance: StoredInstance): Readable {
-  return storage.read(instance.storageKey);
+/** One stored file, whole, as a response segment. */
+export function instanceSegment(instance: StoredInstance): Segment {
+  return { key: instance.storageKey, offset: 0, length: instance.size };
 }
