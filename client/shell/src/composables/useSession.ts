@@ -70,6 +70,24 @@ export function useSession() {
   }
 
   /**
+   * Asks the server how long the session has left, without extending it: DICOMweb requests of
+   * the image viewer keep the session alive out of the GraphQL client's sight. Returns false
+   * when the session is over.
+   */
+  async function syncWithServer(): Promise<boolean> {
+    try {
+      const res = await fetch('/api/session', { credentials: 'same-origin', cache: 'no-store' });
+      if (res.status === 401) return false;
+      if (!res.ok) return true;
+      const body = (await res.json()) as { idleRemainingSeconds: number };
+      if (user.value) idleDeadline.value = Date.now() + body.idleRemainingSeconds * 1000;
+      return true;
+    } catch {
+      return true; // offline: keep the local deadline
+    }
+  }
+
+  /**
    * The idle deadline passed in this tab. The server ends the session on its own; logging out
    * as well leaves no doubt when the clocks differ.
    */
@@ -92,6 +110,7 @@ export function useSession() {
     refresh,
     setUser,
     touched,
+    syncWithServer,
     logout,
     expired,
     ended,
