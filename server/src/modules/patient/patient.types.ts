@@ -1,6 +1,5 @@
 import { DateResolver } from 'graphql-scalars';
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { Facility } from '../exam/exam.types.js';
 import { Sex } from './patient.entity.js';
 import type { PatientSummary, RecordRow } from './patient.service.js';
 
