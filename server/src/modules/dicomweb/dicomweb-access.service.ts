@@ -48,6 +48,14 @@ export function userReadScope(role: Role, userId: string): ReadScope {
   return { kind: 'physician', userId };
 }
 
+/*
+ * The physician's rule in two shapes, for the planner's sake (same rows, checked by the same
+ * denial tests on every route): one study at a time, driven by its StudyInstanceUID (frames,
+ * retrieve, series and instance queries), or every study of the physician, driven by their
+ * exam_access rows (study search). The one-study shape over a whole table would scan every
+ * study; the all-studies shape for one study would list all of the physician's.
+ */
+
 /**
  * SQL true when the physician `physician` (an expression: a placeholder or a column) may read
  * the study whose StudyInstanceUID is `column`: one of their published exams references it,
@@ -61,38 +69,54 @@ export function physicianReadsStudySql(physician: string, column: string): strin
                     where d.study_instance_uid = ${column} and a.physician_id = ${physician} and e.status = 'PUBLISHED'))`;
 }
 
+/** The StudyInstanceUIDs the physician `physician` may read (same rule), from their access rows. */
+function physicianStudiesSql(physician: string): string {
+  return `select e.study_instance_uid from exam e join exam_access a on a.exam_id = e.id
+           where a.physician_id = ${physician} and e.status = 'PUBLISHED'
+          union all
+          select d.study_instance_uid from document d join exam e on e.id = d.exam_id join exam_access a on a.exam_id = e.id
+           where a.physician_id = ${physician} and e.status = 'PUBLISHED'`;
+}
+
 /**
  * A SQL condition (with its bound parameters, `?` placeholders) true when `column`, a
- * StudyInstanceUID, may be read in this scope. Composed into QIDO queries, so that unreadable
- * studies are never even counted.
+ * StudyInstanceUID, may be read in this scope, for a search over many studies (QIDO-RS): what
+ * may not be read is never even counted.
  */
-export function readableStudyCondition(scope: ReadScope, column: string): { sql: string; params: unknown[] } {
+export function readableStudiesCondition(scope: ReadScope, column: string): { sql: string; params: unknown[] } {
   if (scope.kind === 'share') {
     return scope.studyInstanceUid === null ? { sql: 'false', params: [] } : { sql: `${column} = ?`, params: [scope.studyInstanceUid] };
   }
-  return { sql: physicianReadsStudySql('?', column), params: [scope.userId, scope.userId] };
-}
-
-export interface ReadableStudy {
-  /** dicom_study.id */
-  id: string;
-  studyInstanceUid: string;
+  return { sql: `${column} in (${physicianStudiesSql('?')})`, params: [scope.userId, scope.userId] };
 }
 
 /**
- * The study if the viewer may read it and it is stored; otherwise 401/403 (by viewer kind) or
- * 404 (absent or not theirs: the same answer, so no route is an existence oracle).
+ * A query over one study (its series, instances or files) run only if the viewer may read it,
+ * in one statement. `inner` selects from the study `st` (only `st.id` in scope), with `?`
+ * placeholders, and must select a non-null `id`; `orderBy` orders its rows by their column
+ * names (`r.<column>`). 401/403 by viewer kind; 404 when the study is
+ * absent or not theirs (the same answer, so no route is an existence oracle); [] when the study
+ * is readable but nothing in it matches.
  */
-export async function authorizeStudyRead(em: EntityManager, viewer: Viewer, studyInstanceUid: string): Promise<ReadableStudy> {
+export async function queryReadableStudy<T extends { id: string | null }>(
+  em: EntityManager,
+  viewer: Viewer,
+  studyInstanceUid: string,
+  inner: { sql: string; params: unknown[]; orderBy: string },
+): Promise<Array<T & { id: string }>> {
   const scope = readScopeOf(viewer);
-  const readable = readableStudyCondition(scope, 'st.study_instance_uid');
-  const rows = await em.execute<{ id: string }[]>(
-    `select st.id from dicom_study st where st.study_instance_uid = ? and ${readable.sql}`,
-    [studyInstanceUid, ...readable.params],
+  const readable =
+    scope.kind === 'share'
+      ? { sql: 'st.study_instance_uid = ?', params: [scope.studyInstanceUid] }
+      : { sql: physicianReadsStudySql('?', 'st.study_instance_uid'), params: [scope.userId, scope.userId] };
+  const rows = await em.execute<T[]>(
+    `select r.* from (select st.id from dicom_study st where st.study_instance_uid = ? and ${readable.sql}) st
+       left join lateral (${inner.sql}) r on true
+      order by ${inner.orderBy}`,
+    [studyInstanceUid, ...readable.params, ...inner.params],
   );
-  const row = rows[0];
-  if (!row) throw notFound();
-  return { id: row.id, studyInstanceUid };
+  if (rows.length === 0) throw notFound();
+  return rows.filter((r): r is T & { id: string } => r.id !== null);
 }
 
 /** STOW-RS: facility API keys only. */

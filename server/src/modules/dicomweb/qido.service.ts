@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../../graphql/context.js';
 import { instanceLevelJson, seriesLevelJson, studyLevelJson, type DicomJsonDataSet } from '../dicom/index.js';
-import { authorizeStudyRead, readableStudyCondition, readScopeOf } from './dicomweb-access.service.js';
+import { queryReadableStudy, readableStudiesCondition, readScopeOf } from './dicomweb-access.service.js';
 import { badRequest } from './dicomweb-error.js';
 import { instancePath, searchForm, seriesPath, studyPath } from './dicomweb-paths.js';
 import { pgArray } from './pg-array.js';
@@ -173,7 +173,7 @@ interface StudyDbRow {
 export async function queryStudies(em: EntityManager, viewer: Viewer, query: Query, rootUrl: string): Promise<DicomJsonDataSet[]> {
   const scope = readScopeOf(viewer);
   const c = new Conditions();
-  const readable = readableStudyCondition(scope, 'st.study_instance_uid');
+  const readable = readableStudiesCondition(scope, 'st.study_instance_uid');
   c.add(readable.sql, ...readable.params);
   c.uids('st.study_instance_uid', values(query, '0020000D'), 'StudyInstanceUID');
   c.text('st.patient_id', single(query, '00100020', 'PatientID'));
@@ -230,6 +230,9 @@ export async function queryStudies(em: EntityManager, viewer: Viewer, query: Que
   );
 }
 
+/** A row of a query over one study: `id` is null when the study is readable but nothing matched. */
+type NullableRow<T extends { id: string }> = Omit<T, 'id'> & { id: string | null };
+
 interface SeriesDbRow {
   id: string;
   series_instance_uid: string;
@@ -241,9 +244,8 @@ interface SeriesDbRow {
 
 /** GET /studies/{study}/series */
 export async function querySeries(em: EntityManager, viewer: Viewer, studyUid: string, query: Query, rootUrl: string): Promise<DicomJsonDataSet[]> {
-  const study = await authorizeStudyRead(em, viewer, studyUid);
   const c = new Conditions();
-  c.add('se.study_id = ?', study.id);
+  c.add('se.study_id = st.id');
   c.uids('se.series_instance_uid', values(query, '0020000E'), 'SeriesInstanceUID');
   c.text('se.modality', single(query, '00080060', 'Modality'));
   const number = single(query, '00200011', 'SeriesNumber');
@@ -253,15 +255,16 @@ export async function querySeries(em: EntityManager, viewer: Viewer, studyUid: s
   }
   const { limit, offset } = paging(query);
   const include = includeFields(query);
-  const rows = await em.execute<SeriesDbRow[]>(
-    `select se.id, se.series_instance_uid, se.modality, se.series_number, se.series_description,
-            (select count(*)::int from dicom_instance i where i.series_id = se.id) as instance_count
-       from dicom_series se
-      where ${c.where()}
-      order by se.series_number nulls last, se.series_instance_uid
-      limit ? offset ?`,
-    [...c.params, limit, offset],
-  );
+  const rows = await queryReadableStudy<NullableRow<SeriesDbRow>>(em, viewer, studyUid, {
+    sql: `select se.id, se.series_instance_uid, se.modality, se.series_number, se.series_description,
+                 (select count(*)::int from dicom_instance i where i.series_id = se.id) as instance_count
+            from dicom_series se
+           where ${c.where()}
+           order by se.series_number nulls last, se.series_instance_uid
+           limit ? offset ?`,
+    params: [...c.params, limit, offset],
+    orderBy: 'r.series_number nulls last, r.series_instance_uid',
+  });
   const metadata = wantsMetadata(include) ? await representativeMetadata(em, 'se.id', rows.map((r) => r.id)) : new Map();
   return rows.map((r) =>
     withIncluded(
@@ -301,9 +304,8 @@ export async function queryInstances(
   query: Query,
   rootUrl: string,
 ): Promise<DicomJsonDataSet[]> {
-  const study = await authorizeStudyRead(em, viewer, studyUid);
   const c = new Conditions();
-  c.add('se.study_id = ? and se.series_instance_uid = ?', study.id, seriesUid);
+  c.add('se.study_id = st.id and se.series_instance_uid = ?', seriesUid);
   c.uids('i.sop_instance_uid', values(query, '00080018'), 'SOPInstanceUID');
   c.uids('i.sop_class_uid', values(query, '00080016'), 'SOPClassUID');
   const number = single(query, '00200013', 'InstanceNumber');
@@ -313,15 +315,16 @@ export async function queryInstances(
   }
   const { limit, offset } = paging(query);
   const include = includeFields(query);
-  const rows = await em.execute<InstanceDbRow[]>(
-    `select i.id, i.sop_class_uid, i.sop_instance_uid, i.instance_number, i.rows, i.columns, i.number_of_frames
-            ${wantsMetadata(include) ? ', i.metadata' : ''}
-       from dicom_instance i join dicom_series se on se.id = i.series_id
-      where ${c.where()}
-      order by i.instance_number nulls last, i.sop_instance_uid
-      limit ? offset ?`,
-    [...c.params, limit, offset],
-  );
+  const rows = await queryReadableStudy<NullableRow<InstanceDbRow>>(em, viewer, studyUid, {
+    sql: `select i.id, i.sop_class_uid, i.sop_instance_uid, i.instance_number, i.rows, i.columns, i.number_of_frames
+                 ${wantsMetadata(include) ? ', i.metadata' : ''}
+            from dicom_instance i join dicom_series se on se.id = i.series_id
+           where ${c.where()}
+           order by i.instance_number nulls last, i.sop_instance_uid
+           limit ? offset ?`,
+    params: [...c.params, limit, offset],
+    orderBy: 'r.instance_number nulls last, r.sop_instance_uid',
+  });
   return rows.map((r) =>
     withIncluded(
       instanceLevelJson({

@@ -5,7 +5,7 @@ import type { Storage } from '../../infra/storage/storage.js';
 import { sessionTouch, touchSession, validSessionSql } from '../auth/auth.service.js';
 import type { Role } from '../auth/user.entity.js';
 import { extractFrame, inflateDataSet, parsePart10 } from '../dicom/index.js';
-import { authorizeStudyRead, physicianReadsStudySql, readScopeOf, userReadScope, type Reader } from './dicomweb-access.service.js';
+import { physicianReadsStudySql, queryReadableStudy, readScopeOf, userReadScope, type Reader } from './dicomweb-access.service.js';
 import { badRequest, notFound } from './dicomweb-error.js';
 import { PIXEL_DATA_PATHS } from './dicomweb-paths.js';
 import type { PreparedStatement, PreparedStatements } from './prepared-statements.js';
@@ -25,31 +25,30 @@ export interface StoredInstance {
   size: number;
 }
 
-function scopeSql(studyId: string, ref: ResourceRef): { sql: string; params: unknown[] } {
-  const params: unknown[] = [studyId];
-  let sql = 'se.study_id = ?';
+/** The instances of the study `st` that `ref` names (all, a series' or one), with the columns they are ordered by. */
+function instancesOfRef(columns: string, ref: ResourceRef): { sql: string; params: unknown[]; orderBy: string } {
+  const params: unknown[] = [];
+  let where = 'se.study_id = st.id';
   if (ref.series !== undefined) {
-    sql += ' and se.series_instance_uid = ?';
+    where += ' and se.series_instance_uid = ?';
     params.push(ref.series);
   }
   if (ref.instance !== undefined) {
-    sql += ' and i.sop_instance_uid = ?';
+    where += ' and i.sop_instance_uid = ?';
     params.push(ref.instance);
   }
-  return { sql, params };
+  return {
+    sql: `select i.id, ${columns}, se.series_number, se.series_instance_uid, i.instance_number, i.sop_instance_uid
+            from dicom_instance i join dicom_series se on se.id = i.series_id where ${where}`,
+    params,
+    orderBy: 'r.series_number nulls last, r.series_instance_uid, r.instance_number nulls last, r.sop_instance_uid',
+  };
 }
-
-const INSTANCE_ORDER = 'se.series_number nulls last, se.series_instance_uid, i.instance_number nulls last, i.sop_instance_uid';
 
 /** The stored files of a study, series or instance the viewer may read (WADO-RS retrieve, WADO-URI). */
 export async function instancesToRetrieve(em: EntityManager, viewer: Viewer, ref: ResourceRef): Promise<StoredInstance[]> {
-  const study = await authorizeStudyRead(em, viewer, ref.study);
-  const scope = scopeSql(study.id, ref);
-  const rows = await em.execute<{ sop_instance_uid: string; transfer_syntax_uid: string; storage_key: string; size: string }[]>(
-    `select i.sop_instance_uid, i.transfer_syntax_uid, i.storage_key, i.size
-       from dicom_instance i join dicom_series se on se.id = i.series_id
-      where ${scope.sql} order by ${INSTANCE_ORDER}`,
-    scope.params,
+  const rows = await queryReadableStudy<{ id: string | null; sop_instance_uid: string; transfer_syntax_uid: string; storage_key: string; size: string }>(
+    em, viewer, ref.study, instancesOfRef('i.transfer_syntax_uid, i.storage_key, i.size', ref),
   );
   if (rows.length === 0) throw notFound();
   return rows.map((r) => ({ sopInstanceUid: r.sop_instance_uid, transferSyntaxUid: r.transfer_syntax_uid, storageKey: r.storage_key, size: Number(r.size) }));
@@ -60,14 +59,7 @@ export async function instancesToRetrieve(em: EntityManager, viewer: Viewer, ref
  * relative to the DICOMweb root and made absolute with `rootUrl` (ending in '/').
  */
 export async function metadataOf(em: EntityManager, viewer: Viewer, ref: ResourceRef, rootUrl: string): Promise<string> {
-  const study = await authorizeStudyRead(em, viewer, ref.study);
-  const scope = scopeSql(study.id, ref);
-  const rows = await em.execute<{ metadata: string }[]>(
-    `select i.metadata::text as metadata
-       from dicom_instance i join dicom_series se on se.id = i.series_id
-      where ${scope.sql} order by ${INSTANCE_ORDER}`,
-    scope.params,
-  );
+  const rows = await queryReadableStudy<{ id: string | null; metadata: string }>(em, viewer, ref.study, instancesOfRef('i.metadata::text as metadata', ref));
   if (rows.length === 0) throw notFound();
   // PostgreSQL prints jsonb as `"key": "value"`; inside a string value the quotes would be escaped,
   // so this prefix only ever meets real BulkDataURI members.
@@ -202,13 +194,17 @@ export async function bulkDataOf(deps: FrameDeps, reader: Reader, ref: Required<
   if (!/^[0-9A-F]{8}(\/[0-9]{1,6}\/[0-9A-F]{8})*$/.test(path)) throw badRequest('Invalid bulk data path');
   if (PIXEL_DATA_PATHS.has(path)) return { kind: 'frames', frames: await framesOf(deps, reader, ref, undefined) };
   const { storage } = deps;
-  const em = reader.em();
-  const study = await authorizeStudyRead(em, await reader.viewer(), ref.study);
-  const [row] = await em.execute<{ storage_key: string; range: [number, number] | null; deflated: boolean }[]>(
-    `select i.storage_key, i.bulk_data -> ? as range, i.transfer_syntax_uid = '1.2.840.10008.1.2.1.99' as deflated
-       from dicom_instance i join dicom_series se on se.id = i.series_id
-      where se.study_id = ? and se.series_instance_uid = ? and i.sop_instance_uid = ?`,
-    [path, study.id, ref.series, ref.instance],
+  const [row] = await queryReadableStudy<{ id: string | null; storage_key: string; range: [number, number] | null; deflated: boolean }>(
+    reader.em(),
+    await reader.viewer(),
+    ref.study,
+    {
+      sql: `select i.id, i.storage_key, i.bulk_data -> ? as range, i.transfer_syntax_uid = '1.2.840.10008.1.2.1.99' as deflated
+              from dicom_instance i join dicom_series se on se.id = i.series_id
+             where se.study_id = st.id and se.series_instance_uid = ? and i.sop_instance_uid = ?`,
+      params: [path, ref.series, ref.instance],
+      orderBy: 'r.id',
+    },
   );
   const range = row?.range;
   if (!row || !range) throw notFound();
