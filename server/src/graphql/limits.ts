@@ -139,7 +139,7 @@ export function limitsPlugin(schema: GraphQLSchema, config: Pick<Config, 'env'>)
           // which formatError would mask as an internal error. Variables that do not coerce are
           // the client's mistake: execution refuses them before any resolver runs, the standard
           // way (BAD_USER_INPUT, HTTP 400, every error listed), so there is nothing to cost.
-          const { errors: variableErrors } = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+          const { errors: variableErrors } = getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {});
           if (variableErrors?.length) return;
           const complexity = getComplexity({
             schema,

@@ -5,12 +5,11 @@ import type { Context } from '../../graphql/context.js';
 import { actorOf, audit } from '../audit/audit.service.js';
 import { Role, User, UserStatus } from '../auth/user.entity.js';
 import { ENCAPSULATED_PDF_SOP_CLASS } from '../dicom/part10.js';
-import { DicomInstance, DicomStudy } from '../dicomweb/dicom-index.entity.js';
-import { Facility } from '../facility/facility.entity.js';
+import type { Facility } from '../facility/facility.entity.js';
 import { notifyExamAvailable } from '../notification/notification.service.js';
 import { identityLockKeys, lockIdentityKeys, upsertPatientFromRecord, type PatientRecordData } from '../patient/patient-identity.service.js';
 import { Sex } from '../patient/patient.entity.js';
-import { Document, DocumentType, Exam, ExamAccess, ExamRole, ExamStatus } from './exam.entity.js';
+import { DocumentType, ExamRole } from './exam.entity.js';
 
 /** What a facility sends (the GraphQL input, as plain data). */
 export interface PublishExamData {
@@ -196,12 +195,8 @@ export function validatePublishInput(input: PublishExamData): CleanPublish {
 }
 
 /** What identifies a document across publications, so re-publishing keeps its id (and its shares). */
-function documentKey(d: { type: DocumentType; studyInstanceUid?: string | null; sopInstanceUid?: string | null }): string {
+function documentKey(d: { type: DocumentType | string; studyInstanceUid?: string | null; sopInstanceUid?: string | null }): string {
   return d.type === DocumentType.REPORT ? `REPORT:${d.sopInstanceUid ?? ''}` : `IMAGING:${d.studyInstanceUid ?? ''}`;
-}
-
-function accessKey(a: { rpps: string; role: ExamRole }): string {
-  return `${a.role}:${a.rpps}`;
 }
 
 /** Publishing is the imaging centres' business, through their API key only. */
@@ -212,32 +207,60 @@ function facilityOf(ctx: Context): Facility {
   return v.facility;
 }
 
+/** What the publication needs to know before writing, read in one statement under the locks. */
+interface PublishState {
+  studies: Array<{ studyInstanceUid: string; facilityId: string; modalities: string[] }>;
+  /** An exam of another facility already shows one of these studies. */
+  foreignExam: boolean;
+  reports: Array<{ sopInstanceUid: string; sopClassUid: string; studyInstanceUid: string }>;
+  exam: {
+    id: string;
+    documents: Array<{ id: string; type: DocumentType; studyInstanceUid: string | null; sopInstanceUid: string | null }>;
+    access: Array<{ rpps: string; role: ExamRole; physicianId: string | null }>;
+  } | null;
+}
+
+async function readState(tx: EntityManager, facilityId: string, input: CleanPublish, studyUids: string[]): Promise<PublishState> {
+  const reportUids = input.documents.flatMap((d) => (d.sopInstanceUid ? [d.sopInstanceUid] : []));
+  const [row] = await tx.execute<PublishState[]>(
+    `select
+       (select coalesce(json_agg(json_build_object('studyInstanceUid', s.study_instance_uid, 'facilityId', s.facility_id, 'modalities', s.modalities)), '[]')
+          from dicom_study s where s.study_instance_uid in (select jsonb_array_elements_text(?::jsonb))) as studies,
+       exists (select 1 from exam e where e.study_instance_uid in (select jsonb_array_elements_text(?::jsonb)) and e.facility_id <> ?) as "foreignExam",
+       (select coalesce(json_agg(json_build_object('sopInstanceUid', i.sop_instance_uid, 'sopClassUid', i.sop_class_uid, 'studyInstanceUid', st.study_instance_uid)), '[]')
+          from dicom_instance i join dicom_series se on se.id = i.series_id join dicom_study st on st.id = se.study_id
+         where i.sop_instance_uid in (select jsonb_array_elements_text(?::jsonb))) as reports,
+       (select json_build_object(
+           'id', e.id,
+           'documents', (select coalesce(json_agg(json_build_object('id', d.id, 'type', d.type, 'studyInstanceUid', d.study_instance_uid, 'sopInstanceUid', d.sop_instance_uid)), '[]')
+                           from document d where d.exam_id = e.id),
+           'access', (select coalesce(json_agg(json_build_object('rpps', a.rpps, 'role', a.role, 'physicianId', a.physician_id)), '[]')
+                        from exam_access a where a.exam_id = e.id))
+          from exam e where e.facility_id = ? and e.accession_number = ?) as exam`,
+    [JSON.stringify(studyUids), JSON.stringify(studyUids), facilityId, JSON.stringify(reportUids), facilityId, input.accessionNumber],
+  );
+  if (!row) throw new Error('publish state query returned no row');
+  return row;
+}
+
 /**
  * Refuses studies that belong to another facility, and studies or report instances that have not
  * been stored yet (see docs/adr/0031-publishing-contract.md). Returns the modalities
  * the stored studies hold.
  */
-async function checkStoredInstances(tx: EntityManager, facility: Facility, input: CleanPublish): Promise<string[]> {
-  const studyUids = [...new Set([input.studyInstanceUid, ...input.documents.map((d) => d.studyInstanceUid)])];
-  const studies = await tx.find(DicomStudy, { studyInstanceUid: { $in: studyUids } });
-  const foreignExam = await tx.count(Exam, { studyInstanceUid: { $in: studyUids }, facility: { $ne: facility.id } });
-  if (foreignExam > 0 || studies.some((s) => s.facility.id !== facility.id)) {
+function checkStoredInstances(state: PublishState, facilityId: string, input: CleanPublish, studyUids: string[]): string[] {
+  if (state.foreignExam || state.studies.some((s) => s.facilityId !== facilityId)) {
     throw new AppError(ErrorCode.FORBIDDEN, 'This study belongs to another facility', { field: 'studyInstanceUid' });
   }
-  const missing = studyUids.filter((u) => !studies.some((s) => s.studyInstanceUid === u)).map((u) => `study ${u}`);
-
-  const reports = input.documents.filter((d) => d.type === DocumentType.REPORT);
-  const instances = reports.length
-    ? await tx.find(DicomInstance, { sopInstanceUid: { $in: reports.map((d) => d.sopInstanceUid as string) } }, { populate: ['series.study'] })
-    : [];
+  const missing = studyUids.filter((u) => !state.studies.some((s) => s.studyInstanceUid === u)).map((u) => `study ${u}`);
   for (const [i, d] of input.documents.entries()) {
     if (d.type !== DocumentType.REPORT) continue;
-    const instance = instances.find((x) => x.sopInstanceUid === d.sopInstanceUid);
+    const instance = state.reports.find((x) => x.sopInstanceUid === d.sopInstanceUid);
     if (!instance) {
       missing.push(`instance ${String(d.sopInstanceUid)}`);
       continue;
     }
-    if (instance.series.study.studyInstanceUid !== d.studyInstanceUid) {
+    if (instance.studyInstanceUid !== d.studyInstanceUid) {
       throw badInput(`documents[${i}].sopInstanceUid is not an instance of study ${d.studyInstanceUid}`, `documents[${i}].sopInstanceUid`);
     }
     if (instance.sopClassUid !== ENCAPSULATED_PDF_SOP_CLASS) {
@@ -250,96 +273,170 @@ async function checkStoredInstances(tx: EntityManager, facility: Facility, input
       missing,
     });
   }
-  return [...new Set(studies.flatMap((s) => s.modalities))];
+  return [...new Set(state.studies.flatMap((s) => s.modalities))];
 }
 
-async function reconcileDocuments(tx: EntityManager, exam: Exam, wanted: CleanDocument[]): Promise<void> {
-  const existing = await tx.find(Document, { exam });
-  for (const d of wanted) {
-    const found = existing.find((e) => documentKey(e) === documentKey(d));
-    if (found) tx.assign(found, { title: d.title, date: d.date });
-    else tx.persist(tx.create(Document, { exam, ...d }));
-  }
-  // Only what the facility no longer lists goes; kept documents keep their ids, hence their shares.
-  for (const e of existing) if (!wanted.some((d) => documentKey(d) === documentKey(e))) tx.remove(e);
+interface WantedRight {
+  rpps: string;
+  role: ExamRole;
+  /** Kept from the existing right, else the account holding the RPPS; null while pending. */
+  physicianId: string | null;
 }
 
-async function reconcileAccess(tx: EntityManager, exam: Exam, input: CleanPublish): Promise<{ rights: ExamAccess[]; physicians: User[] }> {
+/**
+ * The rights the patient named. A pending right (no account yet) is granted by auth.service
+ * grantPendingRights at activation; one already granted keeps its physician.
+ */
+function wantedRights(input: CleanPublish, state: PublishState, physicians: User[]): WantedRight[] {
   const wanted = [
     { rpps: input.prescriberRpps, role: ExamRole.PRESCRIBER },
     ...input.correspondentRpps.map((r) => ({ rpps: r, role: ExamRole.CORRESPONDENT })),
   ];
-  const physicians = await tx.find(User, { rpps: { $in: wanted.map((w) => w.rpps) }, role: Role.PHYSICIAN });
-  const existing = await tx.find(ExamAccess, { exam });
-  const rights = wanted.map((w) => {
-    const physician = physicians.find((u) => u.rpps === w.rpps) ?? null;
-    const found = existing.find((e) => accessKey(e) === accessKey(w));
-    if (found) {
-      // Pending until the account exists (auth.service grantPendingRights fills it at activation).
-      if (physician && !found.physician) found.physician = physician;
-      return found;
-    }
-    const created = tx.create(ExamAccess, { exam, rpps: w.rpps, role: w.role, physician });
-    tx.persist(created);
-    return created;
+  return wanted.map((w) => {
+    const existing = state.exam?.access.find((a) => a.rpps === w.rpps && a.role === w.role);
+    return { ...w, physicianId: existing?.physicianId ?? physicians.find((u) => u.rpps === w.rpps)?.id ?? null };
   });
-  for (const e of existing) if (!rights.includes(e)) tx.remove(e);
-  return { rights, physicians };
+}
+
+/**
+ * Writes the exam, its documents and its rights in one statement. Documents the facility still
+ * lists keep their ids (hence their shares); only what it no longer lists goes, and a physician
+ * removed from the exam loses the bell entry that pointed at it.
+ */
+async function writeExam(
+  tx: EntityManager,
+  facilityId: string,
+  patientId: string,
+  input: CleanPublish,
+  modalities: string[],
+  state: PublishState,
+  rights: WantedRight[],
+): Promise<string> {
+  const documents = input.documents.map((d) => ({
+    id: state.exam?.documents.find((e) => documentKey(e) === documentKey(d))?.id ?? null,
+    type: d.type,
+    title: d.title,
+    date: d.date.toISOString(),
+    study_instance_uid: d.studyInstanceUid,
+    sop_instance_uid: d.sopInstanceUid,
+  }));
+  const granted = [...new Set(rights.flatMap((r) => (r.physicianId ? [r.physicianId] : [])))];
+  const rows = await tx.execute<Array<{ id: string }>>(
+    `with exam_row as (
+       insert into exam as x (id, patient_id, facility_id, accession_number, study_instance_uid, title, date, modalities, status, published_at, updated_at)
+       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?::timestamptz, array(select jsonb_array_elements_text(?::jsonb)), 'PUBLISHED', now(), now())
+       on conflict (facility_id, accession_number) do update set patient_id = excluded.patient_id, study_instance_uid = excluded.study_instance_uid,
+         title = excluded.title, date = excluded.date, modalities = excluded.modalities, status = excluded.status, updated_at = excluded.updated_at
+       returning x.id
+     ),
+     wanted_documents as (
+       select * from jsonb_to_recordset(?::jsonb) as w(id uuid, type text, title text, date timestamptz, study_instance_uid text, sop_instance_uid text)
+     ),
+     kept_documents as (
+       update document d set title = w.title, date = w.date from wanted_documents w, exam_row e where d.id = w.id and d.exam_id = e.id returning d.id
+     ),
+     new_documents as (
+       insert into document (id, exam_id, type, title, date, study_instance_uid, sop_instance_uid, created_at)
+       select gen_random_uuid(), e.id, w.type, w.title, w.date, w.study_instance_uid, w.sop_instance_uid, now()
+         from wanted_documents w, exam_row e where w.id is null
+       returning id
+     ),
+     dropped_documents as (
+       delete from document d using exam_row e
+        where d.exam_id = e.id and d.id not in (select w.id from wanted_documents w where w.id is not null)
+       returning d.id
+     ),
+     wanted_rights as (
+       select * from jsonb_to_recordset(?::jsonb) as w(rpps text, role text, "physicianId" uuid)
+     ),
+     upserted_rights as (
+       insert into exam_access as a (id, exam_id, physician_id, rpps, role, granted_at)
+       select gen_random_uuid(), e.id, w."physicianId", w.rpps, w.role, now() from wanted_rights w, exam_row e
+       on conflict (exam_id, rpps, role) do update set physician_id = excluded.physician_id
+         where a.physician_id is null and excluded.physician_id is not null
+       returning a.id
+     ),
+     dropped_rights as (
+       delete from exam_access a using exam_row e
+        where a.exam_id = e.id and (a.rpps, a.role) not in (select w.rpps, w.role from wanted_rights w)
+       returning a.id
+     ),
+     dropped_notifications as (
+       delete from notification n using exam_row e
+        where n.exam_id = e.id and n.kind = 'EXAM_AVAILABLE' and n.recipient_id not in (select jsonb_array_elements_text(?::jsonb)::uuid)
+       returning n.id
+     )
+     select id from exam_row`,
+    [
+      patientId, facilityId, input.accessionNumber, input.studyInstanceUid, input.title, input.date.toISOString(), JSON.stringify(modalities),
+      JSON.stringify(documents), JSON.stringify(rights), JSON.stringify(granted),
+    ],
+  );
+  const examId = rows[0]?.id;
+  if (!examId) throw new Error('exam upsert returned no row');
+  return examId;
+}
+
+/** SQLSTATEs after which the same transaction, run again, can succeed. */
+const RETRYABLE = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '23505', // unique_violation: a patient's INS created by a writer that did not take the identity locks
+]);
+const MAX_ATTEMPTS = 3;
+
+function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE.has(code);
 }
 
 /**
  * Creates or updates the patient, their record at this facility, the exam, its documents and the
  * rights of the physicians the patient named, then notifies them — in one transaction: it all
  * commits, or nothing does. Re-publishing the same accession number updates in place and
- * notifies nobody twice.
+ * notifies nobody twice; two identical calls at once (a PACS retrying) both answer the one exam.
+ * About a dozen statements whatever the number of documents and rights (plus four per physician
+ * notified): each round trip inside the transaction holds the locks longer.
  */
 export async function publishExam(ctx: Context, raw: PublishExamData): Promise<PublishedExamView> {
-  const viewerFacility = facilityOf(ctx);
+  const facilityId = facilityOf(ctx).id;
   const input = validatePublishInput(raw);
-  const result = await ctx.em.transactional(async (tx) => {
-    const facility = tx.getReference(Facility, viewerFacility.id);
-    await lockIdentityKeys(tx, [...identityLockKeys(facility, input.patient), `exam:${facility.id}:${input.accessionNumber}`]);
-    const storedModalities = await checkStoredInstances(tx, facility, input);
+  const studyUids = [...new Set([input.studyInstanceUid, ...input.documents.map((d) => d.studyInstanceUid)])];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await ctx.em.transactional((tx) => publishInTransaction(ctx, tx, facilityId, input, studyUids));
+      ctx.deps.outbox.wake();
+      return result;
+    } catch (err) {
+      if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
+    }
+  }
+}
 
-    const { patient } = await upsertPatientFromRecord(tx, facility, input.patient);
-    const fields = {
-      patient,
-      studyInstanceUid: input.studyInstanceUid,
-      title: input.title,
-      date: input.date,
-      modalities: input.modalities.length ? input.modalities : storedModalities,
-      status: ExamStatus.PUBLISHED,
-    };
-    const existing = await tx.findOne(Exam, { facility, accessionNumber: input.accessionNumber });
-    const exam = existing ? tx.assign(existing, fields) : tx.create(Exam, { ...fields, facility, accessionNumber: input.accessionNumber });
-    tx.persist(exam);
+async function publishInTransaction(ctx: Context, tx: EntityManager, facilityId: string, input: CleanPublish, studyUids: string[]): Promise<PublishedExamView> {
+  await lockIdentityKeys(tx, [...identityLockKeys(facilityId, input.patient), `exam:${facilityId}:${input.accessionNumber}`]);
+  const state = await readState(tx, facilityId, input, studyUids);
+  const storedModalities = checkStoredInstances(state, facilityId, input, studyUids);
+  const physicians = await tx.find(User, { rpps: { $in: [input.prescriberRpps, ...input.correspondentRpps] }, role: Role.PHYSICIAN });
+  const rights = wantedRights(input, state, physicians);
 
-    await reconcileDocuments(tx, exam, input.documents);
-    const { rights, physicians } = await reconcileAccess(tx, exam, input);
-    await tx.flush();
+  const patientId = await upsertPatientFromRecord(tx, facilityId, input.patient);
+  const modalities = input.modalities.length ? input.modalities : storedModalities;
+  const examId = await writeExam(tx, facilityId, patientId, input, modalities, state, rights);
 
-    // A physician removed from the exam must not keep a bell entry pointing at it.
-    await tx.execute(
-      `delete from notification n where n.exam_id = ? and n.kind = 'EXAM_AVAILABLE'
-         and not exists (select 1 from exam_access a where a.exam_id = n.exam_id and a.physician_id = n.recipient_id)`,
-      [exam.id],
-    );
-    const toNotify = new Set([input.prescriberRpps, ...(input.notifyCorrespondents ? input.correspondentRpps : [])]);
-    const recipients = physicians.filter((u) => u.status === UserStatus.ACTIVE && toNotify.has(u.rpps ?? ''));
-    await notifyExamAvailable(tx, ctx.deps, exam.id, recipients);
+  const toNotify = new Set([input.prescriberRpps, ...(input.notifyCorrespondents ? input.correspondentRpps : [])]);
+  const recipients = physicians.filter((u) => u.status === UserStatus.ACTIVE && toNotify.has(u.rpps ?? ''));
+  await notifyExamAvailable(tx, ctx.deps, examId, recipients);
 
-    audit(tx, 'EXAM_PUBLISHED', { ...actorOf(ctx), facilityId: facility.id, patientId: patient.id, examId: exam.id });
-    await tx.flush();
-    return {
-      id: exam.id,
-      accessionNumber: exam.accessionNumber,
-      studyInstanceUid: input.studyInstanceUid,
-      title: exam.title,
-      date: exam.date,
-      documentsCount: input.documents.length,
-      rights: rights.map((r) => ({ rpps: r.rpps, role: r.role, granted: !!r.physician })),
-    };
-  });
-  ctx.deps.outbox.wake();
-  return result;
+  audit(tx, 'EXAM_PUBLISHED', { ...actorOf(ctx), facilityId, patientId, examId });
+  await tx.flush();
+  return {
+    id: examId,
+    accessionNumber: input.accessionNumber,
+    studyInstanceUid: input.studyInstanceUid,
+    title: input.title,
+    date: input.date,
+    documentsCount: input.documents.length,
+    rights: rights.map((r) => ({ rpps: r.rpps, role: r.role, granted: r.physicianId !== null })),
+  };
 }
