@@ -22,8 +22,13 @@ export function createLogger(level: string): Logger {
   });
 }
 
-/** A request path fit for logs: share tokens, activation/reset tokens and query strings removed. */
+/**
+ * A request path fit for logs: share tokens, activation/reset tokens and query strings removed,
+ * and the study, series and instance UIDs of DICOMweb paths masked (a UID identifies a patient's
+ * exam as surely as a name; bulk data tags and frame numbers stay, they identify nothing).
+ */
 export function safePath(url: string): string {
   const pathOnly = url.split('?')[0] ?? '';
-  return pathOnly.replace(/^\/s\/[^/]+/, '/s/[token]');
+  // Wherever such a segment appears and in any case: express routes /DICOMweb/… too.
+  return pathOnly.replace(/^\/s\/[^/]+/, '/s/[token]').replace(/\/(studies|series|instances)\/[^/]+/gi, '/$1/[uid]');
 }
