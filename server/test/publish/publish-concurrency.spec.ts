@@ -158,11 +158,11 @@ describe('publishExam under concurrency', () => {
       await sql(`create sequence ${seq}`);
       await sql(`create function ${seq}() returns trigger language plpgsql as $$
         begin if nextval('${seq}') <= ${times} then raise exception 'injected' using errcode = '${sqlState}'; end if; return null; end $$`);
-      await sql(`create trigger ${seq} after insert on audit_event for each statement execute function ${seq}()`);
+      await sql(`create trigger ${seq} after insert on exam for each statement execute function ${seq}()`);
       try {
         await fn();
       } finally {
-        await sql(`drop trigger ${seq} on audit_event`);
+        await sql(`drop trigger ${seq} on exam`);
         await sql(`drop function ${seq}()`);
       }
       const [row] = await sql<{ n: string }>(`select last_value as n from ${seq}`);
@@ -170,7 +170,7 @@ describe('publishExam under concurrency', () => {
       return Number(row?.n);
     }
 
-    it('a deadlock at the end of the transaction is retried: the publication succeeds, written once', async () => {
+    it('a deadlock while writing the exam is retried: the publication succeeds, written once', async () => {
       const before = await writtenRows(t);
       const calls = await withInjectedFailure('40P01', 1, async () => {
         published([await nancy.client.query<{ publishExam: PublishedExamResult }>(PUBLISH, { input: publishInput(await storeStudy(t, nancy.facility), randomRpps(), { accessionNumber: 'DEADLOCK-1', patient: { ipp: 'DEADLOCK-IPP' } }) })]);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, ErrorCode, badInput, forbidden, unauthenticated } from '../../common/errors.js';
 import { isValidNir, isValidRpps } from '../../common/identifiers.js';
@@ -305,13 +306,14 @@ function wantedRights(input: CleanPublish, state: PublishState, physicians: User
  */
 async function writeExam(
   tx: EntityManager,
+  examId: string,
   facilityId: string,
   patientId: string,
   input: CleanPublish,
   modalities: string[],
   state: PublishState,
   rights: WantedRight[],
-): Promise<string> {
+): Promise<void> {
   const documents = input.documents.map((d) => ({
     id: state.exam?.documents.find((e) => documentKey(e) === documentKey(d))?.id ?? null,
     type: d.type,
@@ -324,7 +326,7 @@ async function writeExam(
   const rows = await tx.execute<Array<{ id: string }>>(
     `with exam_row as (
        insert into exam as x (id, patient_id, facility_id, accession_number, study_instance_uid, title, date, modalities, status, published_at, updated_at)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?::timestamptz, array(select jsonb_array_elements_text(?::jsonb)), 'PUBLISHED', now(), now())
+       values (?, ?, ?, ?, ?, ?, ?::timestamptz, array(select jsonb_array_elements_text(?::jsonb)), 'PUBLISHED', now(), now())
        on conflict (facility_id, accession_number) do update set patient_id = excluded.patient_id, study_instance_uid = excluded.study_instance_uid,
          title = excluded.title, date = excluded.date, modalities = excluded.modalities, status = excluded.status, updated_at = excluded.updated_at
        returning x.id
@@ -368,13 +370,12 @@ async function writeExam(
      )
      select id from exam_row`,
     [
-      patientId, facilityId, input.accessionNumber, input.studyInstanceUid, input.title, input.date.toISOString(), JSON.stringify(modalities),
+      examId, patientId, facilityId, input.accessionNumber, input.studyInstanceUid, input.title, input.date.toISOString(), JSON.stringify(modalities),
       JSON.stringify(documents), JSON.stringify(rights), JSON.stringify(granted),
     ],
   );
-  const examId = rows[0]?.id;
-  if (!examId) throw new Error('exam upsert returned no row');
-  return examId;
+  // Only a writer that bypassed the exam lock could make these differ.
+  if (rows[0]?.id !== examId) throw new Error('exam upsert wrote another exam than the one read');
 }
 
 /** SQLSTATEs after which the same transaction, run again, can succeed. */
@@ -421,15 +422,18 @@ async function publishInTransaction(ctx: Context, tx: EntityManager, facilityId:
   const rights = wantedRights(input, state, physicians);
 
   const patientId = await upsertPatientFromRecord(tx, facilityId, input.patient);
+  // The exam's id is known before it is written (the exam lock makes `state.exam` exact), so the
+  // trace goes first: writing the exam bumps the facility's statistics counters, whose row locks
+  // every other publication of the facility then waits for until this one commits.
+  const examId = state.exam?.id ?? randomUUID();
+  audit(tx, 'EXAM_PUBLISHED', { ...actorOf(ctx), facilityId, patientId, examId });
+  await tx.flush();
   const modalities = input.modalities.length ? input.modalities : storedModalities;
-  const examId = await writeExam(tx, facilityId, patientId, input, modalities, state, rights);
+  await writeExam(tx, examId, facilityId, patientId, input, modalities, state, rights);
 
   const toNotify = new Set([input.prescriberRpps, ...(input.notifyCorrespondents ? input.correspondentRpps : [])]);
   const recipients = physicians.filter((u) => u.status === UserStatus.ACTIVE && toNotify.has(u.rpps ?? ''));
   await notifyExamAvailable(tx, ctx.deps, examId, recipients);
-
-  audit(tx, 'EXAM_PUBLISHED', { ...actorOf(ctx), facilityId, patientId, examId });
-  await tx.flush();
   return {
     id: examId,
     accessionNumber: input.accessionNumber,
