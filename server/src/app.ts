@@ -42,7 +42,12 @@ function formatError(deps: AppDeps) {
       const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    deps.logger.error({ err: original ?? error, path: formatted.path }, 'unexpected GraphQL error');
+    // Name and code only: a database error's message is its SQL with the values bound (patient
+    // names, IPPs), and no patient data may reach a log.
+    const err = original ?? error;
+    const name = err instanceof Error ? err.name : typeof err;
+    const errCode = err instanceof Error && 'code' in err ? String(err.code) : undefined;
+    deps.logger.error({ err: { name, code: errCode }, path: formatted.path }, 'unexpected GraphQL error');
     return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
 }

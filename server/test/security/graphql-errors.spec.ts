@@ -69,4 +69,23 @@ describe('invalid variable values answer BAD_USER_INPUT, never INTERNAL_SERVER_E
   it('logged no unexpected error for any of these', () => {
     expect(logged.filter((l) => l.includes('unexpected GraphQL error'))).toEqual([]);
   });
+
+  it('a genuine internal error stays masked, and its log line holds no patient data (only the error name and code)', async () => {
+    const sql = (q: string) => t.deps.orm.em.fork().getConnection().execute(q);
+    await sql(`create function fail_exam_write() returns trigger language plpgsql as $$ begin raise exception 'injected failure'; end $$`);
+    await sql(`create trigger fail_exam_write after insert on exam for each statement execute function fail_exam_write()`);
+    try {
+      const input = publishInput(await storeStudy(t, centre.facility), randomRpps(), { accessionNumber: 'MASK-1', patient: { ipp: 'IPP-SECRET-9', lastName: 'Zébulon-Secret' } });
+      const r = await centre.client.query(PUBLISH, { input });
+      expect(r.errors?.[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      expect(JSON.stringify(r)).not.toContain('injected');
+    } finally {
+      await sql(`drop trigger fail_exam_write on exam`);
+      await sql(`drop function fail_exam_write()`);
+    }
+    const lines = logged.filter((l) => l.includes('unexpected GraphQL error'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('P0001');
+    for (const secret of ['Zébulon', 'Zebulon', 'IPP-SECRET-9', 'MASK-1', 'injected']) expect(lines[0]).not.toContain(secret);
+  });
 });
