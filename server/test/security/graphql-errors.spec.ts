@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '../../src/modules/auth/user.entity.js';
 import { randomRpps, startTestServer, type GqlClient, type GqlResult, type TestServer } from '../harness.js';
@@ -13,16 +15,18 @@ describe('invalid variable values answer BAD_USER_INPUT, never INTERNAL_SERVER_E
   let t: TestServer;
   let centre: TestFacility;
   let valid: Record<string, any>;
+  // Every error formatError masks is logged as "unexpected GraphQL error", through pino as
+  // production writes it (its error serializer would print a message and stack).
   const logged: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logged.push(chunk.toString('utf8'));
+      done();
+    },
+  });
 
   beforeAll(async () => {
-    t = await startTestServer();
-    // Every error formatError masks is logged as "unexpected GraphQL error": none may be.
-    const error = t.deps.logger.error.bind(t.deps.logger);
-    t.deps.logger.error = ((...args: Parameters<typeof error>) => {
-      logged.push(JSON.stringify(args));
-      return error(...args);
-    }) as typeof t.deps.logger.error;
+    t = await startTestServer({}, { logger: pino({ level: 'error' }, stream) });
     centre = await createTestFacility(t, 'Centre des variables');
     valid = publishInput(await storeStudy(t, centre.facility), randomRpps(), { accessionNumber: 'VAR-1', patient: { ipp: 'VAR-IPP' } });
   });
