@@ -1,7 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../../config.js';
 import type { Viewer } from '../../graphql/context.js';
+import { sessionTouch, touchSession, validSessionSql } from '../auth/auth.service.js';
 import { Role } from '../auth/user.entity.js';
 import { forbidden, notFound, unauthenticated } from './dicomweb-error.js';
+import type { PreparedStatement, PreparedStatements } from './prepared-statements.js';
 
 /**
  * Who may read which study through DICOMweb: the one place that decides it, used by every read
@@ -18,13 +21,63 @@ export type ReadScope = { kind: 'physician'; userId: string } | { kind: 'share';
 
 /**
  * Who asks, for a DICOMweb read. The session cookie's token hash lets a statement check the
- * session itself (frames: one round trip); `viewer()` runs the full resolution (sessions, share
- * grants, API keys, anonymous) for everything else. Both memoised for the request.
+ * session itself (frames: in the frame lookup's own statement); `viewer()` runs the full
+ * resolution (sessions, share grants, API keys, anonymous) for what that does not settle;
+ * `scope()` is resolveReadScope. All memoised for the request.
  */
 export interface Reader {
   sessionTokenHash: string | null;
   viewer(): Promise<Viewer>;
+  scope(): Promise<ReadScope>;
   em(): EntityManager;
+}
+
+export interface ReadDeps {
+  statements: PreparedStatements;
+  config: Config;
+}
+
+/** A valid session as the DICOMweb statements return it (times as epoch milliseconds). */
+export interface SessionRow {
+  sessionId: string;
+  lastSeenMs: number;
+  absoluteExpiresMs: number;
+  userId: string;
+  role: Role;
+}
+
+/** The columns of SessionRow, over `session s join app_user u`. */
+export const SESSION_ROW_COLUMNS = `s.id as "sessionId", (extract(epoch from s.last_seen_at) * 1000)::float8 as "lastSeenMs",
+  (extract(epoch from s.absolute_expires_at) * 1000)::float8 as "absoluteExpiresMs", u.id as "userId", u.role`;
+
+const SESSION_BY_TOKEN: PreparedStatement = {
+  name: 'dicomweb_session',
+  text: `select ${SESSION_ROW_COLUMNS} from session s join app_user u on u.id = s.user_id where ${validSessionSql('$1', '$2::timestamptz')}`,
+};
+
+/**
+ * What a valid session found by a DICOMweb statement may read. Its idle expiry slides first,
+ * exactly as resolveSession slides it for any role, then the role decides.
+ */
+export async function scopeOfSession(deps: ReadDeps, reader: Reader, row: SessionRow, now: number): Promise<ReadScope> {
+  const touch = sessionTouch(deps.config, { lastSeenAt: new Date(row.lastSeenMs), absoluteExpiresAt: new Date(row.absoluteExpiresMs) }, now);
+  if (touch) await touchSession(reader.em(), row.sessionId, touch);
+  return userReadScope(row.role, row.userId);
+}
+
+/**
+ * The read scope of a request: a valid session cookie is checked with one prepared statement
+ * (resolveSession's rules, no ORM); anything else — share grants, API keys, a dead or no
+ * session — through the viewer chain, in its order, so the answer is the one every other route
+ * gives. Nothing is remembered between requests: a logout or a revocation counts at once.
+ */
+export async function resolveReadScope(deps: ReadDeps, reader: Reader): Promise<ReadScope> {
+  if (reader.sessionTokenHash) {
+    const now = Date.now();
+    const [row] = await deps.statements.query<SessionRow>(SESSION_BY_TOKEN, [reader.sessionTokenHash, new Date(now).toISOString()]);
+    if (row) return scopeOfSession(deps, reader, row, now);
+  }
+  return readScopeOf(await reader.viewer());
 }
 
 export function readScopeOf(viewer: Viewer, now = new Date()): ReadScope {
@@ -100,11 +153,10 @@ export function readableStudiesCondition(scope: ReadScope, column: string): { sq
  */
 export async function queryReadableStudy<T extends { id: string | null }>(
   em: EntityManager,
-  viewer: Viewer,
+  scope: ReadScope,
   studyInstanceUid: string,
   inner: { sql: string; params: unknown[]; orderBy: string },
 ): Promise<Array<T & { id: string }>> {
-  const scope = readScopeOf(viewer);
   const readable =
     scope.kind === 'share'
       ? { sql: 'st.study_instance_uid = ?', params: [scope.studyInstanceUid] }

@@ -8,7 +8,7 @@ import { parseCookies } from '../../infra/http/cookies.js';
 import type { HttpModule } from '../../infra/http/modules.js';
 import { SESSION_COOKIE, sessionTokenHash } from '../auth/auth.service.js';
 import { newBoundary } from '../dicom/index.js';
-import type { Reader } from './dicomweb-access.service.js';
+import { resolveReadScope, type ReadDeps, type ReadScope, type Reader } from './dicomweb-access.service.js';
 import { DicomwebError, badRequest, checkUid, notAcceptable } from './dicomweb-error.js';
 import { negotiateDicom, negotiateFrames, negotiateJson, type FrameRepresentation } from './media-types.js';
 import { queryInstances, querySeries, queryStudies } from './qido.service.js';
@@ -29,25 +29,23 @@ export const dicomwebModule: HttpModule = {
   },
 };
 
-interface Call {
-  em: EntityManager;
-  viewer: Viewer;
-}
-type Handler = (req: Request, res: Response, call: Call) => Promise<void>;
-type ReaderHandler = (req: Request, res: Response, reader: Reader) => Promise<void>;
+type Handler = (req: Request, res: Response, reader: Reader) => Promise<void>;
 
 /**
- * The caller of one request, resolved only as far as the route needs: the frame route checks a
- * session cookie inside its own statement and never forks an EntityManager for it.
+ * The caller of one request, resolved only as far as the route needs: reads check a session
+ * cookie with a prepared statement (the frame route inside its own), and fork an EntityManager
+ * or run the viewer chain only when that does not settle it.
  */
-function readerOf(deps: AppDeps, req: Request): Reader {
+function readerOf(deps: AppDeps, readDeps: ReadDeps, req: Request): Reader {
   const cookies = parseCookies(req.headers.cookie);
   let em: EntityManager | undefined;
   let viewer: Promise<Viewer> | undefined;
+  let scope: Promise<ReadScope> | undefined;
   const reader: Reader = {
     sessionTokenHash: sessionTokenHash(cookies[SESSION_COOKIE]),
     em: () => (em ??= deps.orm.em.fork() as EntityManager),
     viewer: () => (viewer ??= resolveViewer(reader.em(), deps, { cookies, authorization: req.headers.authorization }, { touch: true })),
+    scope: () => (scope ??= resolveReadScope(readDeps, reader)),
   };
   return reader;
 }
@@ -57,24 +55,20 @@ function dicomwebRouter(deps: AppDeps): Router {
   const rootUrl = `${deps.config.publicUrl}/dicomweb/`;
   const frameDeps: FrameDeps = { statements: new PreparedStatements(deps.orm), storage: deps.storage, config: deps.config };
 
-  const handleReader =
-    (handler: ReaderHandler) =>
+  const handle =
+    (handler: Handler) =>
     async (req: Request, res: Response): Promise<void> => {
       try {
         res.setHeader('Cache-Control', 'no-store');
-        await handler(req, res, readerOf(deps, req));
+        await handler(req, res, readerOf(deps, frameDeps, req));
       } catch (error) {
         sendError(deps, req, res, error);
       }
     };
-  const handle = (handler: Handler) =>
-    handleReader(async (req, res, reader) => {
-      const viewer = await reader.viewer();
-      await handler(req, res, { em: reader.em(), viewer });
-    });
 
   // --- STOW-RS
-  const stow: Handler = async (req, res, { em, viewer }) => {
+  const stow: Handler = async (req, res, reader) => {
+    const [em, viewer] = [reader.em(), await reader.viewer()];
     const declared = Number(req.headers['content-length'] ?? 0);
     if (viewer.kind === 'facility' && declared > deps.config.maxStowBodyBytes) throw new DicomwebError(413, 'The request is larger than this server accepts');
     const outcome = await storeInstances(deps, em, viewer, {
@@ -88,24 +82,26 @@ function dicomwebRouter(deps: AppDeps): Router {
   router.post('/studies/:study', handle(stow));
 
   // --- QIDO-RS
-  router.get('/studies', handle(async (req, res, { em, viewer }) => {
+  router.get('/studies', handle(async (req, res, reader) => {
     negotiateJson(req.headers.accept);
-    sendJson(res, await queryStudies(em, viewer, req.query, rootUrl));
+    sendJson(res, await queryStudies(reader.em(), await reader.scope(), req.query, rootUrl));
   }));
-  router.get('/studies/:study/series', handle(async (req, res, { em, viewer }) => {
-    negotiateJson(req.headers.accept);
-    sendJson(res, await querySeries(em, viewer, checkUid(req.params.study, 'StudyInstanceUID'), req.query, rootUrl));
-  }));
-  router.get('/studies/:study/series/:series/instances', handle(async (req, res, { em, viewer }) => {
+  router.get('/studies/:study/series', handle(async (req, res, reader) => {
     negotiateJson(req.headers.accept);
     const study = checkUid(req.params.study, 'StudyInstanceUID');
-    sendJson(res, await queryInstances(em, viewer, study, checkUid(req.params.series, 'SeriesInstanceUID'), req.query, rootUrl));
+    sendJson(res, await querySeries(reader.em(), await reader.scope(), study, req.query, rootUrl));
+  }));
+  router.get('/studies/:study/series/:series/instances', handle(async (req, res, reader) => {
+    negotiateJson(req.headers.accept);
+    const study = checkUid(req.params.study, 'StudyInstanceUID');
+    const series = checkUid(req.params.series, 'SeriesInstanceUID');
+    sendJson(res, await queryInstances(reader.em(), await reader.scope(), study, series, req.query, rootUrl));
   }));
 
   // --- WADO-RS retrieve and metadata
-  const retrieve: Handler = async (req, res, { em, viewer }) => {
+  const retrieve: Handler = async (req, res, reader) => {
     const ref = refOf(req);
-    const instances = await instancesToRetrieve(em, viewer, ref);
+    const instances = await instancesToRetrieve(reader.em(), await reader.scope(), ref);
     const representation = negotiateDicom(req.headers.accept, [...new Set(instances.map((i) => i.transferSyntaxUid))], ref.instance !== undefined);
     if (!representation.multipart) {
       const [only] = instances;
@@ -121,9 +117,10 @@ function dicomwebRouter(deps: AppDeps): Router {
   router.get('/studies/:study/series/:series', handle(retrieve));
   router.get('/studies/:study/series/:series/instances/:instance', handle(retrieve));
 
-  const metadata: Handler = async (req, res, { em, viewer }) => {
+  const metadata: Handler = async (req, res, reader) => {
     negotiateJson(req.headers.accept);
-    const json = await metadataOf(em, viewer, refOf(req), rootUrl);
+    const ref = refOf(req);
+    const json = await metadataOf(reader.em(), await reader.scope(), ref, rootUrl);
     res.status(200).type('application/dicom+json').send(json);
   };
   router.get('/studies/:study/metadata', handle(metadata));
@@ -131,14 +128,14 @@ function dicomwebRouter(deps: AppDeps): Router {
   router.get('/studies/:study/series/:series/instances/:instance/metadata', handle(metadata));
 
   // The viewers' hot path: one request per image shown.
-  router.get('/studies/:study/series/:series/instances/:instance/frames/:frames', handleReader(async (req, res, reader) => {
+  router.get('/studies/:study/series/:series/instances/:instance/frames/:frames', handle(async (req, res, reader) => {
     const ref = instanceRefOf(req);
     const numbers = parseFrameList(String(req.params.frames));
     const frames = await framesOf(frameDeps, reader, ref, numbers);
     await sendFrames(res, deps, frames, negotiateFrames(req.headers.accept, frames.transferSyntaxUid, frames.count));
   }));
 
-  router.get('/studies/:study/series/:series/instances/:instance/bulkdata/*path', handleReader(async (req, res, reader) => {
+  router.get('/studies/:study/series/:series/instances/:instance/bulkdata/*path', handle(async (req, res, reader) => {
     const ref = instanceRefOf(req);
     const segments = req.params.path as unknown as string[] | string;
     const bulk = await bulkDataOf(frameDeps, reader, ref, Array.isArray(segments) ? segments.join('/') : segments);
@@ -153,7 +150,7 @@ function dicomwebRouter(deps: AppDeps): Router {
   }));
 
   // --- WADO-URI (PS3.18 9): one instance as application/dicom.
-  router.get('/wado', handle(async (req, res, { em, viewer }) => {
+  router.get('/wado', handle(async (req, res, reader) => {
     const q = req.query;
     if (q.requestType !== 'WADO') throw badRequest('requestType=WADO is required');
     const ref = {
@@ -163,7 +160,7 @@ function dicomwebRouter(deps: AppDeps): Router {
     };
     if (q.contentType !== undefined && typeof q.contentType !== 'string') throw badRequest('contentType must be given once');
     if (q.transferSyntax !== undefined && typeof q.transferSyntax !== 'string') throw badRequest('transferSyntax must be given once');
-    const [instance] = await instancesToRetrieve(em, viewer, ref);
+    const [instance] = await instancesToRetrieve(reader.em(), await reader.scope(), ref);
     if (!instance) throw new DicomwebError(404, 'Not found');
     const types = (q.contentType ?? 'image/jpeg').split(',').map((t) => t.trim().toLowerCase());
     if (!types.includes('application/dicom') && !types.includes('*/*')) throw notAcceptable('Only contentType=application/dicom is offered');

@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Viewer } from '../../graphql/context.js';
 import { instanceLevelJson, seriesLevelJson, studyLevelJson, type DicomJsonDataSet } from '../dicom/index.js';
-import { queryReadableStudy, readableStudiesCondition, readScopeOf } from './dicomweb-access.service.js';
+import { queryReadableStudy, readableStudiesCondition, type ReadScope } from './dicomweb-access.service.js';
 import { badRequest } from './dicomweb-error.js';
 import { instancePath, searchForm, seriesPath, studyPath } from './dicomweb-paths.js';
 import { pgArray } from './pg-array.js';
@@ -170,8 +169,7 @@ interface StudyDbRow {
 }
 
 /** GET /studies */
-export async function queryStudies(em: EntityManager, viewer: Viewer, query: Query, rootUrl: string): Promise<DicomJsonDataSet[]> {
-  const scope = readScopeOf(viewer);
+export async function queryStudies(em: EntityManager, scope: ReadScope, query: Query, rootUrl: string): Promise<DicomJsonDataSet[]> {
   const c = new Conditions();
   const readable = readableStudiesCondition(scope, 'st.study_instance_uid');
   c.add(readable.sql, ...readable.params);
@@ -243,7 +241,7 @@ interface SeriesDbRow {
 }
 
 /** GET /studies/{study}/series */
-export async function querySeries(em: EntityManager, viewer: Viewer, studyUid: string, query: Query, rootUrl: string): Promise<DicomJsonDataSet[]> {
+export async function querySeries(em: EntityManager, scope: ReadScope, studyUid: string, query: Query, rootUrl: string): Promise<DicomJsonDataSet[]> {
   const c = new Conditions();
   c.add('se.study_id = st.id');
   c.uids('se.series_instance_uid', values(query, '0020000E'), 'SeriesInstanceUID');
@@ -255,7 +253,7 @@ export async function querySeries(em: EntityManager, viewer: Viewer, studyUid: s
   }
   const { limit, offset } = paging(query);
   const include = includeFields(query);
-  const rows = await queryReadableStudy<NullableRow<SeriesDbRow>>(em, viewer, studyUid, {
+  const rows = await queryReadableStudy<NullableRow<SeriesDbRow>>(em, scope, studyUid, {
     sql: `select se.id, se.series_instance_uid, se.modality, se.series_number, se.series_description,
                  (select count(*)::int from dicom_instance i where i.series_id = se.id) as instance_count
             from dicom_series se
@@ -298,7 +296,7 @@ interface InstanceDbRow {
 /** GET /studies/{study}/series/{series}/instances */
 export async function queryInstances(
   em: EntityManager,
-  viewer: Viewer,
+  scope: ReadScope,
   studyUid: string,
   seriesUid: string,
   query: Query,
@@ -315,7 +313,7 @@ export async function queryInstances(
   }
   const { limit, offset } = paging(query);
   const include = includeFields(query);
-  const rows = await queryReadableStudy<NullableRow<InstanceDbRow>>(em, viewer, studyUid, {
+  const rows = await queryReadableStudy<NullableRow<InstanceDbRow>>(em, scope, studyUid, {
     sql: `select i.id, i.sop_class_uid, i.sop_instance_uid, i.instance_number, i.rows, i.columns, i.number_of_frames
                  ${wantsMetadata(include) ? ', i.metadata' : ''}
             from dicom_instance i join dicom_series se on se.id = i.series_id

@@ -1,14 +1,21 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Config } from '../../config.js';
-import type { Viewer } from '../../graphql/context.js';
 import type { Storage } from '../../infra/storage/storage.js';
-import { sessionTouch, touchSession, validSessionSql } from '../auth/auth.service.js';
-import type { Role } from '../auth/user.entity.js';
+import { validSessionSql } from '../auth/auth.service.js';
 import { extractFrame, inflateDataSet, parsePart10 } from '../dicom/index.js';
-import { physicianReadsStudySql, queryReadableStudy, readScopeOf, userReadScope, type Reader } from './dicomweb-access.service.js';
+import {
+  SESSION_ROW_COLUMNS,
+  physicianReadsStudySql,
+  queryReadableStudy,
+  readScopeOf,
+  scopeOfSession,
+  type ReadDeps,
+  type ReadScope,
+  type Reader,
+  type SessionRow,
+} from './dicomweb-access.service.js';
 import { badRequest, notFound } from './dicomweb-error.js';
 import { PIXEL_DATA_PATHS } from './dicomweb-paths.js';
-import type { PreparedStatement, PreparedStatements } from './prepared-statements.js';
+import type { PreparedStatement } from './prepared-statements.js';
 import { storedSegments, type Segment } from './response-body.js';
 
 /** A study, a series of it, or an instance of that series. UIDs are already validated. */
@@ -46,9 +53,9 @@ function instancesOfRef(columns: string, ref: ResourceRef): { sql: string; param
 }
 
 /** The stored files of a study, series or instance the viewer may read (WADO-RS retrieve, WADO-URI). */
-export async function instancesToRetrieve(em: EntityManager, viewer: Viewer, ref: ResourceRef): Promise<StoredInstance[]> {
+export async function instancesToRetrieve(em: EntityManager, scope: ReadScope, ref: ResourceRef): Promise<StoredInstance[]> {
   const rows = await queryReadableStudy<{ id: string | null; sop_instance_uid: string; transfer_syntax_uid: string; storage_key: string; size: string }>(
-    em, viewer, ref.study, instancesOfRef('i.transfer_syntax_uid, i.storage_key, i.size', ref),
+    em, scope, ref.study, instancesOfRef('i.transfer_syntax_uid, i.storage_key, i.size', ref),
   );
   if (rows.length === 0) throw notFound();
   return rows.map((r) => ({ sopInstanceUid: r.sop_instance_uid, transferSyntaxUid: r.transfer_syntax_uid, storageKey: r.storage_key, size: Number(r.size) }));
@@ -58,8 +65,8 @@ export async function instancesToRetrieve(em: EntityManager, viewer: Viewer, ref
  * WADO-RS metadata: the instances' DICOM JSON, as one JSON array text. BulkDataURIs are stored
  * relative to the DICOMweb root and made absolute with `rootUrl` (ending in '/').
  */
-export async function metadataOf(em: EntityManager, viewer: Viewer, ref: ResourceRef, rootUrl: string): Promise<string> {
-  const rows = await queryReadableStudy<{ id: string | null; metadata: string }>(em, viewer, ref.study, instancesOfRef('i.metadata::text as metadata', ref));
+export async function metadataOf(em: EntityManager, scope: ReadScope, ref: ResourceRef, rootUrl: string): Promise<string> {
+  const rows = await queryReadableStudy<{ id: string | null; metadata: string }>(em, scope, ref.study, instancesOfRef('i.metadata::text as metadata', ref));
   if (rows.length === 0) throw notFound();
   // PostgreSQL prints jsonb as `"key": "value"`; inside a string value the quotes would be escaped,
   // so this prefix only ever meets real BulkDataURI members.
@@ -110,8 +117,7 @@ const FRAME_COLUMNS = (numbersParam: string | undefined): string =>
  */
 const framesBySession = (all: boolean): PreparedStatement => ({
   name: `dicomweb_frames_by_session${all ? '_all' : ''}`,
-  text: `select s.id as "sessionId", (extract(epoch from s.last_seen_at) * 1000)::float8 as "lastSeenMs",
-                (extract(epoch from s.absolute_expires_at) * 1000)::float8 as "absoluteExpiresMs", u.id as "userId", u.role, f.*
+  text: `select ${SESSION_ROW_COLUMNS}, f.*
            from session s join app_user u on u.id = s.user_id
            left join lateral (select ${FRAME_COLUMNS(all ? undefined : '$6')} ${INSTANCE_BY_UIDS}
                                  and ${physicianReadsStudySql('u.id', 'st.study_instance_uid')}) f on true
@@ -128,18 +134,10 @@ const framesByScope = (all: boolean): PreparedStatement => ({
 });
 const FRAMES_BY_SCOPE = { list: framesByScope(false), all: framesByScope(true) };
 
-interface SessionFrameRow extends Partial<FrameRow> {
-  sessionId: string;
-  lastSeenMs: number;
-  absoluteExpiresMs: number;
-  userId: string;
-  role: Role;
-}
+type SessionFrameRow = SessionRow & Partial<FrameRow>;
 
-export interface FrameDeps {
-  statements: PreparedStatements;
+export interface FrameDeps extends ReadDeps {
   storage: Storage;
-  config: Config;
 }
 
 /**
@@ -157,11 +155,10 @@ export async function framesOf(deps: FrameDeps, reader: Reader, ref: Required<Re
   const now = Date.now();
   const [session] = tokenHash ? await deps.statements.query<SessionFrameRow>(FRAMES_BY_SESSION[variant], [...uids, tokenHash, new Date(now).toISOString(), ...tail]) : [];
   if (session) {
-    userReadScope(session.role, session.userId);
-    const touch = sessionTouch(deps.config, { lastSeenAt: new Date(session.lastSeenMs), absoluteExpiresAt: new Date(session.absoluteExpiresMs) }, now);
-    if (touch) await touchSession(reader.em(), session.sessionId, touch);
+    await scopeOfSession(deps, reader, session, now);
     row = session;
   } else {
+    // No valid session: resolved the long way (a share grant, most often), as every route does.
     const scope = readScopeOf(await reader.viewer());
     if (scope.kind === 'share' && scope.studyInstanceUid === null) throw notFound();
     const physician = scope.kind === 'physician' ? scope.userId : null;
@@ -196,7 +193,7 @@ export async function bulkDataOf(deps: FrameDeps, reader: Reader, ref: Required<
   const { storage } = deps;
   const [row] = await queryReadableStudy<{ id: string | null; storage_key: string; range: [number, number] | null; deflated: boolean }>(
     reader.em(),
-    await reader.viewer(),
+    await reader.scope(),
     ref.study,
     {
       sql: `select i.id, i.storage_key, i.bulk_data -> ? as range, i.transfer_syntax_uid = '1.2.840.10008.1.2.1.99' as deflated
