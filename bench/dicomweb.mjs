@@ -6,23 +6,30 @@
  * facility and its API key, a physician allowed to read every study, then:
  *  1. STOWs the corpus (../shared/corpus/files or CORPUS_DIR), a generated CT phantom (64 slices
  *     512×512 16-bit, the demo generator) and a 150-frame 512×512 16-bit instance: instances/s;
- *  2. single-frame WADO-RS requests/s with 16 connections (autocannon), on the CT slices;
+ *  2. single-frame WADO-RS requests/s with 16 keep-alive connections, on the CT slices;
  *  3. ms per frame inside the 150-frame instance (each frame requested alone, one connection);
  *  4. MB/s for a whole-study retrieve of the CT;
  *  5. QIDO-RS latency p50/p95 (study search by patient name, series of a study);
- *  6. the server's RSS while one study larger than 500 MB (generated here) streams to a client.
+ *  6. the server's RSS while one study larger than 500 MB (generated here) streams to a client;
+ *  7. a floor: a bare node:http server (no framework, no database) serving the same 512 kB frames
+ *     and the same study size from a file, on the same machine at the same moment.
  *
- * Env: BENCH_DURATION (s per autocannon run, default 10), BENCH_BIG_MB (default 560), CORPUS_DIR.
+ * Every measure also reports the CPU it cost, read from /proc: the server process, the embedded
+ * PostgreSQL (postmaster and its backends; not measured with DATABASE_URL) and this client, per
+ * request or per MB. On a machine shared with other work, wall-clock rates mostly measure the
+ * share of the CPU the processes got; CPU per request measures the work itself, and the floor
+ * run says what the same bytes cost with nothing but Node's HTTP server around them.
+ *
+ * Env: BENCH_DURATION (s per load run, default 10), BENCH_BIG_MB (default 560), CORPUS_DIR.
  */
 import { spawn } from 'node:child_process';
-import http from 'node:http';
+import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(repoRoot, 'server', 'dist', p);
@@ -92,26 +99,200 @@ function corpusFiles() {
   return out;
 }
 
-/** GET with node:http, counting bytes (undici's web streams would cost more than the server). */
-function download(url, headers) {
-  return new Promise((resolve, reject) => {
-    http.get(url, { headers, agent }, (res) => {
-      let bytes = 0;
-      res.on('data', (chunk) => { bytes += chunk.length; });
-      res.on('end', () => resolve({ status: res.statusCode, bytes }));
-      res.on('error', reject);
-    }).on('error', reject);
-  });
+/**
+ * The load client: keep-alive GETs over raw sockets, reading each response's status line and
+ * Content-Length and skipping the body unparsed. A full HTTP client (autocannon, node:http)
+ * spent more CPU per 512 kB response than the server did (first runs of this bench), and client
+ * and server share the same two cores. Responses must carry a Content-Length (they all do).
+ */
+class Connection {
+  constructor(port) {
+    this.socket = net.connect(port, '127.0.0.1');
+    this.socket.setNoDelay(true);
+    this.pending = null;
+    this.head = Buffer.alloc(0);
+    this.bodyLeft = -1;
+    this.socket.on('data', (chunk) => this.onData(chunk));
+    this.socket.on('error', (error) => this.pending?.reject(error));
+    this.socket.on('close', () => this.pending?.reject(new Error('connection closed')));
+  }
+
+  get(path, headers) {
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject, status: 0, bytes: 0 };
+      this.head = Buffer.alloc(0);
+      this.bodyLeft = -1;
+      const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      this.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${lines}\r\n`);
+    });
+  }
+
+  onData(chunk) {
+    const p = this.pending;
+    if (!p) return;
+    let body = chunk;
+    if (this.bodyLeft < 0) {
+      this.head = this.head.length ? Buffer.concat([this.head, chunk]) : chunk;
+      const end = this.head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = this.head.subarray(0, end).toString('latin1');
+      const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+      if (!length) return p.reject(new Error(`no Content-Length in ${head.split('\r\n')[0]}`));
+      p.status = Number(head.slice(9, 12));
+      this.bodyLeft = Number(length[1]);
+      body = this.head.subarray(end + 4);
+    }
+    this.bodyLeft -= body.length;
+    p.bytes += body.length;
+    if (this.bodyLeft <= 0) {
+      this.pending = null;
+      p.resolve({ status: p.status, bytes: p.bytes });
+    }
+  }
+
+  close() {
+    this.socket.destroy();
+  }
 }
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+/** GET once, on a fresh connection: status and body size. */
+async function download(url, headers) {
+  const u = new URL(url);
+  const connection = new Connection(Number(u.port));
+  try {
+    return await connection.get(u.pathname + u.search, headers);
+  } finally {
+    connection.close();
+  }
+}
+
+/** `connections` keep-alive connections, each GETting `paths` in turn for `seconds`: requests, rate, latency. */
+async function load(port, { paths, headers, connections, seconds }) {
+  const latencies = [];
+  let non2xx = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: connections }, async (_, c) => {
+    const connection = new Connection(port);
+    try {
+      for (let i = c; performance.now() < deadline; i++) {
+        const s = performance.now();
+        const { status } = await connection.get(paths[i % paths.length], headers);
+        latencies.push(performance.now() - s);
+        if (status < 200 || status > 299) non2xx++;
+      }
+    } finally {
+      connection.close();
+    }
+  }));
+  const elapsed = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { requests: latencies.length, requestsPerSecond: round(latencies.length / elapsed, 0), latencyP50Ms: round(percentile(latencies, 50)), latencyP97_5Ms: round(percentile(latencies, 97.5)), non2xx };
+}
+
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+/** user + system CPU of a process (and, with `children`, of its waited-for children), in ms. */
+function cpuMsOf(pid, children = false) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0)) * TICK_MS;
+}
+
+/** CPU of the embedded PostgreSQL under `dataDir`: the postmaster (with its ended children) and its live backends. */
+function postgresCpuMs(dataDir) {
+  const procs = [];
+  let postmaster;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
+      procs.push({ pid: Number(entry), ppid: Number(stat[1]) });
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dataDir)) postmaster ??= Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  if (postmaster === undefined) return 0;
+  let ms = cpuMsOf(postmaster, true);
+  for (const p of procs) if (p.ppid === postmaster) ms += (() => { try { return cpuMsOf(p.pid); } catch { return 0; } })();
+  return ms;
+}
+
+const clientCpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+/** CPU spent by `fn`, per unit of work it reports (requests or MB): server, PostgreSQL, this client. */
+async function withCpu(sources, fn) {
+  const before = Object.fromEntries(Object.entries(sources).map(([k, read]) => [k, read()]));
+  const result = await fn();
+  const per = {};
+  for (const [k, read] of Object.entries(sources)) per[k] = round((read() - before[k]) / result.units, 3);
+  return { ...result, cpuMs: per };
+}
 
 async function rssKb(pid) {
   const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }
 
+/**
+ * A bare node:http server in its own process: 512 kB frames read from an open file at random
+ * offsets (one read, one response), and a file of the CT's size streamed in 1 MB chunks. What
+ * the same bytes cost on this machine at this moment, with no framework, session or database.
+ */
+const FLOOR_SERVER = `
+  import net from 'node:net';
+  import fs from 'node:fs/promises';
+  import { createReadStream } from 'node:fs';
+  const [file, frames, studyBytes] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
+  const fh = await fs.open(file);
+  const server = http.createServer(async (req, res) => {
+    if (req.url === '/study') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(studyBytes) });
+      createReadStream(file, { start: 0, end: studyBytes - 1, highWaterMark: 1 << 20 }).pipe(res);
+      return;
+    }
+    const frame = Buffer.allocUnsafe(524288);
+    await fh.read(frame, 0, frame.length, Math.floor(Math.random() * frames) * frame.length);
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(frame.length) });
+    res.end(frame);
+  });
+  server.listen(0, '127.0.0.1', () => process.send(server.address().port));
+`;
+
+async function floor(dataDir, headers, studyBytes) {
+  const file = path.join(dataDir, 'floor.bin');
+  const frames = Math.ceil(studyBytes / 524288);
+  await fs.writeFile(file, randomBytes(frames * 524288));
+  const child = spawn(process.execPath, ['--input-type=module', '-e', FLOOR_SERVER, file, String(frames), String(studyBytes)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  try {
+    const port = await new Promise((resolve, reject) => { child.once('message', resolve); child.once('exit', reject); });
+    const url = `http://127.0.0.1:${port}`;
+    const sources = { server: () => cpuMsOf(child.pid), client: clientCpuMs };
+    await load(port, { paths: ['/frame'], headers, connections: 16, seconds: 1 });
+    const { run, cpuMs } = await withCpu(sources, async () => {
+      const r = await load(port, { paths: ['/frame'], headers, connections: 16, seconds: DURATION });
+      return { run: r, units: r.requests };
+    });
+    const runs = [];
+    const { cpuMs: studyCpu } = await withCpu(sources, async () => {
+      for (let i = 0; i < 5; i++) {
+        const s = performance.now();
+        const { bytes } = await download(`${url}/study`, {});
+        runs.push({ mb: bytes / 1e6, seconds: (performance.now() - s) / 1000 });
+      }
+      return { units: runs.reduce((n, r) => n + r.mb, 0) };
+    });
+    return {
+      singleFrame: { requestsPerSecond: run.requestsPerSecond, latencyP50Ms: run.latencyP50Ms, cpuMsPerRequest: cpuMs },
+      studyRetrieve: { mbPerSecondMean: round(runs.reduce((n, r) => n + r.mb / r.seconds, 0) / runs.length, 0), cpuMsPerMb: studyCpu },
+    };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
 async function main() {
   if (!existsSync(dist('main.js'))) throw new Error('Build the server first: npx turbo run build --filter=@e-mage/server');
+  const loadAtStart = os.loadavg()[0];
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'emage-bench-dicomweb-'));
   await fs.chmod(dataDir, 0o755);
   const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres(path.join(dataDir, 'postgres'), { database: 'emage_bench' });
@@ -121,6 +302,7 @@ async function main() {
   const env = { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_SCALE: '1000', SESSION_IDLE_MINUTES: '120' };
   const server = spawn(process.execPath, [dist('main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const results = {};
+  const cpu = { server: () => cpuMsOf(server.pid), ...(embedded ? { postgres: () => postgresCpuMs(path.join(dataDir, 'postgres')) } : {}), client: clientCpuMs };
   try {
     for (let i = 0; ; i++) {
       if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) break;
@@ -156,20 +338,26 @@ async function main() {
     // 1. STOW: corpus, CT phantom, 150-frame instance.
     const corpus = corpusFiles();
     let t0 = performance.now();
-    for (let i = 0; i < corpus.length; i += 20) await stow(corpus.slice(i, i + 20));
+    const corpusCpu = await withCpu(cpu, async () => {
+      for (let i = 0; i < corpus.length; i += 20) await stow(corpus.slice(i, i + 20));
+      return { units: corpus.length };
+    });
     const corpusSeconds = (performance.now() - t0) / 1000;
     const ctStudy = newUid();
     const context = { patient: { patientId: 'BENCH-CT', name: { familyName: 'Fantôme', givenName: 'Thorax' }, birthDate: '1970-01-01', sex: 'O' }, study: { studyInstanceUid: ctStudy, date: new Date(), accessionNumber: 'BENCH-CT', studyId: '1', description: 'SCANNER THORACIQUE', institutionName: 'Bench' } };
     const ct = [...generateCtSeries({ context })];
     t0 = performance.now();
-    await stow(ct.map((i) => i.data));
+    const ctCpu = await withCpu(cpu, async () => {
+      await stow(ct.map((i) => i.data));
+      return { units: ct.length };
+    });
     const ctSeconds = (performance.now() - t0) / 1000;
     const ctBytes = ct.reduce((n, i) => n + i.data.length, 0);
     const multi = syntheticInstance(newUid(), newUid(), 150);
     await stow([multi.data]);
     results.stow = {
-      corpus: { instances: corpus.length, perSecond: round(corpus.length / corpusSeconds, 1) },
-      ctPhantom: { instances: ct.length, mb: round(ctBytes / 1e6, 1), perSecond: round(ct.length / ctSeconds, 1), mbPerSecond: round(ctBytes / 1e6 / ctSeconds, 1) },
+      corpus: { instances: corpus.length, perSecond: round(corpus.length / corpusSeconds, 1), cpuMsPerInstance: corpusCpu.cpuMs },
+      ctPhantom: { instances: ct.length, mb: round(ctBytes / 1e6, 1), perSecond: round(ct.length / ctSeconds, 1), mbPerSecond: round(ctBytes / 1e6 / ctSeconds, 1), cpuMsPerInstance: ctCpu.cpuMs },
     };
     log(`STOW ${JSON.stringify(results.stow)}`);
     await grant(ctStudy);
@@ -178,49 +366,66 @@ async function main() {
 
     // 2. Single-frame requests/s, 16 connections, cycling over the CT slices.
     const frameUrls = ct.map((i) => `/dicomweb/studies/${ctStudy}/series/${i.seriesInstanceUid}/instances/${i.sopInstanceUid}/frames/1`);
-    const cannon = await autocannon({ url, connections: 16, duration: DURATION, headers, requests: frameUrls.map((p) => ({ method: 'GET', path: p })) });
-    results.singleFrame = { requestsPerSecond: round(cannon.requests.average, 0), latencyP50Ms: cannon.latency.p50, latencyP97_5Ms: cannon.latency.p97_5, non2xx: cannon.non2xx, errors: cannon.errors, frameBytes: 512 * 512 * 2 };
+    await load(port, { paths: frameUrls, headers, connections: 16, seconds: 1 }); // warm-up
+    const { run: frameRun, cpuMs: frameCpu } = await withCpu(cpu, async () => {
+      const r = await load(port, { paths: frameUrls, headers, connections: 16, seconds: DURATION });
+      return { run: r, units: r.requests };
+    });
+    results.singleFrame = { ...frameRun, frameBytes: 512 * 512 * 2, cpuMsPerRequest: frameCpu };
     log(`single frame ${JSON.stringify(results.singleFrame)}`);
 
     // 3. ms per frame inside the 150-frame instance: every frame alone, then all in one request.
-    const multiBase = `${url}/dicomweb/studies/${multi.study}/series/${multi.series}/instances/${multi.sop}/frames/`;
+    const multiBase = `/dicomweb/studies/${multi.study}/series/${multi.series}/instances/${multi.sop}/frames/`;
     const latencies = [];
-    for (let round2 = 0; round2 < 3; round2++) {
-      for (let n = 1; n <= 150; n++) {
-        const s = performance.now();
-        const res = await download(multiBase + n, headers);
-        if (res.status !== 200) throw new Error(`frame ${n}: ${res.status}`);
-        latencies.push(performance.now() - s);
+    const one = new Connection(port);
+    const { cpuMs: aloneCpu } = await withCpu(cpu, async () => {
+      for (let round2 = 0; round2 < 3; round2++) {
+        for (let n = 1; n <= 150; n++) {
+          const s = performance.now();
+          const res = await one.get(multiBase + n, headers);
+          if (res.status !== 200) throw new Error(`frame ${n}: ${res.status}`);
+          latencies.push(performance.now() - s);
+        }
       }
-    }
+      return { units: latencies.length };
+    });
+    one.close();
     latencies.sort((a, b) => a - b);
     t0 = performance.now();
-    const allBytes = (await download(multiBase + Array.from({ length: 150 }, (_, i) => i + 1).join(','), headers)).bytes;
+    const allBytes = (await download(url + multiBase + Array.from({ length: 150 }, (_, i) => i + 1).join(','), headers)).bytes;
     const allMs = performance.now() - t0;
-    results.multiFrame = { frames: 150, frameBytes: 512 * 512 * 2, msPerFrameAloneMean: round(latencies.reduce((a, b) => a + b, 0) / latencies.length), msPerFrameAloneP50: round(percentile(latencies, 50)), msPerFrameAloneP95: round(percentile(latencies, 95)), msPerFrameInOneRequest: round(allMs / 150), oneRequestMb: round(allBytes / 1e6, 1) };
+    results.multiFrame = { frames: 150, frameBytes: 512 * 512 * 2, msPerFrameAloneMean: round(latencies.reduce((a, b) => a + b, 0) / latencies.length), msPerFrameAloneP50: round(percentile(latencies, 50)), msPerFrameAloneP95: round(percentile(latencies, 95)), msPerFrameInOneRequest: round(allMs / 150), oneRequestMb: round(allBytes / 1e6, 1), cpuMsPerFrameAlone: aloneCpu };
     log(`multi-frame ${JSON.stringify(results.multiFrame)}`);
 
     // 4. Whole-study retrieve of the CT (5 runs, best and mean).
     const studyRuns = [];
-    for (let i = 0; i < 5; i++) {
-      const s = performance.now();
-      const { bytes } = await download(`${url}/dicomweb/studies/${ctStudy}`, { cookie, accept: 'multipart/related; type="application/dicom"' });
-      studyRuns.push({ mb: bytes / 1e6, seconds: (performance.now() - s) / 1000 });
-    }
-    results.studyRetrieve = { mb: round(studyRuns[0].mb, 1), mbPerSecondMean: round(studyRuns.reduce((n, r) => n + r.mb / r.seconds, 0) / studyRuns.length, 0), mbPerSecondBest: round(Math.max(...studyRuns.map((r) => r.mb / r.seconds)), 0) };
+    const { cpuMs: studyCpu } = await withCpu(cpu, async () => {
+      for (let i = 0; i < 5; i++) {
+        const s = performance.now();
+        const { bytes } = await download(`${url}/dicomweb/studies/${ctStudy}`, { cookie, accept: 'multipart/related; type="application/dicom"' });
+        studyRuns.push({ mb: bytes / 1e6, seconds: (performance.now() - s) / 1000 });
+      }
+      return { units: studyRuns.reduce((n, r) => n + r.mb, 0) };
+    });
+    results.studyRetrieve = { mb: round(studyRuns[0].mb, 1), mbPerSecondMean: round(studyRuns.reduce((n, r) => n + r.mb / r.seconds, 0) / studyRuns.length, 0), mbPerSecondBest: round(Math.max(...studyRuns.map((r) => r.mb / r.seconds)), 0), cpuMsPerMb: studyCpu };
     log(`study retrieve ${JSON.stringify(results.studyRetrieve)}`);
 
     // 5. QIDO latency, one connection, sequential.
     const qido = async (pathname) => {
       const times = [];
-      for (let i = 0; i < 300; i++) {
-        const s = performance.now();
-        const res = await download(url + pathname, { cookie, accept: 'application/dicom+json' });
-        if (res.status !== 200) throw new Error(`QIDO ${res.status}`);
-        times.push(performance.now() - s);
-      }
+      const connection = new Connection(port);
+      const { cpuMs } = await withCpu(cpu, async () => {
+        for (let i = 0; i < 300; i++) {
+          const s = performance.now();
+          const res = await connection.get(pathname, { cookie, accept: 'application/dicom+json' });
+          if (res.status !== 200) throw new Error(`QIDO ${res.status}`);
+          times.push(performance.now() - s);
+        }
+        return { units: times.length };
+      });
+      connection.close();
       times.sort((a, b) => a - b);
-      return { p50Ms: round(percentile(times, 50)), p95Ms: round(percentile(times, 95)) };
+      return { p50Ms: round(percentile(times, 50)), p95Ms: round(percentile(times, 95)), cpuMsPerRequest: cpuMs };
     };
     results.qido = { studiesByPatientName: await qido('/dicomweb/studies?PatientName=fant*&StudyDate=19000101-'), seriesOfStudy: await qido(`/dicomweb/studies/${ctStudy}/series`), instancesOfSeries: await qido(`/dicomweb/studies/${ctStudy}/series/${ct[0].seriesInstanceUid}/instances`) };
     log(`QIDO ${JSON.stringify(results.qido)}`);
@@ -238,19 +443,26 @@ async function main() {
     let peak = idle;
     const sampler = setInterval(() => rssKb(server.pid).then((kb) => { peak = Math.max(peak, kb); }, () => undefined), 50);
     t0 = performance.now();
-    const { bytes: bigBytes } = await download(`${url}/dicomweb/studies/${bigStudy}`, { cookie, accept: 'multipart/related; type="application/dicom"' });
+    let bigBytes = 0;
+    const { cpuMs: bigCpu } = await withCpu(cpu, async () => {
+      ({ bytes: bigBytes } = await download(`${url}/dicomweb/studies/${bigStudy}`, { cookie, accept: 'multipart/related; type="application/dicom"' }));
+      return { units: bigBytes / 1e6 };
+    });
     const bigSeconds = (performance.now() - t0) / 1000;
     clearInterval(sampler);
-    results.bigStudy = { instances: count, mb: round(bigBytes / 1e6, 0), seconds: round(bigSeconds, 2), mbPerSecond: round(bigBytes / 1e6 / bigSeconds, 0), serverRssBeforeMb: round(idle / 1024, 0), serverRssPeakMb: round(peak / 1024, 0) };
+    results.bigStudy = { instances: count, mb: round(bigBytes / 1e6, 0), seconds: round(bigSeconds, 2), mbPerSecond: round(bigBytes / 1e6 / bigSeconds, 0), serverRssBeforeMb: round(idle / 1024, 0), serverRssPeakMb: round(peak / 1024, 0), cpuMsPerMb: bigCpu };
     log(`big study ${JSON.stringify(results.bigStudy)}`);
     await orm.close(true);
+
+    results.floor = await floor(dataDir, headers, ctBytes);
+    log(`floor ${JSON.stringify(results.floor)}`);
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
     await embedded?.stop();
     await fs.rm(dataDir, { recursive: true, force: true });
   }
-  results.machine = { cpus: os.cpus().length, memoryGb: round(os.totalmem() / 2 ** 30, 0), node: process.version, loadAverage1m: round(os.loadavg()[0], 1), date: new Date().toISOString() };
+  results.machine = { cpus: os.cpus().length, memoryGb: round(os.totalmem() / 2 ** 30, 0), node: process.version, loadAverage1mAtStart: round(loadAtStart, 1), loadAverage1mAtEnd: round(os.loadavg()[0], 1), date: new Date().toISOString() };
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }
 
