@@ -6,6 +6,8 @@ import { errorCode, randomRpps, startTestServer, type GqlResult, type TestServer
 import { PUBLISH, createTestFacility, publishInput, storeStudy, writtenRows, type PublishedExamResult, type TestFacility } from './fixtures.js';
 
 type Published = GqlResult<{ publishExam: PublishedExamResult }>;
+/** publishInput's result, as far as these tests change it. */
+type EditableInput = Record<string, unknown> & { documents: Array<Record<string, unknown>>; correspondentRpps: string[] };
 
 /*
  * Imaging centres publish in parallel (several modalities, two facilities, a PACS retrying a
@@ -135,10 +137,10 @@ describe('publishExam under concurrency', () => {
       return seen.filter((q) => q.tx === tx).length;
     }
     const small = await storeStudy(t, nancy.facility);
-    const smallInput = publishInput(small, randomRpps(), { accessionNumber: 'COUNT-1', patient: { ipp: 'COUNT-1' } }) as Record<string, any>;
+    const smallInput = publishInput(small, randomRpps(), { accessionNumber: 'COUNT-1', patient: { ipp: 'COUNT-1' } }) as EditableInput;
     smallInput.documents = smallInput.documents.slice(0, 1);
     const big = await Promise.all(Array.from({ length: 11 }, () => storeStudy(t, nancy.facility)));
-    const bigInput = publishInput(big[0]!, randomRpps(), { accessionNumber: 'COUNT-2', correspondentRpps: Array.from({ length: 10 }, randomRpps), patient: { ipp: 'COUNT-2' } }) as Record<string, any>;
+    const bigInput = publishInput(big[0]!, randomRpps(), { accessionNumber: 'COUNT-2', correspondentRpps: Array.from({ length: 10 }, randomRpps), patient: { ipp: 'COUNT-2' } }) as EditableInput;
     for (const s of big.slice(1)) bigInput.documents.push({ type: 'IMAGING', title: 'Autre série', date: '2025-11-20T09:30:00.000Z', studyInstanceUid: s.studyInstanceUid });
 
     const one = await statements(smallInput);

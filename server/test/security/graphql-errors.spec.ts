@@ -14,7 +14,7 @@ import { PUBLISH, createTestFacility, publishInput, storeStudy, writtenRows, typ
 describe('invalid variable values answer BAD_USER_INPUT, never INTERNAL_SERVER_ERROR', () => {
   let t: TestServer;
   let centre: TestFacility;
-  let valid: Record<string, any>;
+  let valid: Record<string, unknown> & { documents: Array<Record<string, unknown>>; patient: Record<string, unknown> };
   // Every error formatError masks is logged as "unexpected GraphQL error", through pino as
   // production writes it (its error serializer would print a message and stack).
   const logged: string[] = [];
@@ -28,7 +28,7 @@ describe('invalid variable values answer BAD_USER_INPUT, never INTERNAL_SERVER_E
   beforeAll(async () => {
     t = await startTestServer({}, { logger: pino({ level: 'error' }, stream) });
     centre = await createTestFacility(t, 'Centre des variables');
-    valid = publishInput(await storeStudy(t, centre.facility), randomRpps(), { accessionNumber: 'VAR-1', patient: { ipp: 'VAR-IPP' } });
+    valid = publishInput(await storeStudy(t, centre.facility), randomRpps(), { accessionNumber: 'VAR-1', patient: { ipp: 'VAR-IPP' } }) as typeof valid;
   });
   afterAll(() => t?.stop());
 
