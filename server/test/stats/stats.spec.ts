@@ -341,6 +341,7 @@ describe('stats: de-identified figures for analysts', () => {
     ['an empty range', { r: { from: '2025-02-01T00:00:00Z', to: '2025-01-01T00:00:00Z' } }],
     ['more than 5 years', { r: { from: '2019-01-01T00:00:00Z', to: '2025-01-02T00:00:00Z' } }],
     ['more than 366 days by day', { g: ['DAY'], r: { from: '2024-01-01T00:00:00Z', to: '2025-06-01T00:00:00Z' } }],
+    ['more than 92 days by day and facility', { g: ['DAY', 'FACILITY'], r: { from: '2025-01-01T00:00:00Z', to: '2025-06-01T00:00:00Z' } }],
   ])('refuses %s with BAD_USER_INPUT', async (_label, vars) => {
     const r = await analyst.query(`query($r: DateRange, $g: [StatsGroup!]) { stats(range: $r, groupBy: $g) { from } }`, vars);
     expect(errorCode(r)).toBe('BAD_USER_INPUT');

@@ -22,6 +22,8 @@ export interface StatsQuery {
 const MAX_SPAN_DAYS = 5 * 366;
 /** Beyond these, the answer would be a wall of mostly suppressed cells: ask for a coarser period. */
 const MAX_PERIODS: Record<Grain, number> = { day: 366, week: 262, month: 60, year: 5 };
+/** Days by centre or modality are an export, not a question: a quarter at most. */
+const MAX_DAYS_WITH_DIMENSION = 92;
 const GRAINS: Partial<Record<StatsGroup, Grain>> = {
   [StatsGroup.DAY]: 'day',
   [StatsGroup.WEEK]: 'week',
@@ -51,8 +53,10 @@ export async function openStats(ctx: Context, range: DateRange | null | undefine
   if (to.getTime() - from.getTime() > MAX_SPAN_DAYS * 86_400_000) throw badInput('The range spans at most 5 years', 'range');
   const snapped = await repo.snapRange(ctx.em, grain, from, to);
   const count = periodsBetween(snapped.from, snapped.to, grain);
-  if (count > MAX_PERIODS[grain]) {
-    throw badInput(`At most ${MAX_PERIODS[grain]} periods of ${period} per query (asked: ${count}); choose a coarser period or a shorter range`, 'range');
+  const withDimension = groups.includes(StatsGroup.MODALITY) || groups.includes(StatsGroup.FACILITY);
+  const max = grain === 'day' && withDimension ? MAX_DAYS_WITH_DIMENSION : MAX_PERIODS[grain];
+  if (count > max) {
+    throw badInput(`At most ${max} periods of ${period} per query${max === MAX_DAYS_WITH_DIMENSION ? ' grouped by MODALITY or FACILITY' : ''} (asked: ${count}); choose a coarser period or a shorter range`, 'range');
   }
   return {
     from: snapped.from,
@@ -73,7 +77,7 @@ interface Group {
   facilityId: string | null;
   modality: string | null;
   counts: Map<string, number>;
-  histograms: Map<string, Map<number, number>>;
+  quantiles: Map<string, { q50: number; q90: number }>;
 }
 
 interface Dims {
@@ -87,15 +91,11 @@ function groupsOf(rows: CounterRow[]): Group[] {
     const key = `${r.period}|${r.facilityId ?? ''}|${r.modality ?? ''}`;
     let g = groups.get(key);
     if (!g) {
-      g = { key, period: r.period, facilityId: r.facilityId, modality: r.modality, counts: new Map(), histograms: new Map() };
+      g = { key, period: r.period, facilityId: r.facilityId, modality: r.modality, counts: new Map(), quantiles: new Map() };
       groups.set(key, g);
     }
     g.counts.set(r.metric, (g.counts.get(r.metric) ?? 0) + r.value);
-    if (r.bucket >= 0) {
-      const h = g.histograms.get(r.metric) ?? new Map<number, number>();
-      h.set(r.bucket, (h.get(r.bucket) ?? 0) + r.value);
-      g.histograms.set(r.metric, h);
-    }
+    if (r.quantiles) g.quantiles.set(r.metric, r.quantiles);
   }
   return [...groups.values()];
 }
@@ -127,19 +127,6 @@ function hiddenFor(groups: Group[], measure: string, grain: Grain, dims: Dims): 
   return suppress(cells);
 }
 
-/** Lower bound of the class holding the q-quantile (nearest-rank, like percentile_disc). */
-export function quantileOf(histogram: Map<number, number> | undefined, q: number): number | null {
-  if (!histogram || histogram.size === 0) return null;
-  const total = [...histogram.values()].reduce((a, b) => a + b, 0);
-  const rank = Math.max(1, Math.ceil(q * total));
-  let seen = 0;
-  for (const bucket of [...histogram.keys()].sort((a, b) => a - b)) {
-    seen += histogram.get(bucket)!;
-    if (seen >= rank) return bucket;
-  }
-  return null;
-}
-
 class Series {
   private readonly hidden = new Map<string, Set<string>>();
 
@@ -164,20 +151,28 @@ class Series {
   }
 
   /** A quantile is shown only when the group it is computed over is. */
-  quantile(g: Group, histogram: string, overMeasure: string, q: number): StatsValue {
+  quantile(g: Group, histogram: string, overMeasure: string, q: 'q50' | 'q90'): StatsValue {
     if (this.hiddenSet(overMeasure).has(g.key) || (g.counts.get(overMeasure) ?? 0) === 0) {
       return { value: null, suppressed: this.hiddenSet(overMeasure).has(g.key) };
     }
-    return { value: quantileOf(g.histograms.get(histogram), q), suppressed: false };
+    return { value: g.quantiles.get(histogram)?.[q] ?? null, suppressed: false };
   }
 }
 
-async function series(ctx: Context, q: StatsQuery, metrics: string[], dims: Dims, extra?: (from: string, to: string) => Promise<CounterRow[]>): Promise<Series> {
+interface Sources {
+  counters?: string[];
+  histogram?: string;
+  extra?: (from: string, to: string) => Promise<CounterRow[]>;
+}
+
+async function series(ctx: Context, q: StatsQuery, sources: Sources, dims: Dims): Promise<Series> {
   requireAnalyst(ctx);
   const from = blockOf(q.from, q.grain).start;
   const to = blockOf(addPeriods(q.to, q.grain, -1), q.grain).end;
-  const rows = await repo.counters(ctx.em, metrics, q.grain, from, to, dims);
-  if (extra) rows.push(...(await extra(from, to)));
+  const rows: CounterRow[] = [];
+  if (sources.counters?.length) rows.push(...(await repo.counters(ctx.em, sources.counters, q.grain, from, to, dims)));
+  if (sources.histogram) rows.push(...(await repo.histogram(ctx.em, sources.histogram, q.grain, from, to, dims, q.from, q.to)));
+  if (sources.extra) rows.push(...(await sources.extra(from, to)));
   return new Series(groupsOf(rows), q.grain, dims);
 }
 
@@ -203,7 +198,7 @@ async function facilityOf(ctx: Context, groups: Group[]): Promise<(g: Group) => 
 
 export async function examsPublished(ctx: Context, q: StatsQuery): Promise<ExamsPublishedRow[]> {
   const metric = q.modality ? 'exams_published_by_modality' : 'exams_published';
-  const s = await series(ctx, q, [metric], { facility: q.facility, modality: q.modality });
+  const s = await series(ctx, q, { counters: [metric] }, { facility: q.facility, modality: q.modality });
   const groups = s.groups.filter((g) => inRange(q, g));
   const facility = await facilityOf(ctx, groups);
   return groups
@@ -212,7 +207,7 @@ export async function examsPublished(ctx: Context, q: StatsQuery): Promise<Exams
 }
 
 export async function timeToFirstOpening(ctx: Context, q: StatsQuery): Promise<FirstOpeningRow[]> {
-  const s = await series(ctx, q, ['first_opening'], { facility: q.facility, modality: false });
+  const s = await series(ctx, q, { histogram: 'first_opening' }, { facility: q.facility, modality: false });
   const groups = s.groups.filter((g) => inRange(q, g));
   const facility = await facilityOf(ctx, groups);
   return groups
@@ -220,8 +215,8 @@ export async function timeToFirstOpening(ctx: Context, q: StatsQuery): Promise<F
       period: g.period,
       facility: facility(g),
       openedExams: s.count(g, 'first_opening'),
-      medianSeconds: s.quantile(g, 'first_opening', 'first_opening', 0.5),
-      p90Seconds: s.quantile(g, 'first_opening', 'first_opening', 0.9),
+      medianSeconds: s.quantile(g, 'first_opening', 'first_opening', 'q50'),
+      p90Seconds: s.quantile(g, 'first_opening', 'first_opening', 'q90'),
     }))
     .sort(byPeriodThenLabel);
 }
@@ -229,20 +224,20 @@ export async function timeToFirstOpening(ctx: Context, q: StatsQuery): Promise<F
 const NO_DIMS: Dims = { facility: false, modality: false };
 
 export async function notifications(ctx: Context, q: StatsQuery): Promise<NotificationStatsRow[]> {
-  const s = await series(ctx, q, ['notifications_sent', 'notifications_read', 'notification_read_delay'], NO_DIMS);
+  const s = await series(ctx, q, { counters: ['notifications_sent', 'notifications_read'], histogram: 'notification_read_delay' }, NO_DIMS);
   return s.groups
     .filter((g) => inRange(q, g))
     .map((g) => ({
       period: g.period,
       sent: s.count(g, 'notifications_sent'),
       read: s.count(g, 'notifications_read'),
-      medianSecondsToRead: s.quantile(g, 'notification_read_delay', 'notifications_read', 0.5),
+      medianSecondsToRead: s.quantile(g, 'notification_read_delay', 'notifications_read', 'q50'),
     }))
     .sort(byPeriodThenLabel);
 }
 
 export async function emails(ctx: Context, q: StatsQuery): Promise<EmailStatsRow[]> {
-  const s = await series(ctx, q, ['emails_queued', 'emails_sent', 'emails_failed', 'emails_retried'], NO_DIMS);
+  const s = await series(ctx, q, { counters: ['emails_queued', 'emails_sent', 'emails_failed', 'emails_retried'] }, NO_DIMS);
   return s.groups
     .filter((g) => inRange(q, g))
     .map((g) => ({
@@ -256,9 +251,11 @@ export async function emails(ctx: Context, q: StatsQuery): Promise<EmailStatsRow
 }
 
 export async function shares(ctx: Context, q: StatsQuery): Promise<ShareStatsRow[]> {
-  const s = await series(ctx, q, ['shares_created', 'shares_opened', 'shares_revoked', 'share_openings'], NO_DIMS, (from, to) =>
-    repo.expiredShares(ctx.em, q.grain, from, to),
-  );
+  const s = await series(ctx, q, {
+    counters: ['shares_created', 'shares_opened', 'shares_revoked'],
+    histogram: 'share_openings',
+    extra: (from, to) => repo.expiredShares(ctx.em, q.grain, from, to),
+  }, NO_DIMS);
   return s.groups
     .filter((g) => inRange(q, g))
     .map((g) => ({
@@ -267,13 +264,13 @@ export async function shares(ctx: Context, q: StatsQuery): Promise<ShareStatsRow
       opened: s.count(g, 'shares_opened'),
       expired: s.count(g, 'shares_expired'),
       revoked: s.count(g, 'shares_revoked'),
-      medianOpenings: s.quantile(g, 'share_openings', 'shares_created', 0.5),
+      medianOpenings: s.quantile(g, 'share_openings', 'shares_created', 'q50'),
     }))
     .sort(byPeriodThenLabel);
 }
 
 export async function activePhysicians(ctx: Context, q: StatsQuery): Promise<ActivePhysiciansRow[]> {
-  const s = await series(ctx, q, ['active_physicians'], NO_DIMS);
+  const s = await series(ctx, q, { counters: ['active_physicians'] }, NO_DIMS);
   return s.groups
     .filter((g) => inRange(q, g))
     .map((g) => ({ period: g.period, physicians: s.count(g, 'active_physicians') }))

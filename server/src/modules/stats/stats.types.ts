@@ -34,20 +34,22 @@ export class DateRange {
   @Field(() => Date, { nullable: true, description: 'Exclusive' }) to?: Date | null;
 }
 
-@ObjectType({ description: 'A figure, or null with suppressed: true when it concerns fewer than 5 (or could reveal such a group)' })
+// simpleResolvers: these are plain data returned by thousands (a year by day and centre): the
+// default resolver, without type-graphql's middleware wrapper, keeps serialisation cheap.
+@ObjectType({ simpleResolvers: true, description: 'A figure, or null with suppressed: true when it concerns fewer than 5 (or could reveal such a group)' })
 export class StatsValue {
   @Field(() => Int, { nullable: true }) value!: number | null;
   @Field(() => Boolean) suppressed!: boolean;
 }
 
-@ObjectType({ description: 'An imaging centre, as a statistical dimension' })
+@ObjectType({ simpleResolvers: true, description: 'An imaging centre, as a statistical dimension' })
 export class StatsFacility {
   @Field(() => ID) id!: string;
   @Field(() => String) name!: string;
   @Field(() => String) finess!: string;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ExamsPublishedRow {
   @Field(() => String, { description: 'First day of the period (YYYY-MM-DD)' }) period!: string;
   @Field(() => String, { nullable: true, description: 'When grouped by MODALITY (OT: none given)' }) modality!: string | null;
@@ -55,7 +57,7 @@ export class ExamsPublishedRow {
   @Field(() => StatsValue) exams!: StatsValue;
 }
 
-@ObjectType({ description: 'Exams published in the period and opened since by a physician; durations in seconds, rounded down to 1 min under 10 min, 5 min under 1 h, 1 h under 1 day, 6 h under 7 days, 1 day under 60 days (60 days and more read as 60 days)' })
+@ObjectType({ simpleResolvers: true, description: 'Exams published in the period and opened since by a physician; durations in seconds, rounded down to 1 min under 10 min, 5 min under 1 h, 1 h under 1 day, 6 h under 7 days, 1 day under 60 days (60 days and more read as 60 days)' })
 export class FirstOpeningRow {
   @Field(() => String) period!: string;
   @Field(() => StatsFacility, { nullable: true }) facility!: StatsFacility | null;
@@ -64,7 +66,7 @@ export class FirstOpeningRow {
   @Field(() => StatsValue) p90Seconds!: StatsValue;
 }
 
-@ObjectType({ description: 'Notifications created in the period; those read since; median time to read (seconds, same rounding as FirstOpeningRow)' })
+@ObjectType({ simpleResolvers: true, description: 'Notifications created in the period; those read since; median time to read (seconds, same rounding as FirstOpeningRow)' })
 export class NotificationStatsRow {
   @Field(() => String) period!: string;
   @Field(() => StatsValue) sent!: StatsValue;
@@ -72,7 +74,7 @@ export class NotificationStatsRow {
   @Field(() => StatsValue) medianSecondsToRead!: StatsValue;
 }
 
-@ObjectType({ description: 'E-mails queued in the period: sent, given up after every retry, and needing more than one attempt' })
+@ObjectType({ simpleResolvers: true, description: 'E-mails queued in the period: sent, given up after every retry, and needing more than one attempt' })
 export class EmailStatsRow {
   @Field(() => String) period!: string;
   @Field(() => StatsValue) queued!: StatsValue;
@@ -81,7 +83,7 @@ export class EmailStatsRow {
   @Field(() => StatsValue) retried!: StatsValue;
 }
 
-@ObjectType({ description: 'Shares created in the period: opened at least once, expired without revocation, revoked; median openings per share' })
+@ObjectType({ simpleResolvers: true, description: 'Shares created in the period: opened at least once, expired without revocation, revoked; median openings per share' })
 export class ShareStatsRow {
   @Field(() => String) period!: string;
   @Field(() => StatsValue) created!: StatsValue;
@@ -91,7 +93,7 @@ export class ShareStatsRow {
   @Field(() => StatsValue) medianOpenings!: StatsValue;
 }
 
-@ObjectType({ description: 'Physicians who signed in or used the portal during the period (each counted once per period)' })
+@ObjectType({ simpleResolvers: true, description: 'Physicians who signed in or used the portal during the period (each counted once per period)' })
 export class ActivePhysiciansRow {
   @Field(() => String) period!: string;
   @Field(() => StatsValue) physicians!: StatsValue;
