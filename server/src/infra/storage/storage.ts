@@ -1,15 +1,11 @@
-import { createReadStream } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
 
 /** Where DICOM files live. Filesystem by default; the interface fits an S3-compatible store. */
 export interface Storage {
   /** Atomic: readers never see a partial object. Overwrites an existing key. */
   put(key: string, data: Buffer): Promise<void>;
-  /** A byte range [start, end] inclusive, or the whole object. */
-  read(key: string, range?: { start: number; end: number }): Readable;
   /** Size in bytes, or undefined when the object does not exist. */
   size(key: string): Promise<number | undefined>;
   readAll(key: string): Promise<Buffer>;
@@ -23,8 +19,6 @@ export interface Storage {
   exists(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
 }
-
-const READ_CHUNK_BYTES = 1024 * 1024;
 
 export class FileStorage implements Storage {
   private readonly handles = new FileHandleCache();
@@ -53,11 +47,6 @@ export class FileStorage implements Storage {
     await fh.close();
     await fs.rename(tmp, target);
     this.handles.forget(target);
-  }
-
-  read(key: string, range?: { start: number; end: number }): Readable {
-    // Large chunks: whole-study retrieves are disk-to-socket copies, 64 kB reads cap their rate.
-    return createReadStream(this.pathOf(key), { highWaterMark: READ_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   async size(key: string): Promise<number | undefined> {
