@@ -21,14 +21,21 @@ export class PlaygroundPage {
     await this.page.getByRole('button', { name: title }).click();
   }
 
+  /** Runs the editor's query once GraphiQL has the schema, and waits for the server's answer. */
   async run(): Promise<void> {
+    const answered = this.page.waitForResponse(
+      (r) => r.url().endsWith('/graphql') && r.request().method() === 'POST' && !(r.request().postData() ?? '').includes('IntrospectionQuery'),
+    );
     await this.page.getByRole('button', { name: /Execute query/ }).click();
+    await answered;
   }
 
-  /** The response pane's text once it holds `expected`. */
+  /** The response pane's text once it holds `expected` (the pane may be narrow: text, not visibility). */
   async responseContaining(expected: string): Promise<string> {
-    const response = this.page.locator('.graphiql-response');
-    await response.getByText(expected, { exact: false }).first().waitFor();
-    return (await response.textContent()) ?? '';
+    await this.page.waitForFunction(
+      (text) => document.querySelector('.graphiql-response')?.textContent?.includes(text) ?? false,
+      expected,
+    );
+    return (await this.page.locator('.graphiql-response').textContent()) ?? '';
   }
 }

@@ -64,6 +64,11 @@ describe('Analysts: the GraphQL playground', () => {
     await page.getByRole('heading', { name: 'Connexion requise' }).waitFor();
     expect(await playground.loginLink().getAttribute('href')).toBe('/connexion?suite=/graphql');
     expect(await page.getByRole('link', { name: 'Retour au portail' }).getAttribute('href')).toBe('/');
+    // The link logs in and comes back to the playground page itself.
+    await playground.loginLink().click();
+    await new LoginPage(page, portal.url).login(ANALYST.email, ANALYST.password);
+    await playground.userName().waitFor();
+    expect(new URL(page.url()).pathname).toBe('/graphql');
     expect(foreign).toEqual([]);
     await ctx.close();
   });
@@ -74,21 +79,22 @@ describe('Analysts: the GraphQL playground', () => {
     const page = await ctx.newPage();
     const login = new LoginPage(page, portal.url);
     await login.open();
-    const loggedIn = page.waitForResponse((r) => r.url().endsWith('/graphql') && (r.request().postData() ?? '').includes('login('));
     await login.login(ANALYST.email, ANALYST.password);
-    expect((await loggedIn).status()).toBe(200);
-    // The playground is its own page (not a route of the portal's single-page app): open it
-    // in a fresh tab of the same browser session, as the header link of the portal does.
-    await page.close();
-    const tab = await ctx.newPage();
+    // Analysts land on their area of the portal, whose link loads the playground page.
+    await page.getByRole('heading', { name: 'Espace analyste' }).waitFor();
+    await page.getByRole('link', { name: 'Ouvrir le playground GraphQL' }).click();
+    const tab = page;
     const playground = new PlaygroundPage(tab, portal.url);
-    await playground.open();
     await playground.userName().waitFor();
     expect(await playground.userName().textContent()).toMatch(/\S/);
     // GraphiQL's own panels are there, self-hosted: documentation explorer and history.
     await tab.getByRole('button', { name: /Show Documentation Explorer/ }).waitFor();
     await tab.getByRole('button', { name: /Show History/ }).waitFor();
     await tab.getByRole('heading', { name: 'Exemples de requêtes' }).waitFor();
+    // The documentation explorer fills once GraphiQL has fetched the schema.
+    await tab.getByRole('button', { name: /Show Documentation Explorer/ }).click();
+    await tab.getByText('Root Types').waitFor();
+    await tab.getByRole('button', { name: /Show Exemples/ }).click();
 
     await playground.pickExample('Examens publiés par mois');
     await playground.run();
