@@ -85,7 +85,13 @@ describe('sharing an exam with a trusted third party (guide §5.3)', () => {
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 bytes of base64url: 256 bits
     const [row] = await sql<{ token_hash: string }>(t, `select token_hash from share where id = ?`, [s.id]);
     expect(row!.token_hash).toBe(sha256(token));
-    await t.deps.outbox.drainOnce();
+    // The background worker may hold the row (SKIP LOCKED) while sending: wait until it is sent.
+    for (let i = 0; i < 200; i++) {
+      await t.deps.outbox.drainOnce();
+      const [pending] = await sql<{ n: number }>(t, `select count(*)::int as n from outbox_message where sent_at is null and failed_at is null`);
+      if (pending!.n === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expect(await tablesContaining(t, token)).toEqual([]);
     const audits = await sql(t, `select action, actor_user_id, document_id, exam_id from audit_event where share_id = ?`, [s.id]);
     expect(audits).toEqual([{ action: 'SHARE_CREATED', actor_user_id: a.userId, document_id: imaging.id, exam_id: exam.id }]);
