@@ -1,4 +1,5 @@
 import { multipartRelatedStream, newBoundary, type OutgoingPart } from '../dicom/multipart.js';
+import type { PublishExamData } from '../exam/publish.service.js';
 
 /**
  * What an imaging centre's system does against e-mage, over HTTP only: STOW-RS the instances,
@@ -25,30 +26,14 @@ export interface PublishDocument {
   sopInstanceUid?: string | null;
 }
 
-export interface PublishExamRequest {
-  patient: {
-    ipp: string;
-    ins?: string | null;
-    lastName: string;
-    firstName: string;
-    birthName?: string | null;
-    birthDate?: string | null;
-    sex?: string | null;
-    addressLine?: string | null;
-    postalCode?: string | null;
-    city?: string | null;
-    phone?: string | null;
-  };
-  accessionNumber: string;
-  studyInstanceUid: string;
-  title: string;
+/** The publishExam input as it travels in JSON: the service's shape, with ISO date strings. */
+export type PublishExamRequest = Omit<PublishExamData, 'date' | 'documents' | 'modalities' | 'correspondentRpps' | 'notifyCorrespondents'> & {
   date: string;
   modalities?: string[];
-  prescriberRpps: string;
   correspondentRpps?: string[];
   notifyCorrespondents?: boolean;
   documents: PublishDocument[];
-}
+};
 
 export interface PublishedExamResponse {
   id: string;
