@@ -111,7 +111,9 @@ export function useNotifications() {
     const res = await resolveClient().mutate({ mutation: MARK_READ, variables: { id: n.id } });
     const readAt = res.data?.markNotificationRead.readAt ?? new Date().toISOString();
     items.value = items.value.map((x) => (x.id === n.id ? { ...x, readAt } : x));
-    unread.value = Math.max(0, unread.value - 1);
+    // Not a local decrement: the live count of this very change may already have arrived
+    // (the event can beat the mutation's own answer), and subtracting again would undercount.
+    await refreshCount().catch(() => undefined);
   }
 
   async function markAllRead(): Promise<void> {
