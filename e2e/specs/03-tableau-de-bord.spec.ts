@@ -1,17 +1,14 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DashboardPage } from '../pages/dashboard.page.js';
-import { LoginPage } from '../pages/login.page.js';
-import { launchBrowser, newContext, screenshot } from '../support/browser.js';
-import { DEMO_PHYSICIAN, waitForDemoExams } from '../support/demo.js';
-import { startPortal, type PortalServer } from '../support/server.js';
+import { screenshot } from '../support/browser.js';
+import { openDashboardAsDemoPhysician, startDemoPortal } from '../support/demo.js';
+import type { PortalServer } from '../support/server.js';
 
 describe('§3 Tableau de bord', () => {
   let portal: PortalServer;
   let browser: Browser;
   beforeAll(async () => {
-    [portal, browser] = await Promise.all([startPortal(), launchBrowser()]);
-    await waitForDemoExams(portal);
+    ({ portal, browser } = await startDemoPortal());
   });
   afterAll(async () => {
     await browser?.close();
@@ -19,13 +16,7 @@ describe('§3 Tableau de bord', () => {
   });
 
   it('lists my patients newest exam first and filters them by an accented name, kept in the URL', async () => {
-    const ctx = await newContext(browser);
-    const page = await ctx.newPage();
-    const login = new LoginPage(page, portal.url);
-    await login.open();
-    await login.login(DEMO_PHYSICIAN.email, DEMO_PHYSICIAN.password);
-    const dashboard = new DashboardPage(page, portal.url);
-    await dashboard.heading().waitFor();
+    const { ctx, page, dashboard } = await openDashboardAsDemoPhysician(browser, portal);
     await dashboard.rows().first().waitFor();
     const all = await dashboard.rows().count();
     expect(all).toBeGreaterThan(1);

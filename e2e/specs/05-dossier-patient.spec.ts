@@ -4,16 +4,15 @@ import { DashboardPage } from '../pages/dashboard.page.js';
 import { DocumentPage } from '../pages/document.page.js';
 import { LoginPage } from '../pages/login.page.js';
 import { PatientRecordPage } from '../pages/patient.page.js';
-import { launchBrowser, newContext, screenshot } from '../support/browser.js';
-import { DEMO_PHYSICIAN, waitForDemoExams } from '../support/demo.js';
-import { startPortal, type PortalServer } from '../support/server.js';
+import { newContext, screenshot } from '../support/browser.js';
+import { DEMO_PHYSICIAN, openDashboardAsDemoPhysician, startDemoPortal } from '../support/demo.js';
+import type { PortalServer } from '../support/server.js';
 
 describe('§5 Dossier patient', () => {
   let portal: PortalServer;
   let browser: Browser;
   beforeAll(async () => {
-    [portal, browser] = await Promise.all([startPortal(), launchBrowser()]);
-    await waitForDemoExams(portal);
+    ({ portal, browser } = await startDemoPortal());
   });
   afterAll(async () => {
     await browser?.close();
@@ -21,13 +20,7 @@ describe('§5 Dossier patient', () => {
   });
 
   it('reads the administrative data, the results, a PDF report, and opens a document in a new tab and in a pop-up', async () => {
-    const ctx = await newContext(browser);
-    const page = await ctx.newPage();
-    const login = new LoginPage(page, portal.url);
-    await login.open();
-    await login.login(DEMO_PHYSICIAN.email, DEMO_PHYSICIAN.password);
-    const dashboard = new DashboardPage(page, portal.url);
-    await dashboard.heading().waitFor();
+    const { ctx, page, dashboard } = await openDashboardAsDemoPhysician(browser, portal);
     await dashboard.search('hélène');
     await expect.poll(() => dashboard.rows().count()).toBe(1);
     await dashboard.openPatient('Hélène Dupont-Moreau');

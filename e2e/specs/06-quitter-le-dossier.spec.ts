@@ -1,18 +1,15 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DashboardPage } from '../pages/dashboard.page.js';
-import { LoginPage } from '../pages/login.page.js';
 import { PatientRecordPage } from '../pages/patient.page.js';
-import { launchBrowser, newContext, screenshot } from '../support/browser.js';
-import { DEMO_PHYSICIAN, waitForDemoExams } from '../support/demo.js';
-import { startPortal, type PortalServer } from '../support/server.js';
+import { screenshot } from '../support/browser.js';
+import { openDashboardAsDemoPhysician, startDemoPortal } from '../support/demo.js';
+import type { PortalServer } from '../support/server.js';
 
 describe('§6 Quitter le dossier patient', () => {
   let portal: PortalServer;
   let browser: Browser;
   beforeAll(async () => {
-    [portal, browser] = await Promise.all([startPortal(), launchBrowser()]);
-    await waitForDemoExams(portal);
+    ({ portal, browser } = await startDemoPortal());
   });
   afterAll(async () => {
     await browser?.close();
@@ -20,13 +17,7 @@ describe('§6 Quitter le dossier patient', () => {
   });
 
   it('the cross next to the patient’s name returns to the dashboard with the filter kept', async () => {
-    const ctx = await newContext(browser);
-    const page = await ctx.newPage();
-    const login = new LoginPage(page, portal.url);
-    await login.open();
-    await login.login(DEMO_PHYSICIAN.email, DEMO_PHYSICIAN.password);
-    const dashboard = new DashboardPage(page, portal.url);
-    await dashboard.heading().waitFor();
+    const { ctx, page, dashboard } = await openDashboardAsDemoPhysician(browser, portal);
     await dashboard.search('Helene');
     await expect.poll(() => dashboard.rows().count()).toBe(1);
     await dashboard.openPatient('Hélène Dupont-Moreau');
