@@ -34,11 +34,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
+import { percentile } from './lib/measure.mjs';
 import { WebSocket } from 'ws';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(root, 'server', 'dist', p);
 const { startEmbeddedPostgres, freePort } = await import(dist('infra/db/embedded-postgres.js'));
+const { luhnCheckDigit } = await import(dist('common/identifiers.js'));
+const luhn = (body) => body + luhnCheckDigit(body);
 
 const PHYSICIANS = Number(process.env.BENCH_PHYSICIANS ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 20);
@@ -51,24 +54,10 @@ const MODE = process.env.BENCH_PUBLISH === 'sql' ? 'sql' : 'graphql';
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function percentile(values, p) {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 const fmt = (v) => (Number.isNaN(v) ? 'n/a' : v.toFixed(1));
 const summary = (values) => `p50 ${fmt(percentile(values, 50))} ms, p99 ${fmt(percentile(values, 99))} ms, max ${fmt(Math.max(...values))} ms (n=${values.length})`;
 
 /** RPPS and FINESS numbers end with a Luhn check digit; the server validates them. */
-function luhn(body) {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let d = Number(body[body.length - 1 - i]) * (i % 2 === 0 ? 2 : 1);
-    if (d > 9) d -= 9;
-    sum += d;
-  }
-  return body + String((10 - (sum % 10)) % 10);
-}
 const rpps = (n) => luhn(`19${String(n).padStart(8, '0')}`);
 
 /** Median of 5 RSS samples over 2 s: a single reading moves with the garbage collector. */

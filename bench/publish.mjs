@@ -26,10 +26,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { percentile } from './lib/measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(root, 'server', 'dist', p);
 const { startEmbeddedPostgres, freePort } = await import(dist('infra/db/embedded-postgres.js'));
+const { luhnCheckDigit } = await import(dist('common/identifiers.js'));
+const luhn = (body) => body + luhnCheckDigit(body);
 
 const EXAMS = Number(process.env.BENCH_EXAMS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -38,23 +41,9 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 const now = () => performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function percentile(values, p) {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 const latency = (v) => `p50 ${percentile(v, 50).toFixed(0)} ms, p99 ${percentile(v, 99).toFixed(0)} ms, max ${Math.max(...v).toFixed(0)} ms`;
 
 /** RPPS and FINESS numbers end with a Luhn check digit; the server validates them. */
-function luhn(body) {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let d = Number(body[body.length - 1 - i]) * (i % 2 === 0 ? 2 : 1);
-    if (d > 9) d -= 9;
-    sum += d;
-  }
-  return body + String((10 - (sum % 10)) % 10);
-}
 const rpps = (n) => luhn(`18${String(n).padStart(8, '0')}`);
 const uid = () => `2.25.${BigInt(`0x${randomBytes(15).toString('hex')}`)}`;
 const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
