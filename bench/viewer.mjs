@@ -115,6 +115,24 @@ async function openOnce(page, url, docId) {
   return marks;
 }
 
+/**
+ * Where the time of a load went: every request up to the first image (the shell's own files,
+ * its queries, the viewer bundle, the study metadata, the first frames), start→end in ms since
+ * navigation start, with the URL shortened.
+ */
+async function waterfall(page) {
+  return page.evaluate(() => {
+    const firstImage = window.__viewerMarks?.firstImage ?? Infinity;
+    return performance
+      .getEntriesByType('resource')
+      .filter((e) => e.startTime < firstImage)
+      .map((e) => {
+        const name = e.name.replace(/^https?:\/\/[^/]+/, '').replace(/\/studies\/[^/]+\/series\/[^/]+\/instances\/[^/]+/, '/…').replace(/\/studies\/[0-9.]+/, '/studies/…');
+        return `${name} ${Math.round(e.startTime)}→${Math.round(e.responseEnd)}`;
+      });
+  });
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -168,21 +186,16 @@ try {
   await openOnce(probe.page, portal.url, doc.id);
 
   const cold = [];
+  let coldSteps = [];
   for (let i = 0; i < RUNS; i++) {
     const { context, page } = await newLoggedInPage(browser, portal.url);
     cold.push(await openOnce(page, portal.url, doc.id));
+    if (i === RUNS - 1) coldSteps = await waterfall(page);
     await context.close();
   }
   const warm = [];
   for (let i = 0; i < RUNS; i++) warm.push(await openOnce(probe.page, portal.url, doc.id));
-  // Where the time of the last warm load went: the requests on the way to the first image.
-  const steps = await probe.page.evaluate(() =>
-    performance
-      .getEntriesByType('resource')
-      .filter((e) => /graphql|api\/config|viewer\.js|decode-worker|\/series$|metadata|frames\/1$/.test(e.name))
-      .slice(0, 12)
-      .map((e) => `${e.name.replace(/^https?:\/\/[^/]+/, '').replace(/\/studies\/[^/]+\/series\/[^/]+\/instances\/[^/]+/, '/…')} ${Math.round(e.startTime)}→${Math.round(e.responseEnd)}`),
-  );
+  const warmSteps = await waterfall(probe.page);
   await probe.context.close();
 
   const report = (label, runs) =>
@@ -193,7 +206,8 @@ try {
   console.log(`Demo CT thorax, 64 × 512×512 16-bit, ${RUNS} runs each, Chromium headless on loopback`);
   report('cold (new context, empty cache)', cold);
   report('warm (same context, viewer.js cached)', warm);
-  console.log(`last warm load, ms since navigation start: ${steps.join('; ')}; first image at ${ms(warm[warm.length - 1].firstImage)}`);
+  console.log(`last cold load, ms since navigation start: ${coldSteps.join('; ')}; first image at ${ms(cold[cold.length - 1].firstImage)}`);
+  console.log(`last warm load, ms since navigation start: ${warmSteps.join('; ')}; first image at ${ms(warm[warm.length - 1].firstImage)}`);
 
   const { before, after } = await heapCycles(browser, portal.url, doc.studyInstanceUid);
   const first = after[0];

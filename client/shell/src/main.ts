@@ -4,13 +4,15 @@ import App from './App.vue';
 import { createApollo } from './app/apollo';
 import { router } from './app/router';
 import { loadRuntimeConfig } from './app/runtime-config';
+import { startSessionLoad } from './composables/useSession';
 import { i18n, initialLocale } from './i18n';
 import './styles.css';
 
 async function start(): Promise<void> {
   document.documentElement.lang = initialLocale;
-  await loadRuntimeConfig();
   const apollo = createApollo();
+  startSessionLoad(apollo);
+  await loadRuntimeConfig();
   const app = createApp(App);
   app.provide(DefaultApolloClient, apollo);
   app.use(i18n);

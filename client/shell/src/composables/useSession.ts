@@ -1,3 +1,4 @@
+import type { ApolloClient } from '@apollo/client/core';
 import { useApolloClient } from '@vue/apollo-composable';
 import { computed, ref } from 'vue';
 import { graphql } from '@/gql';
@@ -34,14 +35,31 @@ const loaded = ref(false);
 /** Local clock time when the server will consider the session idle-expired. */
 const idleDeadline = ref<number | null>(null);
 
+/** A `me` request started before the app mounted, that the first refresh() takes over. */
+let early: Promise<SessionUser | null> | undefined;
+
+async function fetchMe(client: ApolloClient<unknown>): Promise<SessionUser | null> {
+  const res = await client.query({ query: ME_QUERY, fetchPolicy: 'network-only' });
+  return res.data.me ?? null;
+}
+
+/**
+ * Starts asking who is signed in at page start, alongside the runtime configuration, rather
+ * than after it: the first navigation's guard waits for this answer.
+ */
+export function startSessionLoad(client: ApolloClient<unknown>): void {
+  early = fetchMe(client);
+  early.catch(() => undefined);
+}
+
 /** The signed-in user and the session's idle deadline, shared by the whole shell. */
 export function useSession() {
   const { resolveClient } = useApolloClient();
 
   async function refresh(): Promise<SessionUser | null> {
-    const client = resolveClient();
-    const res = await client.query({ query: ME_QUERY, fetchPolicy: 'network-only' });
-    user.value = res.data.me ?? null;
+    const pending = early;
+    early = undefined;
+    user.value = await (pending ?? fetchMe(resolveClient()));
     loaded.value = true;
     idleDeadline.value = deadlineFrom(user.value);
     return user.value;
