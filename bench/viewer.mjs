@@ -96,11 +96,11 @@ async function newLoggedInPage(browser, url) {
 }
 
 async function ctDocument(page, url) {
-  const data = await graphql(page, url, '{ patients(first: 100) { edges { node { exams { title documents { id type studyInstanceUid } } } } } }');
+  const data = await graphql(page, url, '{ patients(first: 100) { edges { node { id exams { title documents { id type studyInstanceUid } } } } } }');
   for (const edge of data.patients.edges) {
     for (const exam of edge.node.exams) {
       const doc = exam.documents.find((d) => d.type === 'IMAGING');
-      if (exam.title === CT_TITLE && doc) return doc;
+      if (exam.title === CT_TITLE && doc) return { ...doc, patientId: edge.node.id };
     }
   }
   throw new Error('demo CT document not found');
@@ -131,6 +131,29 @@ async function waterfall(page) {
         return `${name} ${Math.round(e.startTime)}→${Math.round(e.responseEnd)}`;
       });
   });
+}
+
+/**
+ * The physician's usual path: the patient's record is on screen (shell loaded, the viewer bundle
+ * not yet), and they open the imaging document in it, a navigation inside the page. Measured
+ * from that navigation.
+ */
+async function openFromRecord(browser, url, doc) {
+  const { context, page } = await newLoggedInPage(browser, url);
+  try {
+    await page.goto(`${url}/patients/${doc.patientId}?vue=resultats`);
+    await page.locator(`a[href*="/documents/${doc.id}"]`).first().waitFor();
+    const start = await page.evaluate((path) => {
+      const t = performance.now();
+      document.querySelector('#app').__vue_app__.config.globalProperties.$router.push(path);
+      return t;
+    }, `/patients/${doc.patientId}/documents/${doc.id}`);
+    await page.waitForFunction(() => window.__viewerMarks?.allLoaded !== undefined, undefined, { timeout: 60_000 });
+    const marks = await page.evaluate(() => window.__viewerMarks);
+    return { firstImage: marks.firstImage - start, allLoaded: marks.allLoaded - start };
+  } finally {
+    await context.close();
+  }
 }
 
 const median = (xs) => {
@@ -197,6 +220,8 @@ try {
   for (let i = 0; i < RUNS; i++) warm.push(await openOnce(probe.page, portal.url, doc.id));
   const warmSteps = await waterfall(probe.page);
   await probe.context.close();
+  const inApp = [];
+  for (let i = 0; i < RUNS; i++) inApp.push(await openFromRecord(browser, portal.url, doc));
 
   const report = (label, runs) =>
     console.log(
@@ -206,6 +231,7 @@ try {
   console.log(`Demo CT thorax, 64 × 512×512 16-bit, ${RUNS} runs each, Chromium headless on loopback`);
   report('cold (new context, empty cache)', cold);
   report('warm (same context, viewer.js cached)', warm);
+  report('from the record (shell loaded, viewer.js not yet)', inApp);
   console.log(`last cold load, ms since navigation start: ${coldSteps.join('; ')}; first image at ${ms(cold[cold.length - 1].firstImage)}`);
   console.log(`last warm load, ms since navigation start: ${warmSteps.join('; ')}; first image at ${ms(warm[warm.length - 1].firstImage)}`);
 

@@ -140,6 +140,8 @@ export class Viewer implements RuntimeClient {
   private enabled = false;
   private destroyed = false;
   private prefetcher: Prefetcher | undefined;
+  /** What waits for the first image (thumbnails, background loading); null once it is shown. */
+  private firstImageWaiters: Array<() => void> | null = [];
   private readonly failed = new Map<string, Set<number>>();
   private readonly decodeReported = new Set<string>();
   private ownImageIds = new Set<string>();
@@ -468,13 +470,16 @@ export class Viewer implements RuntimeClient {
     this.slider.value = String(clamped);
     this.sliderOutput.textContent = `${clamped + 1}/${s.frames.length}`;
     this.updateOverlayText();
-    this.prefetcher?.focus(this.seriesIndex, clamped);
+    // The first image travels alone: background loading starts once it is on screen.
+    if (this.firstImageWaiters === null) this.prefetcher?.focus(this.seriesIndex, clamped);
+    else this.afterFirstImage(() => this.prefetcher?.focus(this.seriesIndex, this.imageIndex));
     let image: Image;
     try {
       image = await cornerstone.loadAndCacheImage(frame.imageId, { requestType: 'interaction' });
       assertComplete(image);
     } catch (error) {
       if (this.destroyed || token !== this.displayToken) return;
+      this.firstImageSettled();
       this.onFrameFailed(this.seriesIndex, clamped, error);
       this.frameError.hidden = false;
       this.viewport.classList.add('emv-viewport-failed');
@@ -496,6 +501,20 @@ export class Viewer implements RuntimeClient {
       cornerstone.displayImage(this.viewport, image);
     }
     if (this.root.dataset.state === 'loading') this.setState('ready');
+    this.firstImageSettled();
+  }
+
+  /** Runs `task` once the first image is displayed (or failed); at once after that. */
+  private afterFirstImage(task: () => void): void {
+    if (this.firstImageWaiters === null) task();
+    else this.firstImageWaiters.push(task);
+  }
+
+  private firstImageSettled(): void {
+    const waiters = this.firstImageWaiters;
+    if (waiters === null) return;
+    this.firstImageWaiters = null;
+    for (const task of waiters) if (!this.destroyed) task();
   }
 
   private step(delta: number): void {
@@ -613,14 +632,14 @@ export class Viewer implements RuntimeClient {
       this.seriesNav.append(button);
       const middle = s.frames[Math.floor((s.frames.length - 1) / 2)];
       if (middle) {
-        cornerstone.loadAndCacheImage(middle.imageId, { requestType: 'thumbnail' }).then(
+        this.afterFirstImage(() => void cornerstone.loadAndCacheImage(middle.imageId, { requestType: 'thumbnail' }).then(
           (image) => {
             if (!this.destroyed) cornerstone.renderToCanvas(canvas, image, image.color ? null : { voi: fileVoi(image) });
           },
           () => {
             if (!this.destroyed) button.classList.add('emv-thumb-has-error');
           },
-        );
+        ));
       }
     });
   }
