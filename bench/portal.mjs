@@ -91,18 +91,19 @@ async function main() {
     ];
 
     for (const s of scenarios) {
-      // The statements one request sends (MikroORM inlines parameters, so each is complete SQL).
+      // The statements one request sends: MikroORM inlines parameters, so each is complete SQL;
+      // the prepared ones (the session lookup) come with their values, replayed with them.
       const statements = [];
-      const onQuery = (q) => statements.push(q.sql);
+      const onQuery = (q) => statements.push({ text: q.sql, values: /\$\d/.test(q.sql) ? q.bindings : undefined });
       knex.on('query', onQuery);
       const data = await post(s.body);
       knex.off('query', onQuery);
       const rows = data.patients?.edges.length ?? data.patient?.exams.length;
       // Inserts get a fresh primary key: the server already committed a row with the captured one.
       const replay = statements
-        .filter((q) => !/^\s*(begin|commit|rollback|savepoint|release)/i.test(q))
-        .map((q) => q.replace(/^(\s*insert into [^(]+\([^)]*\) values \()'[0-9a-f-]{36}'/i, '$1gen_random_uuid()'));
-      const writes = replay.some((q) => /^\s*(insert|update|delete)/i.test(q));
+        .filter((q) => !/^\s*(begin|commit|rollback|savepoint|release)/i.test(q.text))
+        .map((q) => ({ ...q, text: q.text.replace(/^(\s*insert into [^(]+\([^)]*\) values \()'[0-9a-f-]{36}'/i, '$1gen_random_uuid()') }));
+      const writes = replay.some((q) => /^\s*(insert|update|delete)/i.test(q.text));
 
       const latencies = [];
       const instance = autocannon({ url: `${url}/graphql`, method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: s.body, connections: CONNECTIONS, duration: DURATION });
@@ -116,17 +117,17 @@ async function main() {
       for (let i = 0; i < SQL_ITERATIONS; i++) {
         const t0 = performance.now();
         if (writes) await sql.query('begin');
-        for (const q of replay) await sql.query(q);
+        for (const q of replay) await sql.query(q.text, q.values);
         if (writes) await sql.query('rollback');
         sqlTimes.push(performance.now() - t0);
       }
       sqlTimes.sort((a, b) => a - b);
 
       const plans = [];
-      for (const q of replay.filter((x) => /^\s*select/i.test(x))) {
-        const plan = await sql.query(`explain (analyze, buffers) ${q}`);
+      for (const q of replay.filter((x) => /^\s*select/i.test(x.text))) {
+        const plan = await sql.query(`explain (analyze, buffers) ${q.text}`, q.values);
         const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
-        plans.push({ sql: q, ms: Number(/Execution Time: ([\d.]+)/.exec(text)?.[1] ?? 0), plan: text });
+        plans.push({ sql: q.text, ms: Number(/Execution Time: ([\d.]+)/.exec(text)?.[1] ?? 0), plan: text });
       }
       plans.sort((a, b) => b.ms - a.ms);
 

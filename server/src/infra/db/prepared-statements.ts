@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import type { Orm } from '../../infra/db/orm.js';
 
 /** A statement PostgreSQL prepares once per connection: its name must always go with the same text. */
 export interface PreparedStatement {
@@ -7,26 +6,38 @@ export interface PreparedStatement {
   text: string;
 }
 
+/** Knex's client: its pool, and the events every statement is announced with. */
 interface ConnectionPool {
   acquireConnection(): Promise<pg.Client>;
   releaseConnection(connection: pg.Client): unknown;
+  emit(event: 'query', data: { sql: string; bindings: unknown[]; method: 'raw' }): boolean;
+}
+
+/** An ORM (its `em`) or an EntityManager: what reaches the connection pool. */
+interface PoolSource {
+  getConnection(): { getKnex(): { client: unknown } };
 }
 
 /**
- * Named statements on connections of the ORM's own pool, for the DICOMweb path a viewer calls
- * once per image (frames): PostgreSQL parses and plans them once per connection rather than on
- * every request, and no query builder runs. Everything else goes through the EntityManager.
- * Rows come back with the ORM's type parsing (timestamps as text): select numbers or text.
+ * Named statements on connections of the ORM's own pool, for what runs on every request: the
+ * session behind a cookie, and the DICOMweb path a viewer calls once per image (frames).
+ * PostgreSQL parses and plans them once per connection rather than on every request, and no
+ * query builder runs. Everything else goes through the EntityManager. They run outside any
+ * transaction of the EntityManager. Rows come back with the ORM's type parsing (timestamps as
+ * text).
  */
 export class PreparedStatements {
   private readonly pool: ConnectionPool;
 
-  constructor(orm: Orm) {
-    this.pool = orm.em.getConnection().getKnex().client as ConnectionPool;
+  constructor(source: PoolSource | { em: PoolSource }) {
+    const em = 'getConnection' in source ? source : source.em;
+    this.pool = em.getConnection().getKnex().client as ConnectionPool;
   }
 
   async query<T extends pg.QueryResultRow>(statement: PreparedStatement, values: unknown[]): Promise<T[]> {
     const connection = await this.pool.acquireConnection();
+    // Announced like the ORM's own statements, to whoever counts or logs them (knex 'query').
+    this.pool.emit('query', { sql: statement.text, bindings: values, method: 'raw' });
     try {
       const result = await connection.query<T>({ name: statement.name, text: statement.text, values });
       return result.rows;

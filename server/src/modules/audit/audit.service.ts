@@ -22,6 +22,14 @@ export function audit(em: EntityManager, action: AuditAction, fields: AuditField
   return event;
 }
 
+/**
+ * Appends an access trace at once, as one statement of its own: for a read that is traced
+ * (opening a record), where no other change shares its unit of work.
+ */
+export async function auditNow(em: EntityManager, action: AuditAction, fields: AuditFields): Promise<void> {
+  await em.insert(em.create(AuditEvent, { action, actorKind: fields.actorKind ?? 'SYSTEM', ...fields }, { persist: false }));
+}
+
 /** The actor and origin of the current request, for audit(). */
 export function actorOf(ctx: Context): AuditFields {
   const v = ctx.viewer;

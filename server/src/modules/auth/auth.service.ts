@@ -1,4 +1,4 @@
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, ReferenceKind } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, ErrorCode, badInput, forbidden, notFound, unauthenticated } from '../../common/errors.js';
 import { isValidRpps } from '../../common/identifiers.js';
@@ -7,6 +7,7 @@ import { consumeRateLimit } from '../../common/rate-limit.js';
 import { hashToken, newToken } from '../../common/tokens.js';
 import type { Config } from '../../config.js';
 import type { Context } from '../../graphql/context.js';
+import { PreparedStatements, type PreparedStatement } from '../../infra/db/prepared-statements.js';
 import { enqueueMail } from '../../infra/mail/outbox.js';
 import { actorOf, audit } from '../audit/audit.service.js';
 import { AccountRequest, AccountRequestStatus } from './account-request.entity.js';
@@ -64,7 +65,7 @@ export async function resolveSession(
 ): Promise<ResolvedSession | null> {
   const tokenHash = sessionTokenHash(token);
   if (!tokenHash) return null;
-  const session = await em.findOne(Session, { tokenHash }, { populate: ['user'] });
+  const session = await sessionByTokenHash(em, tokenHash);
   if (!session) return null;
   const now = Date.now();
   if (session.revokedAt || session.idleExpiresAt.getTime() <= now || session.absoluteExpiresAt.getTime() <= now) return null;
@@ -76,6 +77,45 @@ export async function resolveSession(
     await touchSession(em, session.id, touch);
   }
   return { user, session };
+}
+
+/**
+ * The columns of an entity's table, each aliased `<alias>.<column>`, so that one row can carry
+ * two entities and be split back into their raw rows.
+ */
+function aliasedColumns(em: EntityManager, entity: typeof Session | typeof User, alias: string): string {
+  return em
+    .getMetadata(entity)
+    .props.filter((p) => p.persist !== false && p.fieldNames?.length && (p.kind === ReferenceKind.SCALAR || p.kind === ReferenceKind.MANY_TO_ONE))
+    .flatMap((p) => p.fieldNames)
+    .map((f) => `${alias}.${f} as "${alias}.${f}"`)
+    .join(', ');
+}
+
+let sessionStatement: PreparedStatement | undefined;
+
+/** Rows of `row` whose column starts with `<alias>.`, without the prefix. */
+function columnsOf(row: Record<string, unknown>, alias: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) if (k.startsWith(`${alias}.`)) out[k.slice(alias.length + 1)] = v;
+  return out;
+}
+
+/**
+ * The session of a token hash with its user, managed by `em` as if found through it: every
+ * request resolves its caller this way, so it is one prepared statement rather than a query
+ * built and hydrated by the ORM each time.
+ */
+async function sessionByTokenHash(em: EntityManager, tokenHash: string): Promise<Session | null> {
+  sessionStatement ??= {
+    name: 'auth_session_by_token',
+    text: `select ${aliasedColumns(em, Session, 's')}, ${aliasedColumns(em, User, 'u')}
+             from session s join app_user u on u.id = s.user_id where s.token_hash = $1`,
+  };
+  const [row] = await new PreparedStatements(em).query<Record<string, unknown>>(sessionStatement, [tokenHash]);
+  if (!row) return null;
+  em.map(User, columnsOf(row, 'u'));
+  return em.map(Session, columnsOf(row, 's'));
 }
 
 /** The hash a session cookie's token is looked up by, or null for a value no session could have. */

@@ -4,7 +4,7 @@ import type { Viewer } from '../../graphql/context.js';
 import { sessionTouch, touchSession, validSessionSql } from '../auth/auth.service.js';
 import { Role } from '../auth/user.entity.js';
 import { forbidden, notFound, unauthenticated } from './dicomweb-error.js';
-import type { PreparedStatement, PreparedStatements } from './prepared-statements.js';
+import type { PreparedStatement, PreparedStatements } from '../../infra/db/prepared-statements.js';
 
 /**
  * Who may read which study through DICOMweb: the one place that decides it, used by every read

@@ -13,7 +13,7 @@ import { DicomwebError, badRequest, checkUid, notAcceptable } from './dicomweb-e
 import { negotiateDicom, negotiateFrames, negotiateJson, type FrameRepresentation } from './media-types.js';
 import { queryInstances, querySeries, queryStudies } from './qido.service.js';
 import { storeInstances } from './stow.service.js';
-import { PreparedStatements } from './prepared-statements.js';
+import { PreparedStatements } from '../../infra/db/prepared-statements.js';
 import { sendBody, type Segment } from './response-body.js';
 import { bulkDataOf, framesOf, instanceSegment, instancesToRetrieve, metadataOf, parseFrameList, type FrameDeps, type Frames, type ResourceRef } from './wado.service.js';
 

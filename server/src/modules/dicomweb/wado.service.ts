@@ -15,7 +15,7 @@ import {
 } from './dicomweb-access.service.js';
 import { badRequest, notFound } from './dicomweb-error.js';
 import { PIXEL_DATA_PATHS } from './dicomweb-paths.js';
-import type { PreparedStatement } from './prepared-statements.js';
+import type { PreparedStatement } from '../../infra/db/prepared-statements.js';
 import { storedSegments, type Segment } from './response-body.js';
 
 /** A study, a series of it, or an instance of that series. UIDs are already validated. */

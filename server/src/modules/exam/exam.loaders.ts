@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { perRequest } from '../../graphql/context.js';
+import { perRequest, type Context } from '../../graphql/context.js';
 import { Facility as FacilityEntity } from '../facility/facility.entity.js';
 import { documentsOfExams, type DocumentRow } from './document.service.js';
 import { requirePhysician, visibleExams, type VisibleExamRow } from './exam.service.js';
@@ -11,12 +11,20 @@ function groupBy<T>(rows: T[], keyOf: (row: T) => string, keys: readonly string[
   return keys.map((k) => map.get(k) ?? []);
 }
 
+/** Facilities that came with rows already read (exams, records): Exam.facility then costs no query. */
+export function primeFacilities(ctx: Context, rows: ReadonlyArray<{ facilityId: string; facilityName: string; facilityFiness: string }>): void {
+  const loader = facilityById(ctx);
+  for (const r of rows) loader.prime(r.facilityId, { id: r.facilityId, name: r.facilityName, finess: r.facilityFiness });
+}
+
 /** Patient.exams: the exams of each patient this physician may see, newest first (one query per page). */
 export const visibleExamsByPatient = perRequest(
   (ctx) =>
     new DataLoader<string, VisibleExamRow[]>(async (patientIds) => {
       const physician = requirePhysician(ctx.viewer);
-      return groupBy(await visibleExams(ctx.em, physician.id, { patientIds }), (r) => r.patientId, patientIds);
+      const rows = await visibleExams(ctx.em, physician.id, { patientIds });
+      primeFacilities(ctx, rows);
+      return groupBy(rows, (r) => r.patientId, patientIds);
     }),
 );
 
@@ -25,7 +33,9 @@ export const visibleExamById = perRequest(
   (ctx) =>
     new DataLoader<string, VisibleExamRow | null>(async (examIds) => {
       const physician = requirePhysician(ctx.viewer);
-      const rows = new Map((await visibleExams(ctx.em, physician.id, { examIds })).map((r) => [r.id, r]));
+      const found = await visibleExams(ctx.em, physician.id, { examIds });
+      primeFacilities(ctx, found);
+      const rows = new Map(found.map((r) => [r.id, r]));
       return examIds.map((id) => rows.get(id) ?? null);
     }),
 );

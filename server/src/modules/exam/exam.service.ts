@@ -40,6 +40,8 @@ export interface VisibleExamRow {
   studyInstanceUid: string | null;
   myRole: ExamRole;
   opened: boolean;
+  facilityName: string;
+  facilityFiness: string;
 }
 
 /** Raw queries return timestamps as PostgreSQL prints them (the driver's type parsers are MikroORM's). */
@@ -60,13 +62,15 @@ export async function visibleExams(em: EntityManager, physicianId: string, by: {
   const [column, ids] = 'patientIds' in by ? ['e.patient_id', by.patientIds] : ['e.id', by.examIds];
   if (ids.length === 0) return [];
   const rows = await em.execute<VisibleExamRow[]>(
-    `select e.id, e.patient_id as "patientId", e.facility_id as "facilityId", e.title, e.date, e.modalities,
-            e.study_instance_uid as "studyInstanceUid",
-            max(a.role) as "myRole", -- PRESCRIBER sorts after CORRESPONDENT: the stronger role wins
-            bool_or(a.first_opened_at is not null) as opened
-       from ${VISIBLE_EXAMS_SQL} and ${column} = any(?::uuid[])
-      group by e.id
-      order by e.date desc, e.id desc`,
+    `select v.*, f.name as "facilityName", f.finess as "facilityFiness"
+       from (select e.id, e.patient_id as "patientId", e.facility_id as "facilityId", e.title, e.date, e.modalities,
+                    e.study_instance_uid as "studyInstanceUid",
+                    max(a.role) as "myRole", -- PRESCRIBER sorts after CORRESPONDENT: the stronger role wins
+                    bool_or(a.first_opened_at is not null) as opened
+               from ${VISIBLE_EXAMS_SQL} and ${column} = any(?::uuid[])
+              group by e.id) v
+       join facility f on f.id = v."facilityId"
+      order by v.date desc, v.id desc`,
     [physicianId, uuidArray(ids)],
   );
   return rows.map((r) => ({ ...r, date: asDate(r.date) }));

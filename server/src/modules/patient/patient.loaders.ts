@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { perRequest } from '../../graphql/context.js';
+import { primeFacilities } from '../exam/exam.loaders.js';
 import { requirePhysician } from '../exam/exam.service.js';
 import { recordsOfPatients, visiblePatientSummaries, type PatientSummary, type RecordRow } from './patient.service.js';
 
@@ -8,6 +9,7 @@ export const recordsByPatient = perRequest(
   (ctx) =>
     new DataLoader<string, RecordRow[]>(async (patientIds) => {
       const rows = await recordsOfPatients(ctx.em, patientIds);
+      primeFacilities(ctx, rows);
       return patientIds.map((id) => rows.filter((r) => r.patientId === id));
     }),
 );

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
 import type { Viewer } from '../../graphql/context.js';
-import { audit, type AuditFields } from '../audit/audit.service.js';
+import { auditNow, type AuditFields } from '../audit/audit.service.js';
 import { asDate, requirePhysician, uuidArray, VISIBLE_ACCESS_SQL, VISIBLE_EXAMS_SQL } from '../exam/exam.service.js';
 import type { Sex } from './patient.entity.js';
 import { foldName } from './patient-identity.service.js';
@@ -189,8 +189,7 @@ export async function openPatientRecord(em: EntityManager, viewer: Viewer, patie
   if (!isUuid(patientId)) return null;
   const [summary] = await patientSummaries(em, physician.id, { patientIds: [patientId] });
   if (!summary) return null;
-  audit(em, 'RECORD_OPENED', { ...actor, patientId: summary.id, outcome: 'SUCCESS' });
-  await em.flush();
+  await auditNow(em, 'RECORD_OPENED', { ...actor, patientId: summary.id, outcome: 'SUCCESS' });
   return summary;
 }
 
@@ -210,6 +209,8 @@ export interface RecordRow {
   city: string | null;
   phone: string | null;
   receivedAt: Date;
+  facilityName: string;
+  facilityFiness: string;
 }
 
 /**
@@ -221,8 +222,9 @@ export async function recordsOfPatients(em: EntityManager, patientIds: readonly 
   const rows = await em.execute<RecordRow[]>(
     `select r.id, r.patient_id as "patientId", r.facility_id as "facilityId", r.ipp, r.ins, r.last_name as "lastName",
             r.first_name as "firstName", r.birth_name as "birthName", r.birth_date::text as "birthDate", r.sex,
-            r.address_line as "addressLine", r.postal_code as "postalCode", r.city, r.phone, r.received_at as "receivedAt"
-       from administrative_record r
+            r.address_line as "addressLine", r.postal_code as "postalCode", r.city, r.phone, r.received_at as "receivedAt",
+            f.name as "facilityName", f.finess as "facilityFiness"
+       from administrative_record r join facility f on f.id = r.facility_id
       where r.patient_id = any(?::uuid[])
       order by r.received_at desc, r.id`,
     [uuidArray(patientIds)],
