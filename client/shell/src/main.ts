@@ -2,7 +2,7 @@ import { DefaultApolloClient } from '@vue/apollo-composable';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { createApollo } from './app/apollo';
-import { router } from './app/router';
+import { preloadPage, router } from './app/router';
 import { loadRuntimeConfig } from './app/runtime-config';
 import { startSessionLoad } from './composables/useSession';
 import { i18n, initialLocale } from './i18n';
@@ -12,6 +12,7 @@ async function start(): Promise<void> {
   document.documentElement.lang = initialLocale;
   const apollo = createApollo();
   startSessionLoad(apollo);
+  preloadPage(location.pathname + location.search);
   await loadRuntimeConfig();
   const app = createApp(App);
   app.provide(DefaultApolloClient, apollo);

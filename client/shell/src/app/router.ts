@@ -18,3 +18,14 @@ export const router = createRouter({
   routes: [...routes, { path: '/:pathMatch(.*)*', redirect: '/' }],
   scrollBehavior: () => ({ top: 0 }),
 });
+
+/**
+ * Starts downloading the code of the page at `path` (a lazily loaded route component) now: at
+ * page start, while the runtime configuration and the session are asked for, rather than after.
+ */
+export function preloadPage(path: string): void {
+  for (const record of router.resolve(path).matched) {
+    const component = record.components?.default;
+    if (typeof component === 'function') void (component as () => Promise<unknown>)().catch(() => undefined);
+  }
+}

@@ -140,6 +140,8 @@ export class Viewer implements RuntimeClient {
   private enabled = false;
   private destroyed = false;
   private prefetcher: Prefetcher | undefined;
+  /** The metadata request the constructor sent, until load() takes it. */
+  private pendingMetadata: Promise<DicomJson[]> | undefined;
   /** What waits for the first image (thumbnails, background loading); null once it is shown. */
   private firstImageWaiters: Array<() => void> | null = [];
   private readonly failed = new Map<string, Set<number>>();
@@ -155,6 +157,8 @@ export class Viewer implements RuntimeClient {
     private readonly host: HTMLElement,
     private readonly options: ViewerOptions,
   ) {
+    // The study's metadata is the first thing on the wire, before the page is built.
+    this.pendingMetadata = this.fetchMetadata();
     this.t = createTranslator(options.locale);
     const t = this.t;
     this.overlay = {
@@ -284,14 +288,22 @@ export class Viewer implements RuntimeClient {
 
   // ---- Loading -------------------------------------------------------------------------------
 
+  /**
+   * One request for the whole study (WADO-RS study metadata) rather than QIDO-RS for the series
+   * then one metadata request per series: the first image is one round trip nearer.
+   */
+  private fetchMetadata(): Promise<DicomJson[]> {
+    const client = new DicomWebClient(this.options.dicomwebRoot.replace(/\/+$/, ''), this.requestHeaders(), this.abort.signal);
+    return client.getJson<DicomJson[]>(client.studyMetadataUrl(this.options.studyUid));
+  }
+
   private async load(): Promise<void> {
     const root = this.options.dicomwebRoot.replace(/\/+$/, '');
     const study = this.options.studyUid;
-    const client = new DicomWebClient(root, this.requestHeaders(), this.abort.signal);
+    const metadata = this.pendingMetadata ?? this.fetchMetadata();
+    this.pendingMetadata = undefined;
     try {
-      // One request for the whole study (WADO-RS study metadata) rather than QIDO-RS for the
-      // series then one metadata request per series: the first image is one round trip nearer.
-      const instances = await client.getJson<DicomJson[]>(client.studyMetadataUrl(study));
+      const instances = await metadata;
       const bySeries = new Map<string, DicomJson[]>();
       for (const ds of instances) {
         const uid = getString(ds, Tag.SeriesInstanceUID);
