@@ -156,6 +156,42 @@ async function openFromRecord(browser, url, doc) {
   }
 }
 
+/**
+ * Where a cold load's time goes on the renderer's main thread: one more cold load (new context)
+ * under a Chromium trace; the busy time is the sum of the main thread's top-level tasks up to the
+ * first image, the longest of them listed.
+ */
+async function coldMainThread(browser, url, docId) {
+  const { context, page } = await newLoggedInPage(browser, url);
+  const file = path.join(os.tmpdir(), `emage-viewer-trace-${process.pid}.json`);
+  try {
+    await browser.startTracing(page, { path: file, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+    await openOnce(page, url, docId);
+    await browser.stopTracing();
+    const { firstImage } = await page.evaluate(() => window.__viewerMarks);
+    const events = JSON.parse(await fs.readFile(file, 'utf8')).traceEvents;
+    const names = new Map(events.filter((e) => e.name === 'thread_name').map((e) => [`${e.pid}:${e.tid}`, e.args.name]));
+    const tasks = new Map();
+    for (const e of events) {
+      const key = `${e.pid}:${e.tid}`;
+      if (names.get(key) !== 'CrRendererMain' || e.name !== 'RunTask' || e.ph !== 'X') continue;
+      tasks.set(key, [...(tasks.get(key) ?? []), e]);
+    }
+    // The page's renderer: the main thread that ran the most tasks.
+    const main = [...tasks.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+    // The trace's clock is not the page's: time 0 is the request for the page itself.
+    const request = events.find((e) => e.name === 'ResourceSendRequest' && String(e.args?.data?.url).includes(`/documents/${docId}`));
+    const start = request?.ts ?? Math.min(...main.map((e) => e.ts));
+    const before = main.filter((e) => e.ts >= start && (e.ts - start) / 1000 < firstImage);
+    const busy = before.reduce((n, e) => n + e.dur / 1000, 0);
+    const longest = [...before].sort((a, b) => b.dur - a.dur).slice(0, 5).map((e) => `${Math.round((e.ts - start) / 1000)} ms +${Math.round(e.dur / 1000)}`);
+    return { firstImage, busy, longest };
+  } finally {
+    await context.close();
+    await fs.rm(file, { force: true });
+  }
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -222,6 +258,7 @@ try {
   await probe.context.close();
   const inApp = [];
   for (let i = 0; i < RUNS; i++) inApp.push(await openFromRecord(browser, portal.url, doc));
+  const traced = await coldMainThread(browser, portal.url, doc.id);
 
   const report = (label, runs) =>
     console.log(
@@ -233,6 +270,10 @@ try {
   report('warm (same context, viewer.js cached)', warm);
   report('from the record (shell loaded, viewer.js not yet)', inApp);
   console.log(`last cold load, ms since navigation start: ${coldSteps.join('; ')}; first image at ${ms(cold[cold.length - 1].firstImage)}`);
+  console.log(
+    `one more cold load, traced: first image at ${ms(traced.firstImage)}; renderer main thread busy ${ms(traced.busy)} before it ` +
+      `(${Math.round((100 * traced.busy) / traced.firstImage)} %); longest tasks (start +duration): ${traced.longest.join(', ')}`,
+  );
   console.log(`last warm load, ms since navigation start: ${warmSteps.join('; ')}; first image at ${ms(warm[warm.length - 1].firstImage)}`);
 
   const { before, after } = await heapCycles(browser, portal.url, doc.studyInstanceUid);
