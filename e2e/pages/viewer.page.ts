@@ -94,7 +94,9 @@ export class ViewerPage {
   }
 
   /** A left-button drag across the image (window/level with the default tool). */
+  /** A left-button drag with the active tool: the tools are wired once the first image is shown (data-tools="ready"). */
   async drag(dx: number, dy: number): Promise<void> {
+    await this.page.locator(`${ROOT}[data-tools="ready"]`).waitFor();
     const box = await this.viewport.boundingBox();
     if (!box) throw new Error('viewport not visible');
     const x = box.x + box.width / 2;

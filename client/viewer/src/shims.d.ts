@@ -70,8 +70,10 @@ declare module 'cornerstone-core' {
     IMAGE_LOADED: string;
     IMAGE_LOAD_FAILED: string;
     IMAGE_CACHE_PROMISE_REMOVED: string;
+    ELEMENT_ENABLED: string;
   };
   export const events: EventTarget;
+  export function triggerEvent(target: EventTarget, type: string, detail?: Record<string, unknown>): boolean;
   export const imageCache: {
     setMaximumSizeBytes(bytes: number): void;
     getImageLoadObject(imageId: string): ImageLoadObject | undefined;

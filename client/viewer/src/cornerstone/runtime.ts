@@ -1,7 +1,4 @@
 import * as cornerstone from 'cornerstone-core';
-import * as cornerstoneTools from 'cornerstone-tools';
-import * as cornerstoneMath from 'cornerstone-math';
-import Hammer from 'hammerjs';
 import dicomParser from 'dicom-parser';
 import cornerstoneWADOImageLoader from 'cornerstone-wado-image-loader';
 
@@ -40,10 +37,6 @@ function wireOnce(): void {
   wired = true;
   cornerstoneWADOImageLoader.external.cornerstone = cornerstone;
   cornerstoneWADOImageLoader.external.dicomParser = dicomParser;
-  cornerstoneTools.external.cornerstone = cornerstone;
-  cornerstoneTools.external.cornerstoneMath = cornerstoneMath;
-  cornerstoneTools.external.Hammer = Hammer;
-  cornerstoneTools.init({ showSVGCursors: false, globalToolSyncEnabled: false, mouseEnabled: true, touchEnabled: true });
 
   const xhrOwner = new WeakMap<XMLHttpRequest, RuntimeClient>();
   cornerstoneWADOImageLoader.configure({
@@ -103,4 +96,4 @@ export function workerCount(): number {
   }
 }
 
-export { cornerstone, cornerstoneTools, cornerstoneWADOImageLoader };
+export { cornerstone, cornerstoneWADOImageLoader };

@@ -2,7 +2,6 @@ import {
   acquireRuntime,
   cacheMaximumBytes,
   cornerstone,
-  cornerstoneTools,
   cornerstoneWADOImageLoader,
   releaseRuntime,
   type RuntimeClient,
@@ -15,6 +14,7 @@ import { createTranslator, formatDicomDate, formatPersonName, type MessageKey, t
 import type { ViewerErrorCode, ViewerOptions } from '../types';
 import { h, icon, toolbarButton, type ToolbarButton } from './dom';
 import { Prefetcher } from './prefetch';
+import { loadTools, registerEarlierElement, toolsReady, type Tools } from '../cornerstone/tools';
 
 type State = 'loading' | 'ready' | 'error';
 type MouseTool = 'Wwwc' | 'Zoom' | 'Pan' | 'Length';
@@ -140,6 +140,8 @@ export class Viewer implements RuntimeClient {
   private enabled = false;
   private destroyed = false;
   private prefetcher: Prefetcher | undefined;
+  /** Cornerstone's tools, once loaded and wired to this viewport (after the first image). */
+  private tools: Tools | undefined;
   /** The metadata request the constructor sent, until load() takes it. */
   private pendingMetadata: Promise<DicomJson[]> | undefined;
   /** What waits for the first image (thumbnails, background loading); null once it is shown. */
@@ -401,22 +403,11 @@ export class Viewer implements RuntimeClient {
       this.viewport.removeEventListener(cornerstone.EVENTS.IMAGE_RENDERED, this.onRendered);
       this.viewport.removeEventListener('wheel', this.onWheel);
     });
-    for (const [tool, props] of [
-      [cornerstoneTools.WwwcTool, {}],
-      [cornerstoneTools.ZoomTool, { configuration: { invert: false, minScale: 0.1, maxScale: 20 } }],
-      [cornerstoneTools.PanTool, {}],
-      [cornerstoneTools.LengthTool, {}],
-      [cornerstoneTools.ZoomTouchPinchTool, {}],
-      [cornerstoneTools.PanMultiTouchTool, {}],
-    ] as const) {
-      cornerstoneTools.addToolForElement(this.viewport, tool, props);
-    }
-    // Right drag zooms and middle drag pans whatever the left-button tool is, as on a PACS station.
-    cornerstoneTools.setToolActiveForElement(this.viewport, 'Zoom', { mouseButtonMask: 2 });
-    cornerstoneTools.setToolActiveForElement(this.viewport, 'Pan', { mouseButtonMask: 4 });
-    cornerstoneTools.setToolActiveForElement(this.viewport, 'ZoomTouchPinch', {});
-    cornerstoneTools.setToolActiveForElement(this.viewport, 'PanMultiTouch', {});
+    // The tools arrive once the first image is shown (cornerstone/tools.ts); until then the toolbar
+    // already shows the window/level tool as the one in use.
+    const registerLater = !toolsReady();
     this.setTool('Wwwc');
+    this.afterFirstImage(() => void this.wireTools(registerLater));
 
     const resize = new ResizeObserver(() => {
       if (this.enabled) cornerstone.resize(this.viewport);
@@ -444,6 +435,37 @@ export class Viewer implements RuntimeClient {
     this.buildSeriesNav();
     this.selectSeries(0);
     this.message.hidden = true;
+  }
+
+  private async wireTools(registerElement: boolean): Promise<void> {
+    let tools: Tools;
+    try {
+      tools = await loadTools();
+    } catch {
+      // Without its tools the viewer still shows, scrolls and windows images from the toolbar.
+      this.root.dataset.tools = 'failed';
+      return;
+    }
+    if (this.destroyed || !this.enabled) return;
+    if (registerElement) registerEarlierElement(this.viewport);
+    for (const [tool, props] of [
+      [tools.WwwcTool, {}],
+      [tools.ZoomTool, { configuration: { invert: false, minScale: 0.1, maxScale: 20 } }],
+      [tools.PanTool, {}],
+      [tools.LengthTool, {}],
+      [tools.ZoomTouchPinchTool, {}],
+      [tools.PanMultiTouchTool, {}],
+    ] as const) {
+      tools.addToolForElement(this.viewport, tool, props);
+    }
+    // Right drag zooms and middle drag pans whatever the left-button tool is, as on a PACS station.
+    tools.setToolActiveForElement(this.viewport, 'Zoom', { mouseButtonMask: 2 });
+    tools.setToolActiveForElement(this.viewport, 'Pan', { mouseButtonMask: 4 });
+    tools.setToolActiveForElement(this.viewport, 'ZoomTouchPinch', {});
+    tools.setToolActiveForElement(this.viewport, 'PanMultiTouch', {});
+    this.tools = tools;
+    this.setTool(this.activeTool);
+    this.root.dataset.tools = 'ready';
   }
 
   // ---- Series and images ---------------------------------------------------------------------
@@ -673,7 +695,7 @@ export class Viewer implements RuntimeClient {
     if (!this.enabled) return;
     this.activeTool = tool;
     // The same tool follows a one-finger drag on touch screens; pinch and two-finger pan stay on.
-    cornerstoneTools.setToolActiveForElement(this.viewport, tool, { mouseButtonMask: 1 });
+    this.tools?.setToolActiveForElement(this.viewport, tool, { mouseButtonMask: 1 });
     for (const button of this.root.querySelectorAll<HTMLButtonElement>('[data-action="tool"]')) {
       button.setAttribute('aria-pressed', button.dataset.tool === tool ? 'true' : 'false');
     }
@@ -1012,7 +1034,7 @@ export class Viewer implements RuntimeClient {
   private debugApi(): Record<string, unknown> {
     return {
       cornerstone,
-      cornerstoneTools,
+      cornerstoneTools: this.tools,
       viewer: this,
       cache: () => cornerstone.imageCache.getCacheInfo(),
       workers: () => cornerstoneWADOImageLoader.webWorkerManager.getStatistics(),
@@ -1039,9 +1061,11 @@ export class Viewer implements RuntimeClient {
       this.enabled = false;
     }
     // Measurements are keyed by imageId in a global manager; drop ours so nothing outlives us.
-    const toolState = cornerstoneTools.globalImageIdSpecificToolStateManager.saveToolState();
-    for (const id of Object.keys(toolState)) if (owns(id)) delete toolState[id];
-    cornerstoneTools.globalImageIdSpecificToolStateManager.restoreToolState(toolState);
+    if (this.tools) {
+      const toolState = this.tools.globalImageIdSpecificToolStateManager.saveToolState();
+      for (const id of Object.keys(toolState)) if (owns(id)) delete toolState[id];
+      this.tools.globalImageIdSpecificToolStateManager.restoreToolState(toolState);
+    }
     for (const id of this.ownImageIds) {
       if (cornerstone.imageCache.getImageLoadObject(id)) cornerstone.imageCache.removeImageLoadObject(id);
       cornerstoneWADOImageLoader.wadors.metaDataManager.remove?.(id);
