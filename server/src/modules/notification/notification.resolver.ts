@@ -1,8 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { notFound } from '../../common/errors.js';
 import type { Context } from '../../graphql/context.js';
-import { PgPubSub } from '../../infra/pubsub/pg-pubsub.js';
-import { requirePhysician } from '../exam/exam.service.js';
 import { visibleExamById } from '../exam/exam.loaders.js';
 import { Exam, toExam } from '../exam/exam.types.js';
 import { visiblePatientById } from '../patient/patient.loaders.js';
@@ -33,10 +31,9 @@ export class NotificationResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('unreadOnly', () => Boolean, { nullable: true }) unreadOnly?: boolean | null,
   ): Promise<NotificationConnection> {
-    const me = requirePhysician(ctx.viewer);
     const [page, unreadCount] = await Promise.all([
-      notifications.listNotifications(ctx.em, me.id, { first, after, unreadOnly }),
-      notifications.unreadCount(ctx.em.fork(), me.id),
+      notifications.listNotifications(ctx.em, ctx.viewer, { first, after, unreadOnly }),
+      notifications.unreadCount(ctx.em.fork(), ctx.viewer),
     ]);
     const last = page.rows.at(-1);
     return {
@@ -48,19 +45,19 @@ export class NotificationResolver {
 
   @Query(() => Int)
   unreadNotificationCount(@Ctx() ctx: Context): Promise<number> {
-    return notifications.unreadCount(ctx.em, requirePhysician(ctx.viewer).id);
+    return notifications.unreadCount(ctx.em, ctx.viewer);
   }
 
   @Mutation(() => Notification, { description: 'NOT_FOUND for an id that is not one of yours' })
   async markNotificationRead(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Notification> {
-    const row = await notifications.markRead(ctx.em, ctx.deps, requirePhysician(ctx.viewer).id, id);
+    const row = await notifications.markRead(ctx.em, ctx.deps, ctx.viewer, id);
     if (!row) throw notFound('Notification');
     return toNotification(row);
   }
 
   @Mutation(() => Int, { description: 'How many were marked read' })
   markAllNotificationsRead(@Ctx() ctx: Context): Promise<number> {
-    return notifications.markAllRead(ctx.em, ctx.deps, requirePhysician(ctx.viewer).id);
+    return notifications.markAllRead(ctx.em, ctx.deps, ctx.viewer);
   }
 
   @FieldResolver(() => Exam)
@@ -80,15 +77,13 @@ export class NotificationResolver {
   @Subscription(() => Notification, {
     description: "This physician's new notifications, live (events cross replicas)",
     subscribe: ({ context }) => {
-      const me = requirePhysician((context as Context).viewer);
-      return (context as Context).deps.pubsub.subscribe(PgPubSub.topicFor(notifications.NOTIFICATION_TOPIC, me.id));
+      const { deps, viewer } = context as Context;
+      return deps.pubsub.subscribe(notifications.liveTopic(viewer, notifications.NOTIFICATION_TOPIC));
     },
   })
   async notificationAdded(@Root() event: notifications.NotificationEvent, @Ctx() ctx: Context): Promise<Notification> {
-    const me = requirePhysician(ctx.viewer);
     freshForEvent(ctx);
-    // The topic is per recipient already; checked again so a routing mistake cannot leak.
-    const row = event.recipientId === me.id ? await notifications.findNotification(ctx.em, me.id, event.notificationId) : null;
+    const row = await notifications.notificationOfEvent(ctx.em, ctx.viewer, event);
     if (!row) throw notFound('Notification');
     return toNotification(row);
   }
@@ -97,13 +92,12 @@ export class NotificationResolver {
     name: 'unreadNotificationCount',
     description: 'The unread count, pushed whenever it changes',
     subscribe: ({ context }) => {
-      const me = requirePhysician((context as Context).viewer);
-      return (context as Context).deps.pubsub.subscribe(PgPubSub.topicFor(notifications.UNREAD_TOPIC, me.id));
+      const { deps, viewer } = context as Context;
+      return deps.pubsub.subscribe(notifications.liveTopic(viewer, notifications.UNREAD_TOPIC));
     },
   })
   async unreadNotificationCountChanged(@Root() _event: notifications.UnreadChangedEvent, @Ctx() ctx: Context): Promise<number> {
-    const me = requirePhysician(ctx.viewer);
     freshForEvent(ctx);
-    return notifications.unreadCount(ctx.em, me.id);
+    return notifications.unreadCount(ctx.em, ctx.viewer);
   }
 }

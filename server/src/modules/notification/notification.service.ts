@@ -6,7 +6,8 @@ import { enqueueMail } from '../../infra/mail/outbox.js';
 import { PgPubSub } from '../../infra/pubsub/pg-pubsub.js';
 import type { User } from '../auth/user.entity.js';
 import { NotificationKind } from './notification.entity.js';
-import { asDate } from '../exam/exam.service.js';
+import type { Viewer } from '../../graphql/context.js';
+import { asDate, requirePhysician } from '../exam/exam.service.js';
 import './notification.mail.js';
 
 export const NOTIFICATION_TOPIC = 'notification';
@@ -104,11 +105,17 @@ function toRow(raw: RawRow): NotificationRow {
   return { ...raw, createdAt: asDate(raw.createdAt), readAt: raw.readAt === null ? null : asDate(raw.readAt) };
 }
 
+/*
+ * Every reader below takes the viewer: notifications are a physician's own, and only a
+ * physician has any (anonymous: UNAUTHENTICATED, other roles: FORBIDDEN).
+ */
+
 export async function listNotifications(
   em: EntityManager,
-  recipientId: string,
+  viewer: Viewer,
   opts: { first: number; after?: string | null; unreadOnly?: boolean | null },
 ): Promise<{ rows: NotificationRow[]; hasNextPage: boolean }> {
+  const recipientId = requirePhysician(viewer).id;
   if (!Number.isInteger(opts.first) || opts.first < 1 || opts.first > 100) throw badInput('first must be between 1 and 100', 'first');
   const params: unknown[] = [recipientId];
   let sql = `select ${COLUMNS} from ${VISIBLE}`;
@@ -126,19 +133,21 @@ export async function listNotifications(
 
 export { encodeCursor as notificationCursor };
 
-export async function unreadCount(em: EntityManager, recipientId: string): Promise<number> {
+export async function unreadCount(em: EntityManager, viewer: Viewer): Promise<number> {
+  const recipientId = requirePhysician(viewer).id;
   const rows = await em.execute<{ n: number }[]>(`select count(*)::int as n from ${VISIBLE} and n.read_at is null`, [recipientId]);
   return rows[0]?.n ?? 0;
 }
 
-export async function findNotification(em: EntityManager, recipientId: string, id: string): Promise<NotificationRow | null> {
+async function findNotification(em: EntityManager, recipientId: string, id: string): Promise<NotificationRow | null> {
   if (!isUuid(id)) return null;
   const rows = await em.execute<RawRow[]>(`select ${COLUMNS} from ${VISIBLE} and n.id = ?`, [recipientId, id]);
   return rows[0] ? toRow(rows[0]) : null;
 }
 
-/** Marks one of the recipient's notifications read; another's is "not found", like a wrong id. */
-export async function markRead(em: EntityManager, deps: AppDeps, recipientId: string, id: string): Promise<NotificationRow | null> {
+/** Marks one of the viewer's notifications read; another's is "not found", like a wrong id. */
+export async function markRead(em: EntityManager, deps: AppDeps, viewer: Viewer, id: string): Promise<NotificationRow | null> {
+  const recipientId = requirePhysician(viewer).id;
   const found = await findNotification(em, recipientId, id);
   if (!found) return null;
   if (!found.readAt) {
@@ -150,7 +159,8 @@ export async function markRead(em: EntityManager, deps: AppDeps, recipientId: st
   return findNotification(em, recipientId, id);
 }
 
-export async function markAllRead(em: EntityManager, deps: AppDeps, recipientId: string): Promise<number> {
+export async function markAllRead(em: EntityManager, deps: AppDeps, viewer: Viewer): Promise<number> {
+  const recipientId = requirePhysician(viewer).id;
   return em.transactional(async (tx) => {
     const rows = await tx.execute<{ id: string }[]>(
       `update notification set read_at = now() where id in (select n.id from ${VISIBLE} and n.read_at is null) returning id`,
@@ -159,4 +169,18 @@ export async function markAllRead(em: EntityManager, deps: AppDeps, recipientId:
     if (rows.length) await deps.pubsub.publishInTransaction(tx, PgPubSub.topicFor(UNREAD_TOPIC, recipientId), { recipientId } satisfies UnreadChangedEvent);
     return rows.length;
   });
+}
+
+/** The live topic (NOTIFICATION_TOPIC or UNREAD_TOPIC) of the viewer's own notifications. */
+export function liveTopic(viewer: Viewer, topic: typeof NOTIFICATION_TOPIC | typeof UNREAD_TOPIC): string {
+  return PgPubSub.topicFor(topic, requirePhysician(viewer).id);
+}
+
+/**
+ * The notification a live event announces, if it is the viewer's: the topic is per recipient
+ * already; checked again so that a routing mistake cannot leak another physician's.
+ */
+export async function notificationOfEvent(em: EntityManager, viewer: Viewer, event: NotificationEvent): Promise<NotificationRow | null> {
+  const me = requirePhysician(viewer);
+  return event.recipientId === me.id ? findNotification(em, me.id, event.notificationId) : null;
 }

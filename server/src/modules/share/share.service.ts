@@ -216,7 +216,9 @@ export async function listMyShares(
 }
 
 /** The openings of some of this physician's shares (the list's detail), newest first. */
-export async function accessesOfShares(em: EntityManager, creatorId: string, shareIds: readonly string[]): Promise<ShareAccessRow[]> {
+/** The openings of some of the viewer's shares (another physician's share has none for them). */
+export async function accessesOfShares(em: EntityManager, viewer: Viewer, shareIds: readonly string[]): Promise<ShareAccessRow[]> {
+  const creatorId = requirePhysician(viewer).id;
   if (shareIds.length === 0) return [];
   const rows = await em.execute<ShareAccessRow[]>(
     `select a.id, a.share_id as "shareId", a.at, a.outcome from share_access a join share s on s.id = a.share_id
