@@ -1,5 +1,6 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { badInput, forbidden, unauthenticated } from '../../common/errors.js';
+import { decodeCursor, encodeCursor, isIsoTimestamp } from '../../common/cursor.js';
 import { isUuid } from '../../common/ids.js';
 import type { Viewer } from '../../graphql/context.js';
 import { Role } from '../auth/user.entity.js';
@@ -14,18 +15,7 @@ function requireAdmin(viewer: Viewer): void {
 }
 
 function encode(e: AuditEvent): string {
-  return Buffer.from(JSON.stringify([e.at.toISOString(), e.id])).toString('base64url');
-}
-
-function decode(cursor: string): { at: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    const date = new Date(String(at));
-    if (typeof at === 'string' && !Number.isNaN(date.getTime()) && typeof id === 'string' && isUuid(id)) return { at: date, id };
-  } catch {
-    // fall through to the one error for any bad cursor
-  }
-  throw badInput('Invalid cursor', 'after');
+  return encodeCursor(e.at.toISOString(), e.id);
 }
 
 /**
@@ -45,8 +35,9 @@ export async function listAuditEvents(
   if (args.patientId) where.push({ patientId: args.patientId });
   if (args.userId) where.push({ actorUserId: args.userId });
   if (args.after) {
-    const c = decode(args.after);
-    where.push({ $or: [{ at: { $lt: c.at } }, { at: c.at, id: { $lt: c.id } }] });
+    const c = decodeCursor(args.after, isIsoTimestamp);
+    const at = new Date(c.at);
+    where.push({ $or: [{ at: { $lt: at } }, { at, id: { $lt: c.id } }] });
   }
   const rows = await em.find(AuditEvent, where.length ? { $and: where } : {}, { orderBy: { at: 'desc', id: 'desc' }, limit: args.first + 1 });
   return { events: rows.slice(0, args.first), hasNextPage: rows.length > args.first, cursorOf: encode };

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../../app-deps.js';
 import { badInput } from '../../common/errors.js';
+import { decodeCursor, encodeCursor as cursorOf, isIsoTimestamp } from '../../common/cursor.js';
 import { isUuid } from '../../common/ids.js';
 import { enqueueMail } from '../../infra/mail/outbox.js';
 import { PgPubSub } from '../../infra/pubsub/pg-pubsub.js';
@@ -78,23 +79,8 @@ const VISIBLE = `notification n
   where n.recipient_id = ?
     and exists (select 1 from exam_access a where a.exam_id = n.exam_id and a.physician_id = n.recipient_id)`;
 
-interface Cursor {
-  createdAt: string;
-  id: string;
-}
-
 function encodeCursor(row: NotificationRow): string {
-  return Buffer.from(JSON.stringify({ createdAt: row.createdAt.toISOString(), id: row.id } satisfies Cursor)).toString('base64url');
-}
-
-function decodeCursor(after: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.createdAt === 'string' && !Number.isNaN(Date.parse(c.createdAt)) && isUuid(c.id)) return c;
-  } catch {
-    // fall through
-  }
-  throw badInput('Invalid cursor', 'after');
+  return cursorOf(row.createdAt.toISOString(), row.id);
 }
 
 const COLUMNS = `n.id, n.kind, n.created_at as "createdAt", n.read_at as "readAt", n.exam_id as "examId", e.patient_id as "patientId"`;
@@ -121,9 +107,9 @@ export async function listNotifications(
   let sql = `select ${COLUMNS} from ${VISIBLE}`;
   if (opts.unreadOnly) sql += ' and n.read_at is null';
   if (opts.after) {
-    const c = decodeCursor(opts.after);
+    const c = decodeCursor(opts.after, isIsoTimestamp);
     sql += ' and (n.created_at, n.id) < (?::timestamptz, ?::uuid)';
-    params.push(c.createdAt, c.id);
+    params.push(c.at, c.id);
   }
   sql += ' order by n.created_at desc, n.id desc limit ?';
   params.push(opts.first + 1);

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../common/errors.js';
+import { decodeCursor, encodeCursor, type CursorPosition } from '../../common/cursor.js';
 import { isUuid } from '../../common/ids.js';
 import type { Viewer } from '../../graphql/context.js';
 import { auditNow, type AuditFields } from '../audit/audit.service.js';
@@ -46,33 +47,14 @@ export function filterWords(name: string | null | undefined): string[] {
   return words;
 }
 
-interface Cursor {
-  at: string;
-  id: string;
-}
-
+/** The dashboard's sort key as PostgreSQL prints it (microseconds): its cursors compare exactly. */
 const CURSOR_AT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
-
-export function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify([c.at, c.id])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): Cursor {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && typeof parsed[0] === 'string' && CURSOR_AT.test(parsed[0]) && typeof parsed[1] === 'string' && isUuid(parsed[1])) {
-      return { at: parsed[0], id: parsed[1] };
-    }
-  } catch {
-    // fall through: any undecodable cursor gets the same answer
-  }
-  throw badInput('Invalid cursor', 'after');
-}
+const isCursorAt = (at: string): boolean => CURSOR_AT.test(at);
 
 interface SummaryQuery {
   patientIds?: readonly string[];
   words?: string[];
-  after?: Cursor;
+  after?: CursorPosition;
   limit?: number;
 }
 
@@ -149,9 +131,9 @@ export async function listVisiblePatients(
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
   const words = filterWords(args.name);
-  const after = args.after ? decodeCursor(args.after) : undefined;
+  const after = args.after ? decodeCursor(args.after, isCursorAt) : undefined;
   const rows = await patientSummaries(em, physician.id, { words, after, limit: first + 1 });
-  const nodes = rows.slice(0, first).map((r) => ({ ...r, cursor: encodeCursor({ at: r.lastExamAtText, id: r.id }) }));
+  const nodes = rows.slice(0, first).map((r) => ({ ...r, cursor: encodeCursor(r.lastExamAtText, r.id) }));
   return { nodes, hasNextPage: rows.length > first, endCursor: nodes.at(-1)?.cursor ?? null };
 }
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../../app-deps.js';
 import { badInput, notFound } from '../../common/errors.js';
+import { decodeCursor, encodeCursor, isIsoTimestamp } from '../../common/cursor.js';
 import { isUuid } from '../../common/ids.js';
 import { consumeRateLimit } from '../../common/rate-limit.js';
 import { hashToken, newToken } from '../../common/tokens.js';
@@ -172,23 +173,8 @@ export async function revokeShare(em: EntityManager, viewer: Viewer, id: string,
   return (await findOwnShare(em, physician.id, id))!;
 }
 
-interface Cursor {
-  createdAt: string;
-  id: string;
-}
-
 export function shareCursor(row: Pick<ShareRow, 'createdAt' | 'id'>): string {
-  return Buffer.from(JSON.stringify({ createdAt: row.createdAt.toISOString(), id: row.id } satisfies Cursor)).toString('base64url');
-}
-
-function decodeCursor(after: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.createdAt === 'string' && !Number.isNaN(Date.parse(c.createdAt)) && isUuid(c.id)) return c;
-  } catch {
-    // reported below, like any other malformed cursor
-  }
-  throw badInput('after is not a valid cursor', 'after');
+  return encodeCursor(row.createdAt.toISOString(), row.id);
 }
 
 /** « Mes partages »: the shares this physician made, newest first, one query per page. */
@@ -202,9 +188,9 @@ export async function listMyShares(
   const params: unknown[] = [physician.id];
   let sql = `select ${SHARE_COLUMNS} from share s join document d on d.id = s.document_id where s.creator_id = ?`;
   if (opts.after) {
-    const c = decodeCursor(opts.after);
+    const c = decodeCursor(opts.after, isIsoTimestamp);
     sql += ` and (s.created_at, s.id) < (?::timestamptz, ?::uuid)`;
-    params.push(c.createdAt, c.id);
+    params.push(c.at, c.id);
   }
   sql += ` order by s.created_at desc, s.id desc limit ?`;
   params.push(opts.first + 1);
@@ -215,8 +201,7 @@ export async function listMyShares(
   return { rows: rows.slice(0, opts.first).map(mapShare), hasNextPage: rows.length > opts.first, totalCount: count[0]?.n ?? 0 };
 }
 
-/** The openings of some of this physician's shares (the list's detail), newest first. */
-/** The openings of some of the viewer's shares (another physician's share has none for them). */
+/** The openings of some of the viewer's shares (the list's detail), newest first; another physician's share has none for them. */
 export async function accessesOfShares(em: EntityManager, viewer: Viewer, shareIds: readonly string[]): Promise<ShareAccessRow[]> {
   const creatorId = requirePhysician(viewer).id;
   if (shareIds.length === 0) return [];
