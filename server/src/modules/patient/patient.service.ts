@@ -6,7 +6,7 @@ import type { Viewer } from '../../graphql/context.js';
 import { auditNow, type AuditFields } from '../audit/audit.service.js';
 import { asDate, requirePhysician, uuidArray, VISIBLE_ACCESS_SQL, VISIBLE_EXAMS_SQL } from '../exam/exam.service.js';
 import type { Sex } from './patient.entity.js';
-import { foldName } from './patient-identity.service.js';
+import { foldName, type PatientRecordData } from './patient-identity.service.js';
 
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;
@@ -175,21 +175,11 @@ export async function openPatientRecord(em: EntityManager, viewer: Viewer, patie
   return summary;
 }
 
-export interface RecordRow {
+/** One facility's administrative record of a patient, as stored, with that facility's identity. */
+export interface RecordRow extends PatientRecordData {
   id: string;
   patientId: string;
   facilityId: string;
-  ipp: string;
-  ins: string | null;
-  lastName: string;
-  firstName: string;
-  birthName: string | null;
-  birthDate: string | null;
-  sex: Sex | null;
-  addressLine: string | null;
-  postalCode: string | null;
-  city: string | null;
-  phone: string | null;
   receivedAt: Date;
   facilityName: string;
   facilityFiness: string;
