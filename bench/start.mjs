@@ -4,39 +4,14 @@
 // Usage: node bench/start.mjs [runs=5]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuSeconds, freePort } from './lib/measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = path.join(root, 'server', 'dist', 'main.js');
 const RUNS = Number(process.argv[2] ?? 5);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * CPU seconds the server process (not its PostgreSQL children) has used, from /proc: on a
- * shared, loaded machine wall-clock times stretch, CPU time much less.
- */
-async function cpuSeconds(pid) {
-  try {
-    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100)
-  } catch {
-    return NaN;
-  }
-}
 
 /** One start: ms to the "ready" line and to /readyz 200, then a clean SIGTERM stop. */
 async function startOnce(dataDir) {

@@ -17,28 +17,17 @@
 // Usage: node bench/viewer.mjs [runs=5]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { freePort } from './lib/measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.argv[2] ?? 5);
 const CYCLES = 10;
 const PHYSICIAN = { email: 'thomas.schmitt@demo.e-mage.fr', password: 'Demo-e-mage-2026' };
 const CT_TITLE = 'SCANNER THORACIQUE';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The built portal on embedded defaults, in a data directory of its own, with the demo exams published. */
 async function startPortal() {
