@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../../config.js';
 import type { Viewer } from '../../graphql/context.js';
-import { sessionTouch, touchSession, validSessionSql } from '../auth/auth.service.js';
+import { sessionTouch, touchSession } from '../auth/auth.service.js';
 import { Role } from '../auth/user.entity.js';
 import { forbidden, notFound, unauthenticated } from './dicomweb-error.js';
-import type { PreparedStatement, PreparedStatements } from '../../infra/db/prepared-statements.js';
+import type { PreparedStatements } from '../../infra/db/prepared-statements.js';
 
 /**
  * Who may read which study through DICOMweb: the one place that decides it, used by every read
@@ -50,11 +50,6 @@ export interface SessionRow {
 export const SESSION_ROW_COLUMNS = `s.id as "sessionId", (extract(epoch from s.last_seen_at) * 1000)::float8 as "lastSeenMs",
   (extract(epoch from s.absolute_expires_at) * 1000)::float8 as "absoluteExpiresMs", u.id as "userId", u.role`;
 
-const SESSION_BY_TOKEN: PreparedStatement = {
-  name: 'dicomweb_session',
-  text: `select ${SESSION_ROW_COLUMNS} from session s join app_user u on u.id = s.user_id where ${validSessionSql('$1', '$2::timestamptz')}`,
-};
-
 /**
  * What a valid session found by a DICOMweb statement may read. Its idle expiry slides first,
  * exactly as resolveSession slides it for any role, then the role decides.
@@ -66,17 +61,12 @@ export async function scopeOfSession(deps: ReadDeps, reader: Reader, row: Sessio
 }
 
 /**
- * The read scope of a request: a valid session cookie is checked with one prepared statement
- * (resolveSession's rules, no ORM); anything else — share grants, API keys, a dead or no
- * session — through the viewer chain, in its order, so the answer is the one every other route
- * gives. Nothing is remembered between requests: a logout or a revocation counts at once.
+ * The read scope of a request, from the viewer chain (sessions, share grants, API keys,
+ * anonymous) in its order, so the answer is the one every other route gives; the session is
+ * found by auth's prepared statement and its idle expiry slides. Nothing is remembered between
+ * requests: a logout or a revocation counts at once.
  */
-export async function resolveReadScope(deps: ReadDeps, reader: Reader): Promise<ReadScope> {
-  if (reader.sessionTokenHash) {
-    const now = Date.now();
-    const [row] = await deps.statements.query<SessionRow>(SESSION_BY_TOKEN, [reader.sessionTokenHash, new Date(now).toISOString()]);
-    if (row) return scopeOfSession(deps, reader, row, now);
-  }
+export async function resolveReadScope(reader: Reader): Promise<ReadScope> {
   return readScopeOf(await reader.viewer());
 }
 

@@ -45,7 +45,7 @@ function readerOf(deps: AppDeps, readDeps: ReadDeps, req: Request): Reader {
     sessionTokenHash: sessionTokenHash(cookies[SESSION_COOKIE]),
     em: () => (em ??= deps.orm.em.fork() as EntityManager),
     viewer: () => (viewer ??= resolveViewer(reader.em(), deps, { cookies, authorization: req.headers.authorization }, { touch: true })),
-    scope: () => (scope ??= resolveReadScope(readDeps, reader)),
+    scope: () => (scope ??= resolveReadScope(reader)),
   };
   return reader;
 }
