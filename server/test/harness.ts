@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import pg from 'pg';
+import { pino, type Level } from 'pino';
 import { inject } from 'vitest';
 import { startServer, forkEm, type Started, type StartOptions } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config.js';
@@ -194,4 +196,20 @@ export class GqlClient {
 
 export function errorCode(r: GqlResult): string | undefined {
   return r.errors?.[0]?.extensions?.code;
+}
+
+/**
+ * A plain pino logger (none of the application's redaction) that keeps every line it is given,
+ * at `level` and above: a spec that searches it for a secret proves the code never hands the
+ * secret to the logger, not that a filter caught it.
+ */
+export function capturingLogger(level: Level = 'trace'): { logger: pino.Logger; text: () => string } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  return { logger: pino({ level }, stream), text: () => lines.join('') };
 }

@@ -6,12 +6,10 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '../../src/modules/auth/user.entity.js';
 import { sql } from '../auth/db-probe.js';
-import { GqlClient, startTestServer, type TestServer } from '../harness.js';
+import { capturingLogger, GqlClient, startTestServer, type TestServer } from '../harness.js';
 import { REVOKE, SHARE, linkIn, openLink, waitForShareMail } from '../share/helpers.js';
 import { facilityWithKey, grantStudy, newUid, splitMultipart, stow, stowResult, syntheticInstance, type TestFacilityKey } from './support.js';
 
@@ -19,17 +17,6 @@ const ACCEPT = { accept: 'multipart/related; type="application/octet-stream"; tr
 const ROWS = 32;
 const FRAME_BYTES = ROWS * ROWS * 2;
 const FRAMES = 3;
-
-function capturingLogger() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), text: () => lines.join('') };
-}
 
 interface Stored {
   study: string;
@@ -44,7 +31,7 @@ describe('DICOMweb frame requests: authorised on every request, logged without U
   let centre: TestFacilityKey;
   let mine: Stored;
   let other: Stored;
-  const capture = capturingLogger();
+  const capture = capturingLogger('debug');
 
   const store = async (): Promise<Stored> => {
     const study = newUid();

@@ -16,7 +16,8 @@ describe('the development mailbox is absent when a mail server is configured', (
 
   it('answers 404 on /dev/mailbox and /dev/mailbox/messages, anonymous or signed in, and the config does not offer it', async () => {
     const { client } = await t.login(Role.ADMIN);
-    for (const headers of [{}, { cookie: client.cookieHeader() }]) {
+    const asAdmin: Record<string, string> = { cookie: client.cookieHeader() };
+    for (const headers of [{}, asAdmin]) {
       for (const path of ['/dev/mailbox', '/dev/mailbox/messages']) {
         const res = await fetch(`${t.url}${path}`, { headers: { accept: 'text/html,application/json', ...headers } });
         expect(res.status, path).toBe(404);

@@ -1,24 +1,7 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '../../src/modules/auth/user.entity.js';
-import { TEST_PASSWORD, randomRpps, startTestServer, type TestServer } from '../harness.js';
+import { capturingLogger, TEST_PASSWORD, randomRpps, startTestServer, type TestServer } from '../harness.js';
 import { tokenIn } from '../auth/db-probe.js';
-
-/**
- * Every log line the server writes, at the most verbose level, with no redaction configured:
- * the test proves the code never hands a secret to the logger, not that a filter caught it.
- */
-function capturingLogger() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'trace' }, stream), text: () => lines.join('') };
-}
 
 describe('logs hold no password, token or session id', () => {
   let t: TestServer;

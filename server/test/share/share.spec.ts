@@ -1,26 +1,12 @@
 import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '../../src/modules/auth/user.entity.js';
 import { DocumentType, type Document, type Exam } from '../../src/modules/exam/exam.entity.js';
 import { tablesContaining, sql } from '../auth/db-probe.js';
 import { Factory } from '../factories.js';
-import { errorCode, startTestServer, type GqlClient, type TestServer } from '../harness.js';
+import { capturingLogger, errorCode, startTestServer, type GqlClient, type TestServer } from '../harness.js';
 import { PUBLIC_OPERATIONS, allOperations, committedSchema } from '../security/operations.js';
 import { REVOKE, SHARE, SHARED, linkIn, openLink, qrTextOf, waitForShareMail } from './helpers.js';
-
-/** Every line the server logs, at the most verbose level: the share token must be in none. */
-function capturingLogger() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'trace' }, stream), text: () => lines.join('') };
-}
 
 interface MySharesPage {
   myShares: {
