@@ -21,6 +21,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { buildLargeDataset, repoRoot } from './lib/large-dataset.mjs';
+import { startInProcessServer } from './lib/in-process-server.mjs';
 
 const dist = (p) => path.join(repoRoot, 'server', 'dist', p);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -118,16 +119,9 @@ async function main() {
   const added = await addActivity(db.url);
   process.stderr.write(`activity ${added ? 'added' : 'already there'}\n`);
 
-  const { loadConfig } = await import(dist('config.js'));
-  const { startServer, forkEm } = await import(dist('bootstrap.js'));
-  const { createLogger } = await import(dist('infra/logger.js'));
-  const { freePort } = await import(dist('infra/db/embedded-postgres.js'));
+  const { forkEm } = await import(dist('bootstrap.js'));
   const { createUser } = await import(dist('modules/auth/auth.service.js'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const config = loadConfig({ NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, DATABASE_URL: db.url, SEED_DEMO: 'false', LOG_LEVEL: 'warn', SMTP_URL: 'smtp://127.0.0.1:9', SESSION_IDLE_MINUTES: '60', RATE_LIMIT_SCALE: '1000' });
-  const started = await startServer(config, { logger: createLogger('warn'), outbox: { start: false } });
-  const knex = started.services.deps.orm.em.getConnection().getKnex();
+  const { url, config, started, knex } = await startInProcessServer(db.url);
   const sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
   const counts = (await sql.query(`select (select count(*) from exam) exams, (select count(*) from notification) notifications,
