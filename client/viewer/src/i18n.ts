@@ -137,13 +137,19 @@ export function createTranslator(locale: Locale | undefined): Translate {
     );
 }
 
-/** DICOM DA (YYYYMMDD) in the user's locale; unparseable values are shown as received. */
-export function formatDicomDate(value: string | undefined, locale: Locale | undefined): string {
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * DICOM DA (YYYYMMDD) as DD/MM/YYYY, which is what Intl gives for both fr-FR and en-GB; written
+ * without Intl, whose first date format on a page costs 20–45 ms of main thread (ICU data).
+ * Unparseable values are shown as received.
+ */
+export function formatDicomDate(value: string | undefined): string {
   if (!value) return '';
   const m = /^(\d{4})(\d{2})(\d{2})$/.exec(value.trim());
   if (!m) return value;
   const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'fr-FR', { timeZone: 'UTC' }).format(date);
+  return `${pad(date.getUTCDate())}/${pad(date.getUTCMonth() + 1)}/${date.getUTCFullYear()}`;
 }
 
 /** DICOM PN "FAMILY^Given^Middle^Prefix^Suffix" as "FAMILY Given Middle". */

@@ -146,6 +146,12 @@ declare module 'cornerstone-wado-image-loader' {
     webWorkerManager: {
       initialize(config: Record<string, unknown>): void;
       terminate(): void;
+      addTask(
+        taskType: string,
+        data: unknown,
+        priority?: number,
+        transferList?: Transferable[],
+      ): { taskId: number; promise: Promise<unknown> };
       getStatistics(): { numWebWorkers: number; numTasksQueued: number; numTasksExecuting: number };
     };
     wadors: {

@@ -1,12 +1,14 @@
 import * as cornerstone from 'cornerstone-core';
 import dicomParser from 'dicom-parser';
 import cornerstoneWADOImageLoader from 'cornerstone-wado-image-loader';
+import { decodesOnMainThread, decodeUncompressedFrame, type DecodeTaskData } from './main-thread-decode';
 
 /**
  * Cornerstone 2 keeps its configuration, caches and worker pool in module globals, while a page
  * may mount, destroy and mount the viewer again (or, in a test page, mount two). This module owns
  * those globals: it wires them once, routes the loader's XHR hooks to the instance that owns the
- * URL, and starts the decode workers on the first acquire / stops them on the last release.
+ * URL, decodes uncompressed frames itself (main-thread-decode.ts), and starts the decode workers
+ * when a study needs them / stops them on the last release.
  */
 export interface RuntimeClient {
   /** True when this instance issued the request (its imageIds start with its DICOMweb root). */
@@ -61,7 +63,26 @@ function wireOnce(): void {
     decodeConfig: { convertFloatPixelDataToInt: true, use16BitDataType: false },
   });
   cornerstone.imageCache.setMaximumSizeBytes(cacheBudgetBytes());
+
+  // The loader's decode step calls `webWorkerManager.addTask('decodeTask', …)` on this very
+  // object: uncompressed frames are answered here, everything else goes to the workers.
+  const manager = cornerstoneWADOImageLoader.webWorkerManager;
+  const toWorkers = manager.addTask.bind(manager);
+  manager.addTask = (taskType, data, priority, transferList) => {
+    if (taskType === 'decodeTask' && decodesOnMainThread(data as DecodeTaskData)) {
+      const promise = new Promise((resolve) => resolve(decodeUncompressedFrame(data as DecodeTaskData)));
+      return { taskId: -1, promise };
+    }
+    return toWorkers(taskType, data, priority, transferList);
+  };
 }
+
+const WORKER_CONFIG = {
+  // Two workers are enough for interactive scrolling and keep phones responsive; codecs load
+  // lazily in the worker so a plain MR series never pays for the JPEG 2000 wasm.
+  maxWebWorkers: Math.min(2, Math.max(1, navigator.hardwareConcurrency || 1)),
+  taskConfiguration: { decodeTask: { initializeCodecsOnStartup: false, strict: false } },
+};
 
 export function cacheMaximumBytes(): number {
   return cornerstone.imageCache.getCacheInfo().maximumSizeInBytes;
@@ -69,18 +90,17 @@ export function cacheMaximumBytes(): number {
 
 export function acquireRuntime(client: RuntimeClient): void {
   wireOnce();
-  if (clients.size === 0) {
-    // Two workers are enough for interactive scrolling and keep phones responsive; codecs load
-    // lazily in the worker so a plain MR series never pays for the JPEG 2000 wasm. The workers
-    // start now, while the metadata is on the wire, not when the first frame arrives: starting
-    // one (loading and compiling its 1.2 MB script) took longer than decoding the first image.
-    cornerstoneWADOImageLoader.webWorkerManager.initialize({
-      maxWebWorkers: Math.min(2, Math.max(1, navigator.hardwareConcurrency || 1)),
-      startWebWorkersOnDemand: false,
-      taskConfiguration: { decodeTask: { initializeCodecsOnStartup: false, strict: false } },
-    });
-  }
+  // No worker yet: a compressed frame arriving unannounced would start them on demand.
+  if (clients.size === 0) cornerstoneWADOImageLoader.webWorkerManager.initialize({ ...WORKER_CONFIG, startWebWorkersOnDemand: true });
   clients.add(client);
+}
+
+/**
+ * Starts the decode workers now, for a study whose metadata announces compressed frames: they
+ * load and compile their script while the first frame is on the wire, not after it arrived.
+ */
+export function startDecodeWorkers(): void {
+  if (workerCount() === 0) cornerstoneWADOImageLoader.webWorkerManager.initialize({ ...WORKER_CONFIG, startWebWorkersOnDemand: false });
 }
 
 export function releaseRuntime(client: RuntimeClient): void {

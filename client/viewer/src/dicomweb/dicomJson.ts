@@ -14,6 +14,7 @@ export const Tag = {
   Modality: '00080060',
   SOPClassUID: '00080016',
   SOPInstanceUID: '00080018',
+  AvailableTransferSyntaxUID: '00083002',
   StudyDescription: '00081030',
   SeriesDescription: '0008103E',
   PatientName: '00100010',

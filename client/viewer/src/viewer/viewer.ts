@@ -4,8 +4,10 @@ import {
   cornerstone,
   cornerstoneWADOImageLoader,
   releaseRuntime,
+  startDecodeWorkers,
   type RuntimeClient,
 } from '../cornerstone/runtime';
+import { UNCOMPRESSED_TRANSFER_SYNTAXES } from '../cornerstone/main-thread-decode';
 import type { Image, Viewport, VOI } from 'cornerstone-core';
 import { codeForStatus, DicomWebClient, DicomWebError } from '../dicomweb/client';
 import { getString, Tag, type DicomJson } from '../dicomweb/dicomJson';
@@ -17,6 +19,9 @@ import { Prefetcher } from './prefetch';
 import { loadTools, registerEarlierElement, toolsReady, type Tools } from '../cornerstone/tools';
 
 type State = 'loading' | 'ready' | 'error';
+
+/** Background work waits for the first image's paint at most this long (a hidden tab never paints). */
+const FIRST_IMAGE_PAINT_TIMEOUT_MS = 500;
 type MouseTool = 'Wwwc' | 'Zoom' | 'Pan' | 'Length';
 
 interface Preset {
@@ -395,6 +400,10 @@ export class Viewer implements RuntimeClient {
   }
 
   private startViewing(): void {
+    // Uncompressed frames are decoded on the main thread; workers only for a study that needs them.
+    if (this.series.some((s) => s.frames.some((f) => !UNCOMPRESSED_TRANSFER_SYNTAXES.has(getString(f.instance, Tag.AvailableTransferSyntaxUID) ?? '')))) {
+      startDecodeWorkers();
+    }
     cornerstone.enable(this.viewport);
     this.enabled = true;
     this.viewport.addEventListener(cornerstone.EVENTS.IMAGE_RENDERED, this.onRendered);
@@ -535,10 +544,12 @@ export class Viewer implements RuntimeClient {
       cornerstone.displayImage(this.viewport, image);
     }
     if (this.root.dataset.state === 'loading') this.setState('ready');
-    this.firstImageSettled();
+    // Cornerstone draws at the next animation frame: what waits for the first image starts once
+    // it is drawn and painted (onRendered), or after a while if the page is hidden and not painting.
+    if (this.firstImageWaiters !== null) window.setTimeout(() => this.firstImageSettled(), FIRST_IMAGE_PAINT_TIMEOUT_MS);
   }
 
-  /** Runs `task` once the first image is displayed (or failed); at once after that. */
+  /** Runs `task` once the first image is drawn (or failed); at once after that. */
   private afterFirstImage(task: () => void): void {
     if (this.firstImageWaiters === null) task();
     else this.firstImageWaiters.push(task);
@@ -597,6 +608,8 @@ export class Viewer implements RuntimeClient {
   private readonly onRendered = (): void => {
     this.renderedCount++;
     this.root.dataset.renderedCount = String(this.renderedCount);
+    // A task after this frame's paint, so the first image reaches the screen before the rest starts.
+    if (this.firstImageWaiters !== null) window.setTimeout(() => this.firstImageSettled(), 0);
     const vp = cornerstone.getViewport(this.viewport);
     if (!vp) return;
     const w = Math.round(vp.voi.windowWidth);
@@ -612,13 +625,12 @@ export class Viewer implements RuntimeClient {
     const s = this.series[this.seriesIndex];
     if (!s) return;
     const ds = s.frames[this.imageIndex]?.instance ?? s.header;
-    const locale = this.options.locale;
     const lines = (...values: string[]) => values.filter(Boolean).map((v) => h('div', {}, v));
     this.overlay.tl.replaceChildren(
-      ...lines(formatPersonName(getString(ds, Tag.PatientName)), formatDicomDate(getString(ds, Tag.PatientBirthDate), locale)),
+      ...lines(formatPersonName(getString(ds, Tag.PatientName)), formatDicomDate(getString(ds, Tag.PatientBirthDate))),
     );
     this.overlay.tr.replaceChildren(
-      ...lines(formatDicomDate(getString(ds, Tag.StudyDate), locale), getString(ds, Tag.StudyDescription) ?? ''),
+      ...lines(formatDicomDate(getString(ds, Tag.StudyDate)), getString(ds, Tag.StudyDescription) ?? ''),
     );
     this.overlay.bl.replaceChildren(
       ...lines(s.description, this.t('imageOf', { i: this.imageIndex + 1, n: s.frames.length })),
