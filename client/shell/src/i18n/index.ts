@@ -30,16 +30,6 @@ const options = {
   locale: initialLocale,
   fallbackLocale: 'fr',
   messages: { fr: build('fr'), en: build('en') },
-  datetimeFormats: {
-    fr: {
-      date: { day: '2-digit', month: '2-digit', year: 'numeric' },
-      dateTime: { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' },
-    },
-    en: {
-      date: { day: '2-digit', month: '2-digit', year: 'numeric' },
-      dateTime: { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' },
-    },
-  },
 } as const;
 // The messages are assembled at run time, so the dictionary is typed loosely.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
