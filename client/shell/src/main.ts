@@ -12,7 +12,7 @@ async function start(): Promise<void> {
   document.documentElement.lang = initialLocale;
   const apollo = createApollo();
   startSessionLoad(apollo);
-  preloadPage(location.pathname + location.search);
+  preloadPage(location.pathname + location.search, apollo);
   await loadRuntimeConfig();
   const app = createApp(App);
   app.provide(DefaultApolloClient, apollo);

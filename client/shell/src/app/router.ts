@@ -1,4 +1,5 @@
-import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import type { ApolloClient } from '@apollo/client/core';
+import { createRouter, createWebHistory, type RouteLocationResolved, type RouteRecordRaw } from 'vue-router';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -6,6 +7,8 @@ declare module 'vue-router' {
     public?: boolean;
     /** Roles allowed; absent = any signed-in user. */
     roles?: Array<'PHYSICIAN' | 'ANALYST' | 'ADMIN'>;
+    /** Starts what the page will ask for first, when the page is the one a full load opens. */
+    preload?: (route: RouteLocationResolved, apollo: ApolloClient<unknown>) => void;
   }
 }
 
@@ -20,12 +23,15 @@ export const router = createRouter({
 });
 
 /**
- * Starts downloading the code of the page at `path` (a lazily loaded route component) now: at
- * page start, while the runtime configuration and the session are asked for, rather than after.
+ * Starts downloading the code of the page at `path` (a lazily loaded route component) and what
+ * its route says it will ask for first (`meta.preload`) now: at page start, while the runtime
+ * configuration and the session are asked for, rather than after.
  */
-export function preloadPage(path: string): void {
-  for (const record of router.resolve(path).matched) {
+export function preloadPage(path: string, apollo: ApolloClient<unknown>): void {
+  const route = router.resolve(path);
+  for (const record of route.matched) {
     const component = record.components?.default;
     if (typeof component === 'function') void (component as () => Promise<unknown>)().catch(() => undefined);
+    record.meta.preload?.(route, apollo);
   }
 }

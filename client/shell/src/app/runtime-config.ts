@@ -1,3 +1,5 @@
+import { takeBootRequest } from './boot-requests';
+
 /** Per-deployment settings served by the server at /api/config (never baked into the bundle). */
 export interface RuntimeConfig {
   support: { label: string; phone: string; email: string };
@@ -8,13 +10,23 @@ export interface RuntimeConfig {
 }
 
 let loaded: RuntimeConfig | undefined;
+let loading: Promise<RuntimeConfig> | undefined;
 
-export async function loadRuntimeConfig(): Promise<RuntimeConfig> {
-  if (!loaded) {
-    const res = await fetch('/api/config', { credentials: 'same-origin' });
-    loaded = (await res.json()) as RuntimeConfig;
-  }
-  return loaded;
+/**
+ * Asks the server once per page (or takes over the boot script's request); callers during the
+ * request share it, and a failure may be retried.
+ */
+export function loadRuntimeConfig(): Promise<RuntimeConfig> {
+  loading ??= ((takeBootRequest('config') as Promise<RuntimeConfig> | undefined) ??
+    fetch('/api/config', { credentials: 'same-origin' }).then((res) => res.json() as Promise<RuntimeConfig>))
+    .then(
+      (config) => (loaded = config),
+      (error: unknown) => {
+        loading = undefined;
+        throw error;
+      },
+    );
+  return loading;
 }
 
 export function runtimeConfig(): RuntimeConfig {

@@ -4,6 +4,7 @@ import { computed, ref } from 'vue';
 import { graphql } from '@/gql';
 import type { MeQuery } from '@/gql/graphql';
 import { resetLiveConnection } from '@/app/apollo';
+import { takeBootRequest } from '@/app/boot-requests';
 
 export type SessionUser = NonNullable<MeQuery['me']>;
 
@@ -45,10 +46,19 @@ async function fetchMe(client: ApolloClient<unknown>): Promise<SessionUser | nul
 
 /**
  * Starts asking who is signed in at page start, alongside the runtime configuration, rather
- * than after it: the first navigation's guard waits for this answer.
+ * than after it: the first navigation's guard waits for this answer. The boot script (src/boot.ts)
+ * has usually asked already; its answer then goes into the Apollo cache as the query's would.
  */
 export function startSessionLoad(client: ApolloClient<unknown>): void {
-  early = fetchMe(client);
+  const boot = takeBootRequest('me');
+  early = boot
+    ? boot.then((body) => {
+        if (!body.data || body.errors?.length) throw new Error('The session could not be read');
+        const data = body.data as MeQuery;
+        client.writeQuery({ query: ME_QUERY, data });
+        return data.me ?? null;
+      })
+    : fetchMe(client);
   early.catch(() => undefined);
 }
 

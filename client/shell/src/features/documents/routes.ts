@@ -1,4 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router';
+import { preloadDocument } from './document-query';
 
 /**
  * A document inside its patient's record, and the same document on its own (what « Ouvrir dans
@@ -6,8 +7,8 @@ import type { RouteRecordRaw } from 'vue-router';
  * login, since the login page returns to ?suite=.
  */
 const routes: RouteRecordRaw[] = [
-  { path: '/patients/:id/documents/:docId', name: 'record-document', component: () => import('./DocumentPage.vue'), meta: { roles: ['PHYSICIAN'] } },
-  { path: '/documents/:docId', name: 'document', component: () => import('./DocumentPage.vue'), props: { standalone: true }, meta: { roles: ['PHYSICIAN'] } },
+  { path: '/patients/:id/documents/:docId', name: 'record-document', component: () => import('./DocumentPage.vue'), meta: { roles: ['PHYSICIAN'], preload: preloadDocument } },
+  { path: '/documents/:docId', name: 'document', component: () => import('./DocumentPage.vue'), props: { standalone: true }, meta: { roles: ['PHYSICIAN'], preload: preloadDocument } },
 ];
 
 export default routes;

@@ -1,0 +1,16 @@
+/** What the boot script (boot.ts) asks at page start; test/boot.spec.ts keeps it equal to the shell's own. */
+
+export const BOOT_ME_QUERY =
+  'query Me { me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds __typename } }';
+
+export const BOOT_DOCUMENT_QUERY =
+  'query DocumentView($id: ID!) { document(id: $id) { id type title date reportUrl studyInstanceUid exam { id title patientId __typename } __typename } }';
+
+/** The document routes of features/documents/routes.ts: in a record, and on its own. */
+export const DOCUMENT_PATH = /^\/(?:patients\/[^/]+\/)?documents\/([^/?#]+)\/?$/;
+
+/** A GraphQL answer as the server sends it. */
+export interface GraphQLBody<T> {
+  data?: T | null;
+  errors?: unknown[];
+}

@@ -1,0 +1,62 @@
+/**
+ * The first script of every page: a few hundred bytes that run before the shell's own code
+ * (450 kB: Vue, Apollo, the router…) is compiled and evaluated. It sends the requests every page
+ * start needs — the runtime configuration and who is signed in — and, when the page opened is a
+ * document, that document; so the server answers them while the browser is still busy with the
+ * shell, rather than after (docs/adr/0083-first-image-cold-load.md). When the document is an
+ * imaging one, the viewer bundle starts downloading and compiling at once (a module preload, not
+ * run until the page mounts the viewer).
+ *
+ * The shell takes these answers over instead of asking again: runtime-config.ts (config),
+ * useSession.ts (me) and features/documents/document-query.ts (the document), which write them
+ * into the Apollo cache. The query texts are those of the shell's operations as Apollo sends them
+ * (with __typename); test/boot.spec.ts checks that they stay the same.
+ */
+import { BOOT_DOCUMENT_QUERY, BOOT_ME_QUERY, DOCUMENT_PATH, type GraphQLBody } from './boot-queries';
+
+/** What the boot script sent; the shell takes each one over once (app/boot-requests.ts). */
+export interface BootRequests {
+  config?: Promise<unknown>;
+  me?: Promise<GraphQLBody<{ me: unknown }>>;
+  document?: { id: string; body: Promise<GraphQLBody<{ document: { type: string } | null }>> };
+}
+
+declare global {
+  interface Window {
+    __emageBoot?: BootRequests;
+  }
+}
+
+function graphql<T>(operationName: string, query: string, variables: Record<string, unknown>): Promise<GraphQLBody<T>> {
+  return fetch('/graphql', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ operationName, variables, query }),
+  }).then((res) => res.json() as Promise<GraphQLBody<T>>);
+}
+
+function boot(): BootRequests {
+  const config = fetch('/api/config', { credentials: 'same-origin' }).then((res) => res.json() as Promise<unknown>);
+  const requests: BootRequests = { config, me: graphql('Me', BOOT_ME_QUERY, {}) };
+  const match = DOCUMENT_PATH.exec(location.pathname);
+  if (match?.[1]) {
+    const id = decodeURIComponent(match[1]);
+    const body = graphql<{ document: { type: string } | null }>('DocumentView', BOOT_DOCUMENT_QUERY, { id });
+    requests.document = { id, body };
+    void Promise.all([config, body]).then(([c, b]) => {
+      const viewerUrl = (c as { viewerUrl?: unknown }).viewerUrl;
+      if (b.data?.document?.type !== 'IMAGING' || typeof viewerUrl !== 'string') return;
+      const link = document.createElement('link');
+      link.rel = 'modulepreload';
+      link.href = viewerUrl;
+      link.dataset.viewerPreload = '';
+      document.head.append(link);
+    });
+  }
+  // Each answer is taken over by the shell, which reports its errors; none is left unhandled here.
+  for (const p of [requests.config, requests.me, requests.document?.body]) p?.catch(() => undefined);
+  return requests;
+}
+
+window.__emageBoot = boot();

@@ -1,0 +1,60 @@
+import type { ApolloClient } from '@apollo/client/core';
+import type { RouteLocationResolved } from 'vue-router';
+import { takeBootRequest } from '@/app/boot-requests';
+import { graphql } from '@/gql';
+import type { DocumentViewQuery } from '@/gql/graphql';
+import { preloadViewerModule } from '@/features/viewer/viewer-module';
+
+export const DOCUMENT_VIEW = graphql(`
+  query DocumentView($id: ID!) {
+    document(id: $id) { id type title date reportUrl studyInstanceUid exam { id title patientId } }
+  }
+`);
+
+/** The document a full page load opened, and when its answer is in the Apollo cache (or failed). */
+let preloaded: { id: string; settled: Promise<void> } | undefined;
+
+/** The boot script's request for this document (src/boot.ts), its answer written into the cache. */
+function fromBoot(id: string, apollo: ApolloClient<unknown>): Promise<DocumentViewQuery | undefined> | undefined {
+  const boot = takeBootRequest('document');
+  if (boot?.id !== id) return undefined;
+  return boot.body.then((body) => {
+    if (!body.data || body.errors?.length) return undefined;
+    const data = body.data as DocumentViewQuery;
+    apollo.writeQuery({ query: DOCUMENT_VIEW, variables: { id }, data });
+    return data;
+  });
+}
+
+/**
+ * A document opened by a full page load (a new tab, a pop-up, a link in a notification) is asked
+ * for at page start, alongside the session and the runtime configuration (by the boot script when
+ * it did), rather than once the page has rendered; and when it is an imaging document the viewer
+ * bundle starts downloading and compiling as soon as that is known. Without a session the answer
+ * is an error, which the page does not keep: it asks again after the login.
+ */
+export function preloadDocument(route: RouteLocationResolved, apollo: ApolloClient<unknown>): void {
+  const id = route.params.docId;
+  if (typeof id !== 'string') return;
+  const answer =
+    fromBoot(id, apollo) ??
+    apollo.query({ query: DOCUMENT_VIEW, variables: { id }, fetchPolicy: 'network-only' }).then((res) => res.data);
+  const settled = answer.then(
+    (data) => {
+      if (data?.document?.type === 'IMAGING') preloadViewerModule();
+    },
+    () => undefined,
+  );
+  preloaded = { id, settled };
+}
+
+/**
+ * For the document preloadDocument asked for, once: a promise settled when its answer is in the
+ * cache (or failed), which the page waits for and then reads the cache instead of asking again.
+ */
+export function takePreloadedDocument(id: string): Promise<void> | undefined {
+  if (preloaded?.id !== id) return undefined;
+  const { settled } = preloaded;
+  preloaded = undefined;
+  return settled;
+}
