@@ -3,17 +3,23 @@ import { cornerstone } from './runtime';
 
 export type Tools = typeof CornerstoneTools;
 
+/** The tools bundle, built next to viewer.js by vite.tools.config.ts. */
+export const TOOLS_FILE = 'viewer-tools.js';
+
 let loading: Promise<Tools> | undefined;
 let ready = false;
 
 /**
  * Cornerstone's tools (mouse and touch interaction, measurements) are half of the viewer's code:
- * they are a chunk of their own, imported once the first image is on screen rather than before
- * it, and wired once per page.
+ * they are a bundle of their own, imported once the first image is on screen rather than before
+ * it, and wired once per page. A separate build rather than a chunk of this one: a shared chunk
+ * would take the bundler's runtime helpers out of viewer.js too, one more request, discovered
+ * only once viewer.js is compiled, before the first image.
  */
 export function loadTools(): Promise<Tools> {
-  loading ??= Promise.all([import('cornerstone-tools'), import('cornerstone-math'), import('hammerjs')]).then(
-    ([tools, math, hammer]) => {
+  const url = new URL(TOOLS_FILE, import.meta.url).href;
+  loading ??= (import(/* @vite-ignore */ url) as Promise<typeof import('./tools-entry')>).then(
+    ({ tools, math, hammer }) => {
       tools.external.cornerstone = cornerstone;
       tools.external.cornerstoneMath = math;
       tools.external.Hammer = (hammer as { default?: unknown }).default ?? hammer;
