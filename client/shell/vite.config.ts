@@ -27,6 +27,18 @@ function bootScript(): Plugin {
 export default defineConfig({
   plugins: [vue(), bootScript()],
   resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
+  // The libraries' production builds: the shell uses neither Vue's Options API nor vue-i18n's
+  // legacy API, global $t or devtools, and Apollo's development-only checks and messages are
+  // dropped. Less code for every page load to compile and run.
+  define: {
+    'globalThis.__DEV__': 'false',
+    __VUE_OPTIONS_API__: 'false',
+    __VUE_PROD_DEVTOOLS__: 'false',
+    __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
+    __VUE_I18N_LEGACY_API__: 'false',
+    __VUE_I18N_FULL_INSTALL__: 'false',
+    __INTLIFY_PROD_DEVTOOLS__: 'false',
+  },
   build: {
     outDir: 'dist',
     sourcemap: true,
