@@ -6,6 +6,17 @@ export const BOOT_ME_QUERY =
 export const BOOT_DOCUMENT_QUERY =
   'query DocumentView($id: ID!) { document(id: $id) { id type title date reportUrl studyInstanceUid exam { id title patientId __typename } __typename } }';
 
+/** Where the shell's image viewer reads DICOMweb (ImageViewer.vue's default root). */
+export const DICOMWEB_ROOT = '/dicomweb';
+
+/** The viewer's own study-metadata request (client/viewer/src/dicomweb/client.ts). */
+export function studyMetadataRequest(studyUid: string): [string, RequestInit] {
+  return [
+    `${DICOMWEB_ROOT}/studies/${encodeURIComponent(studyUid)}/metadata`,
+    { headers: { Accept: 'application/dicom+json, application/json' }, credentials: 'include' },
+  ];
+}
+
 /** The document routes of features/documents/routes.ts: in a record, and on its own. */
 export const DOCUMENT_PATH = /^\/(?:patients\/[^/]+\/)?documents\/([^/?#]+)\/?$/;
 

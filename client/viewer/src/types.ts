@@ -16,6 +16,13 @@ export interface ViewerOptions {
   /** Extra request headers, sent with every DICOMweb request (metadata and frames). */
   headers?: Record<string, string>;
   onError?: (e: ViewerError) => void;
+  /**
+   * The study's WADO-RS metadata, when the host page already asked for it: the very request the
+   * viewer would send (`{dicomwebRoot}/studies/{studyUid}/metadata`, parsed JSON), started while
+   * the viewer bundle was still loading. Anything but an array of instances, or a failure, and
+   * the viewer asks the server itself.
+   */
+  metadata?: Promise<unknown>;
   /** Exposes the instance on `window.__emageViewer` for manual debugging; never in production hosts. */
   debug?: boolean;
 }

@@ -11,3 +11,17 @@ export function takeBootRequest<K extends keyof BootRequests>(key: K): BootReque
   delete boot[key];
   return request;
 }
+
+/**
+ * The boot script's metadata request for this study, if it made one for the viewer's DICOMweb
+ * root: given to the viewer (ViewerOptions.metadata), which asks itself if it failed.
+ */
+export function takeBootMetadata(studyUid: string, dicomwebRoot: string): Promise<unknown> | undefined {
+  const request = takeBootRequest('metadata');
+  if (!request) return undefined;
+  const instances = request.then((m) =>
+    m.studyUid === studyUid && m.dicomwebRoot === dicomwebRoot ? m.instances : Promise.reject(new Error('another study')),
+  );
+  instances.catch(() => undefined); // the viewer handles a failure by asking itself
+  return instances;
+}

@@ -164,8 +164,9 @@ export class Viewer implements RuntimeClient {
     private readonly host: HTMLElement,
     private readonly options: ViewerOptions,
   ) {
-    // The study's metadata is the first thing on the wire, before the page is built.
-    this.pendingMetadata = this.fetchMetadata();
+    // The study's metadata is the first thing on the wire, before the page is built (unless the
+    // host page already asked for it).
+    this.pendingMetadata = options.metadata ? this.hostMetadata(options.metadata) : this.fetchMetadata();
     this.t = createTranslator(options.locale);
     const t = this.t;
     this.overlay = {
@@ -302,6 +303,14 @@ export class Viewer implements RuntimeClient {
   private fetchMetadata(): Promise<DicomJson[]> {
     const client = new DicomWebClient(this.options.dicomwebRoot.replace(/\/+$/, ''), this.requestHeaders(), this.abort.signal);
     return client.getJson<DicomJson[]>(client.studyMetadataUrl(this.options.studyUid));
+  }
+
+  /** The host's metadata request (ViewerOptions.metadata), or ours if it did not give a study's instances. */
+  private hostMetadata(request: Promise<unknown>): Promise<DicomJson[]> {
+    return request.then(
+      (instances) => (Array.isArray(instances) ? (instances as DicomJson[]) : this.fetchMetadata()),
+      () => this.fetchMetadata(),
+    );
   }
 
   private async load(): Promise<void> {

@@ -18,6 +18,8 @@ export interface ViewerOptions {
   locale?: 'fr' | 'en';
   headers?: Record<string, string>;
   onError?: (e: ViewerError) => void;
+  /** The study's metadata already asked for by the page (the boot script), parsed JSON. */
+  metadata?: Promise<unknown>;
 }
 
 export interface ViewerModule {
