@@ -15,94 +15,13 @@
 // each run (empty HTTP cache: the shell and viewer.js are downloaded); "warm": the same context
 // navigating again (viewer.js from the HTTP cache, as for a physician's second study).
 // Usage: node bench/viewer.mjs [runs=5]
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { freePort } from './lib/measure.mjs';
+import { cpuReferenceMs, ctDocument, launchBrowser, median, newLoggedInPage, openOnce, startPortal } from './lib/viewer-portal.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.argv[2] ?? 5);
 const CYCLES = 10;
-const PHYSICIAN = { email: 'thomas.schmitt@demo.e-mage.fr', password: 'Demo-e-mage-2026' };
-const CT_TITLE = 'SCANNER THORACIQUE';
-
-/** The built portal on embedded defaults, in a data directory of its own, with the demo exams published. */
-async function startPortal() {
-  const port = await freePort();
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'emage-bench-viewer-'));
-  const env = { ...process.env, NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn', SEED_DEMO: 'true' };
-  delete env.DATABASE_URL;
-  delete env.SMTP_URL;
-  const child = spawn(process.execPath, [path.join(root, 'server', 'dist', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const deadline = Date.now() + 180_000;
-  while (!/Demo exams published/.test(out)) {
-    if (child.exitCode !== null || /could not be published/.test(out) || Date.now() > deadline) throw new Error(`portal not ready:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      await fs.rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function graphql(page, url, query) {
-  const res = await page.request.post(`${url}/graphql`, { data: { query } });
-  const body = await res.json();
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-async function newLoggedInPage(browser, url) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR' });
-  const page = await context.newPage();
-  await graphql(page, url, `mutation { login(email: "${PHYSICIAN.email}", password: "${PHYSICIAN.password}") { id } }`);
-  // Marks are taken in the page itself, on its own clock (0 = navigation start).
-  await page.addInitScript(() => {
-    const marks = {};
-    window.__viewerMarks = marks;
-    new MutationObserver(() => {
-      const root = document.querySelector('[data-testid="viewer"]');
-      if (!root) return;
-      if (marks.firstImage === undefined && Number(root.getAttribute('data-rendered-count')) >= 1) marks.firstImage = performance.now();
-      const bars = [...root.querySelectorAll('.emv-thumb [role="progressbar"]')];
-      if (marks.allLoaded === undefined && bars.length > 0 && bars.every((b) => b.getAttribute('aria-valuenow') === b.getAttribute('aria-valuemax'))) {
-        marks.allLoaded = performance.now();
-      }
-    }).observe(document, { subtree: true, attributes: true, childList: true, attributeFilter: ['data-rendered-count', 'aria-valuenow'] });
-  });
-  return { context, page };
-}
-
-async function ctDocument(page, url) {
-  const data = await graphql(page, url, '{ patients(first: 100) { edges { node { id exams { title documents { id type studyInstanceUid } } } } } }');
-  for (const edge of data.patients.edges) {
-    for (const exam of edge.node.exams) {
-      const doc = exam.documents.find((d) => d.type === 'IMAGING');
-      if (exam.title === CT_TITLE && doc) return { ...doc, patientId: edge.node.id };
-    }
-  }
-  throw new Error('demo CT document not found');
-}
-
-async function openOnce(page, url, docId) {
-  await page.goto(`${url}/documents/${docId}`);
-  await page.waitForFunction(() => window.__viewerMarks?.allLoaded !== undefined, undefined, { timeout: 60_000 });
-  const marks = await page.evaluate(() => window.__viewerMarks);
-  const count = await page.locator('[data-testid="viewer"]').getAttribute('data-image-count');
-  if (count !== '64') throw new Error(`expected 64 slices, the viewer shows ${count}`);
-  return marks;
-}
 
 /**
  * Where the time of a load went: every request up to the first image (the shell's own files,
@@ -181,11 +100,6 @@ async function coldMainThread(browser, url, docId) {
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const ms = (x) => `${Math.round(x)} ms`;
 
 async function heapCycles(browser, url, studyUid) {
@@ -221,12 +135,9 @@ async function heapCycles(browser, url, studyUid) {
   return { before, after };
 }
 
+const cpuBefore = cpuReferenceMs();
 const portal = await startPortal();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launchBrowser();
 try {
   const probe = await newLoggedInPage(browser, portal.url);
   const doc = await ctDocument(probe.page, portal.url);
@@ -255,6 +166,7 @@ try {
         `whole series median ${ms(median(runs.map((r) => r.allLoaded)))} (runs ${runs.map((r) => ms(r.allLoaded)).join(', ')})`,
     );
   console.log(`Demo CT thorax, 64 × 512×512 16-bit, ${RUNS} runs each, Chromium headless on loopback`);
+  console.log(`CPU reference (lib/viewer-portal.mjs cpuReferenceMs, lower is faster): ${cpuBefore} ms before the runs, ${cpuReferenceMs()} ms after`);
   report('cold (new context, empty cache)', cold);
   report('warm (same context, viewer.js cached)', warm);
   report('from the record (shell loaded, viewer.js not yet)', inApp);

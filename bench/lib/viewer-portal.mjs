@@ -1,0 +1,125 @@
+/** What the viewer benches share: the built portal with its demo data, and a signed-in page. */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { freePort } from './measure.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PHYSICIAN = { email: 'thomas.schmitt@demo.e-mage.fr', password: 'Demo-e-mage-2026' };
+export const CT_TITLE = 'SCANNER THORACIQUE';
+
+/**
+ * The built portal on embedded defaults, in a data directory of its own, with the demo exams
+ * published. `clientDir` (CLIENT_DIR) serves another build of the clients (a folder holding
+ * shell/dist, viewer/dist, share/dist and playground/dist), for comparisons.
+ */
+export async function startPortal({ clientDir } = {}) {
+  const port = await freePort();
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'emage-bench-viewer-'));
+  const env = { ...process.env, NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn', SEED_DEMO: 'true' };
+  if (clientDir) env.CLIENT_DIR = path.resolve(clientDir);
+  delete env.DATABASE_URL;
+  delete env.SMTP_URL;
+  const child = spawn(process.execPath, [path.join(root, 'server', 'dist', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const deadline = Date.now() + 180_000;
+  while (!/Demo exams published/.test(out)) {
+    if (child.exitCode !== null || /could not be published/.test(out) || Date.now() > deadline) throw new Error(`portal not ready:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+export async function graphql(page, url, query) {
+  const res = await page.request.post(`${url}/graphql`, { data: { query } });
+  const body = await res.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+/**
+ * A new browser context (empty cache) signed in as a demo physician, whose pages record in
+ * `window.__viewerMarks`, on their own clock (0 = navigation start), when the viewer first
+ * reports a drawn image (`firstImage`) and when every series' progress bar is full (`allLoaded`).
+ */
+export async function newLoggedInPage(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR' });
+  const page = await context.newPage();
+  await graphql(page, url, `mutation { login(email: "${PHYSICIAN.email}", password: "${PHYSICIAN.password}") { id } }`);
+  await page.addInitScript(() => {
+    const marks = {};
+    window.__viewerMarks = marks;
+    new MutationObserver(() => {
+      const root = document.querySelector('[data-testid="viewer"]');
+      if (!root) return;
+      if (marks.firstImage === undefined && Number(root.getAttribute('data-rendered-count')) >= 1) marks.firstImage = performance.now();
+      const bars = [...root.querySelectorAll('.emv-thumb [role="progressbar"]')];
+      if (marks.allLoaded === undefined && bars.length > 0 && bars.every((b) => b.getAttribute('aria-valuenow') === b.getAttribute('aria-valuemax'))) {
+        marks.allLoaded = performance.now();
+      }
+    }).observe(document, { subtree: true, attributes: true, childList: true, attributeFilter: ['data-rendered-count', 'aria-valuenow'] });
+  });
+  return { context, page };
+}
+
+/** The demo CT's imaging document (64 slices), and its patient. */
+export async function ctDocument(page, url) {
+  const data = await graphql(page, url, '{ patients(first: 100) { edges { node { id exams { title documents { id type studyInstanceUid } } } } } }');
+  for (const edge of data.patients.edges) {
+    for (const exam of edge.node.exams) {
+      const doc = exam.documents.find((d) => d.type === 'IMAGING');
+      if (exam.title === CT_TITLE && doc) return { ...doc, patientId: edge.node.id };
+    }
+  }
+  throw new Error('demo CT document not found');
+}
+
+/** Opens the document page (a full page load) and waits until the whole series is loaded. */
+export async function openOnce(page, url, docId) {
+  await page.goto(`${url}/documents/${docId}`);
+  await page.waitForFunction(() => window.__viewerMarks?.allLoaded !== undefined, undefined, { timeout: 60_000 });
+  const marks = await page.evaluate(() => window.__viewerMarks);
+  const count = await page.locator('[data-testid="viewer"]').getAttribute('data-image-count');
+  if (count !== '64') throw new Error(`expected 64 slices, the viewer shows ${count}`);
+  return marks;
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/**
+ * A CPU reference: milliseconds a fixed JavaScript loop takes in this Node.js. The machines of
+ * this workplace are virtual and their speed varies (this loop took from 567 to 1,145 ms on one
+ * machine in one morning), so each viewer bench prints it with its figures.
+ */
+export function cpuReferenceMs() {
+  const start = performance.now();
+  let x = 0;
+  for (let i = 0; i < 3e8; i++) x += i % 7;
+  if (x < 0) throw new Error('unreachable');
+  return Math.round(performance.now() - start);
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// node bench/viewer-ab.mjs [runs=20] <clientDirA> <clientDirB> [...] — cold first image of the
+// demo CT with two (or more) builds of the clients, interleaved on the same machine.
+//
+// The virtual machines of this workplace change speed by up to 2× within an hour, more than most
+// changes to the viewer's start-up move the figure; runs of `bench:viewer` taken minutes apart
+// cannot tell such a change from the machine. Here one portal per build serves the same demo
+// data (CLIENT_DIR), and cold loads alternate between them (A B, B A, A B…), so a drift of the
+// machine's speed falls on every build alike. Printed: each build's median first image (cold:
+// a new browser context per load) and the median of the paired differences with the first build.
+//
+// A client dir holds shell/dist, viewer/dist, share/dist and playground/dist, e.g. the `client`
+// folder of a git worktree of another commit, built:
+//   git worktree add /tmp/emage-base <commit> && (cd /tmp/emage-base && npm ci && npx turbo run build)
+//   node bench/viewer-ab.mjs 20 /tmp/emage-base/client client
+import path from 'node:path';
+import { cpuReferenceMs, ctDocument, launchBrowser, median, newLoggedInPage, openOnce, startPortal } from './lib/viewer-portal.mjs';
+
+const RUNS = Number(process.argv[2] ?? 20);
+const dirs = process.argv.slice(3);
+if (dirs.length < 2 || !Number.isInteger(RUNS) || RUNS < 1) {
+  console.error('usage: node bench/viewer-ab.mjs [runs] <clientDirA> <clientDirB> [...]');
+  process.exit(2);
+}
+
+const cpuBefore = cpuReferenceMs();
+const portals = [];
+const browser = await launchBrowser();
+try {
+  for (const clientDir of dirs) portals.push(await startPortal({ clientDir }));
+  const docs = [];
+  for (const portal of portals) {
+    // One unmeasured load per portal: the server's first-request costs are not counted.
+    const { context, page } = await newLoggedInPage(browser, portal.url);
+    const doc = await ctDocument(page, portal.url);
+    await openOnce(page, portal.url, doc.id);
+    await context.close();
+    docs.push(doc.id);
+  }
+  const firstImage = dirs.map(() => []);
+  for (let i = 0; i < RUNS; i++) {
+    for (let k = 0; k < dirs.length; k++) {
+      const b = (k + i) % dirs.length; // rotate who goes first
+      const { context, page } = await newLoggedInPage(browser, portals[b].url);
+      firstImage[b].push((await openOnce(page, portals[b].url, docs[b])).firstImage);
+      await context.close();
+    }
+  }
+  console.log(`Demo CT, cold first image (new browser context per load), ${RUNS} interleaved loads per build`);
+  console.log(`CPU reference (lower is faster): ${cpuBefore} ms before the runs, ${cpuReferenceMs()} ms after`);
+  dirs.forEach((dir, k) => {
+    const runs = firstImage[k].map(Math.round);
+    const diff = k === 0 ? '' : `; paired difference with ${dirs[0]}: median ${Math.round(median(firstImage[k].map((t, i) => t - firstImage[0][i])))} ms`;
+    console.log(`${dir}: median ${Math.round(median(firstImage[k]))} ms (runs ${runs.join(', ')})${diff}`);
+  });
+} finally {
+  await browser.close();
+  for (const portal of portals) await portal.stop();
+}
