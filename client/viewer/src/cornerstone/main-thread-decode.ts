@@ -73,17 +73,26 @@ export function decodeUncompressedFrame(data: DecodeTaskData): ImageFrame {
   const start = performance.now();
   const frame = data.imageFrame;
   const pixels = typedPixels(frame, new Uint8Array(data.pixelData), data.transferSyntax === BIG_ENDIAN);
-  // Signed pixels stored on fewer bits than allocated: extend the sign bit (worker's postProcess).
-  if (frame.pixelRepresentation === 1 && frame.bitsStored !== undefined) {
-    const shift = 32 - frame.bitsStored;
-    for (let i = 0; i < pixels.length; i++) pixels[i] = ((pixels[i] as number) << shift) >> shift;
-  }
+  // One pass: sign extension of signed pixels stored on fewer bits than allocated (the worker's
+  // postProcess), and the range the worker's calculateMinMax measures.
+  const shift = frame.pixelRepresentation === 1 && frame.bitsStored !== undefined ? 32 - frame.bitsStored : undefined;
+  if (shift !== undefined && pixels.length > 0) pixels[0] = ((pixels[0] as number) << shift) >> shift;
   let min = pixels[0] ?? 0;
   let max = min;
-  for (let i = 1; i < pixels.length; i++) {
-    const v = pixels[i] as number;
-    if (v < min) min = v;
-    else if (v > max) max = v;
+  if (shift !== undefined) {
+    for (let i = 1; i < pixels.length; i++) {
+      pixels[i] = ((pixels[i] as number) << shift) >> shift;
+      // What the array holds (an 8-bit array wraps negative values), as the worker measures it.
+      const v = pixels[i] as number;
+      if (v < min) min = v;
+      else if (v > max) max = v;
+    }
+  } else {
+    for (let i = 1; i < pixels.length; i++) {
+      const v = pixels[i] as number;
+      if (v < min) min = v;
+      else if (v > max) max = v;
+    }
   }
   // The viewer runs the loader with strict: false, where the worker always takes the measured range.
   frame.smallestPixelValue = min;
