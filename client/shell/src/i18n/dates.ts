@@ -8,8 +8,8 @@ const pad = (n: number) => String(n).padStart(2, '0');
  * The shell's two date styles, in the browser's time zone, exactly as Intl.DateTimeFormat writes
  * them for French ("20/11/2026 09:05") and English ("11/20/2026, 09:05 AM") with two-digit day,
  * month, hour and minute — but without Intl: the first Intl date format a page makes loads the
- * ICU locale and time-zone data, 20–45 ms of main thread that every full page load paid before
- * its first page could render (docs/adr/0083-first-image-cold-load.md).
+ * ICU locale and time-zone data, 20–27 ms of main thread in the cold-load profiles, which every
+ * full page load paid before its first page could render (docs/adr/0083-first-image-cold-load.md).
  */
 export function formatDate(value: Date, style: DateStyle, locale: string): string {
   const en = locale === 'en';
