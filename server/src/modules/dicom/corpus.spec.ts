@@ -4,12 +4,12 @@
  * independent parser) extracts, and every malformed file must get its documented answer.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DicomParseError, type DicomParseErrorReason } from './errors.js';
 import { extractFrame, frameToLittleEndian, parsePart10, type ParsedInstance } from './part10.js';
+import { quietDcmjs } from './testing/dcmjs.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const corpusDir = process.env.CORPUS_DIR ?? path.resolve(repoRoot, '../shared/corpus/files');
@@ -55,17 +55,8 @@ const manifest = readManifest();
 const wellFormed = manifest.filter((r) => !r.file.startsWith('malformed/'));
 const read = (file: string): Buffer => readFileSync(path.join(corpusDir, file));
 
-// dcmjs is only a cross-check here: it ships no types, so type the little that is used.
-interface DcmjsModule {
-  data: {
-    DicomMessage: { readFile(buffer: ArrayBuffer, options?: object): { dict: Record<string, { Value?: ArrayBuffer[] }> } } };
-  log: { setLevel(level: string): void; getLogger(name: string): { setLevel(level: string): void } };
-}
-const dcmjs = createRequire(import.meta.url)('dcmjs') as DcmjsModule;
-dcmjs.log.setLevel('silent');
-// Its validation logger was created before the root's level changed, and keeps its own (415,000
-// lines of "Invalid vr type" in the test output otherwise).
-dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
+// dcmjs is only a cross-check here.
+const dcmjs = quietDcmjs<{ Value?: ArrayBuffer[] }>();
 
 function dcmjsPixelValues(bytes: Buffer): ArrayBuffer[] {
   const arrayBuffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;

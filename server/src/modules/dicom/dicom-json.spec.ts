@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { instanceLevelJson, seriesLevelJson, studyLevelJson, toDicomJson, type DicomJsonAttribute, type DicomJsonDataSet } from './dicom-json.js';
 import { parsePart10 } from './part10.js';
 import { baseInstance, buildPart10, imagePixel } from './testing/build-part10.js';
+import { quietDcmjs } from './testing/dcmjs.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixtures = path.resolve(here, '../../../test/fixtures/dicom');
@@ -116,12 +116,7 @@ describe('toDicomJson', () => {
 });
 
 describe('toDicomJson agrees with dcmjs on every well-formed corpus file', () => {
-  interface DcmjsModule {
-    data: { DicomMessage: { readFile(b: ArrayBuffer, o?: object): { dict: Record<string, DicomJsonAttribute> } } };
-    log: { setLevel(level: string): void };
-  }
-  const dcmjs = createRequire(import.meta.url)('dcmjs') as DcmjsModule;
-  dcmjs.log.setLevel('silent');
+  const dcmjs = quietDcmjs<DicomJsonAttribute>();
   const manifest = readFileSync(path.join(path.dirname(corpusDir), 'MANIFEST.tsv'), 'utf8').trimEnd().split('\n').slice(1);
   const files = manifest.map((l) => l.split('\t')[0] ?? '').filter((f) => !f.startsWith('malformed/'));
 
