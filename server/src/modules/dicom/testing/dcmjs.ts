@@ -12,7 +12,7 @@ interface DcmjsLog {
 
 /**
  * dcmjs with its logging off. Its validation logger is created when the module loads and keeps
- * its own level, so silencing the root alone left 600,000 lines of "Invalid vr type" in the test
+ * its own level, so silencing the root alone left 620,000 lines of "Invalid vr type" in the test
  * output of the corpus specs.
  */
 export function quietDcmjs<Attribute>(): Dcmjs<Attribute> {
