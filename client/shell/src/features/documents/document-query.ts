@@ -12,7 +12,13 @@ export const DOCUMENT_VIEW = graphql(`
 `);
 
 /** The document a full page load opened, and when its answer is in the Apollo cache (or failed). */
-let preloaded: { id: string; settled: Promise<void> } | undefined;
+interface Preload {
+  id: string;
+  settled: Promise<void>;
+  /** True once `settled` has: the page can read the cache in its first render. */
+  done: boolean;
+}
+let preloaded: Preload | undefined;
 
 /** The boot script's request for this document (src/boot.ts), its answer written into the cache. */
 function fromBoot(id: string, apollo: ApolloClient<unknown>): Promise<DocumentViewQuery | undefined> | undefined {
@@ -39,22 +45,25 @@ export function preloadDocument(route: RouteLocationResolved, apollo: ApolloClie
   const answer =
     fromBoot(id, apollo) ??
     apollo.query({ query: DOCUMENT_VIEW, variables: { id }, fetchPolicy: 'network-only' }).then((res) => res.data);
-  const settled = answer.then(
-    (data) => {
-      if (data?.document?.type === 'IMAGING') preloadViewerModule();
-    },
-    () => undefined,
-  );
-  preloaded = { id, settled };
+  const preload: Preload = { id, done: false, settled: Promise.resolve() };
+  preload.settled = answer
+    .then(
+      (data) => {
+        if (data?.document?.type === 'IMAGING') preloadViewerModule();
+      },
+      () => undefined,
+    )
+    .finally(() => (preload.done = true));
+  preloaded = preload;
 }
 
 /**
- * For the document preloadDocument asked for, once: a promise settled when its answer is in the
- * cache (or failed), which the page waits for and then reads the cache instead of asking again.
+ * For the document preloadDocument asked for, once: when its answer is in the cache (or failed),
+ * which the page waits for and then reads the cache instead of asking again.
  */
-export function takePreloadedDocument(id: string): Promise<void> | undefined {
+export function takePreloadedDocument(id: string): Omit<Preload, 'id'> | undefined {
   if (preloaded?.id !== id) return undefined;
-  const { settled } = preloaded;
+  const preload = preloaded;
   preloaded = undefined;
-  return settled;
+  return preload;
 }
