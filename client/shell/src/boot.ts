@@ -44,12 +44,22 @@ function graphql<T>(operationName: string, query: string, variables: Record<stri
   }).then((res) => res.json() as Promise<GraphQLBody<T>>);
 }
 
+/** The document a document route names, if the path is one (a malformed escape is not). */
+function documentIdOf(pathname: string): string | undefined {
+  const match = DOCUMENT_PATH.exec(pathname);
+  if (!match?.[1]) return undefined;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 function boot(): BootRequests {
   const config = fetch('/api/config', { credentials: 'same-origin' }).then((res) => res.json() as Promise<unknown>);
   const requests: BootRequests = { config, me: graphql('Me', BOOT_ME_QUERY, {}) };
-  const match = DOCUMENT_PATH.exec(location.pathname);
-  if (match?.[1]) {
-    const id = decodeURIComponent(match[1]);
+  const id = documentIdOf(location.pathname);
+  if (id !== undefined) {
     const body = graphql<{ document: BootDocument | null }>('DocumentView', BOOT_DOCUMENT_QUERY, { id });
     requests.document = { id, body };
     const studyUid = body.then((b) => (b.data?.document?.type === 'IMAGING' ? b.data.document.studyInstanceUid : undefined));
@@ -59,15 +69,18 @@ function boot(): BootRequests {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       return { studyUid: uid, dicomwebRoot: DICOMWEB_ROOT, instances: (await response.json()) as unknown };
     });
-    void Promise.all([config, studyUid]).then(([c, uid]) => {
-      const viewerUrl = (c as { viewerUrl?: unknown }).viewerUrl;
-      if (!uid || typeof viewerUrl !== 'string') return;
-      const link = document.createElement('link');
-      link.rel = 'modulepreload';
-      link.href = viewerUrl;
-      link.dataset.viewerPreload = '';
-      document.head.append(link);
-    });
+    Promise.all([config, studyUid]).then(
+      ([c, uid]) => {
+        const viewerUrl = (c as { viewerUrl?: unknown }).viewerUrl;
+        if (!uid || typeof viewerUrl !== 'string') return;
+        const link = document.createElement('link');
+        link.rel = 'modulepreload';
+        link.href = viewerUrl;
+        link.dataset.viewerPreload = '';
+        document.head.append(link);
+      },
+      () => undefined, // no preload: the page imports the viewer itself
+    );
   }
   // Each answer is taken over by the shell, which reports its errors; none is left unhandled here.
   for (const p of [requests.config, requests.me, requests.document?.body, requests.metadata]) p?.catch(() => undefined);
