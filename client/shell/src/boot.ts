@@ -76,7 +76,6 @@ function boot(): BootRequests {
         const link = document.createElement('link');
         link.rel = 'modulepreload';
         link.href = viewerUrl;
-        link.dataset.viewerPreload = '';
         document.head.append(link);
       },
       () => undefined, // no preload: the page imports the viewer itself

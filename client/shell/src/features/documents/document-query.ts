@@ -3,7 +3,6 @@ import type { RouteLocationResolved } from 'vue-router';
 import { takeBootRequest } from '@/app/boot-requests';
 import { graphql } from '@/gql';
 import type { DocumentViewQuery } from '@/gql/graphql';
-import { preloadViewerModule } from '@/features/viewer/viewer-module';
 
 export const DOCUMENT_VIEW = graphql(`
   query DocumentView($id: ID!) {
@@ -21,39 +20,28 @@ interface Preload {
 let preloaded: Preload | undefined;
 
 /** The boot script's request for this document (src/boot.ts), its answer written into the cache. */
-function fromBoot(id: string, apollo: ApolloClient<unknown>): Promise<DocumentViewQuery | undefined> | undefined {
+function fromBoot(id: string, apollo: ApolloClient<unknown>): Promise<unknown> | undefined {
   const boot = takeBootRequest('document');
   if (boot?.id !== id) return undefined;
   return boot.body.then((body) => {
-    if (!body.data || body.errors?.length) return undefined;
-    const data = body.data as DocumentViewQuery;
-    apollo.writeQuery({ query: DOCUMENT_VIEW, variables: { id }, data });
-    return data;
+    if (body.data && !body.errors?.length) apollo.writeQuery({ query: DOCUMENT_VIEW, variables: { id }, data: body.data as DocumentViewQuery });
   });
 }
 
 /**
  * A document opened by a full page load (a new tab, a pop-up, a link in a notification) is asked
- * for at page start, alongside the session and the runtime configuration (by the boot script when
- * it did), rather than once the page has rendered; and when it is an imaging document the viewer
- * bundle starts downloading and compiling as soon as that is known. Without a session the answer
- * is an error, which the page does not keep: it asks again after the login.
+ * for at page start, alongside the session and the runtime configuration (by the boot script,
+ * which also preloads the viewer bundle for an imaging document, when it did), rather than once
+ * the page has rendered. Without a session the answer is an error, which the page does not keep:
+ * it asks again after the login.
  */
 export function preloadDocument(route: RouteLocationResolved, apollo: ApolloClient<unknown>): void {
   const id = route.params.docId;
   if (typeof id !== 'string') return;
-  const answer =
-    fromBoot(id, apollo) ??
-    apollo.query({ query: DOCUMENT_VIEW, variables: { id }, fetchPolicy: 'network-only' }).then((res) => res.data);
+  const answer = fromBoot(id, apollo) ?? apollo.query({ query: DOCUMENT_VIEW, variables: { id }, fetchPolicy: 'network-only' });
   const preload: Preload = { id, done: false, settled: Promise.resolve() };
-  preload.settled = answer
-    .then(
-      (data) => {
-        if (data?.document?.type === 'IMAGING') preloadViewerModule();
-      },
-      () => undefined,
-    )
-    .finally(() => (preload.done = true));
+  const settle = () => void (preload.done = true);
+  preload.settled = answer.then(settle, settle);
   preloaded = preload;
 }
 

@@ -133,16 +133,14 @@ export function useNotifications() {
     if (document.visibilityState === 'visible') void catchUp();
   };
 
-  let idleHandle: number | undefined;
   onMounted(() => {
     // The bell starts listening once the page's own content is on screen: its count query and
     // live connection would otherwise compete with the page being opened (ADR 0083).
-    idleHandle = window.requestIdleCallback(startLive, { timeout: 1000 });
-    stops.push(() => window.cancelIdleCallback(idleHandle ?? 0));
+    const idle = window.requestIdleCallback(startLive, { timeout: 1000 });
+    stops.push(() => window.cancelIdleCallback(idle));
   });
 
   function startLive(): void {
-    if (stopped) return;
     const client = resolveClient();
     const count = client.subscribe({ query: UNREAD_LIVE }).subscribe({
       next: (r) => {
@@ -164,11 +162,7 @@ export function useNotifications() {
     // The subscription only reports changes: the count to start from comes from a query.
     void refreshCount().catch(() => undefined);
   }
-  let stopped = false;
-  onBeforeUnmount(() => {
-    stopped = true;
-    stops.splice(0).forEach((stop) => stop());
-  });
+  onBeforeUnmount(() => stops.splice(0).forEach((stop) => stop()));
 
   return {
     unread: computed(() => unread.value),

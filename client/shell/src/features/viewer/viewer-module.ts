@@ -1,4 +1,4 @@
-import { loadRuntimeConfig, runtimeConfig } from '@/app/runtime-config';
+import { runtimeConfig } from '@/app/runtime-config';
 
 /**
  * The viewer micro-frontend's contract (client/viewer/src/types.ts), restated here because the
@@ -27,22 +27,6 @@ export interface ViewerModule {
 }
 
 let loading: Promise<ViewerModule> | undefined;
-
-/**
- * Downloads and compiles the viewer bundle without running it (a module preload), for a page
- * that will show images shortly: the browser does it off the main thread, which is busy
- * rendering that page. Waits for the runtime configuration, which says where the bundle is.
- */
-export function preloadViewerModule(): void {
-  if (loading || document.querySelector('link[data-viewer-preload]')) return;
-  void loadRuntimeConfig().then(({ viewerUrl }) => {
-    const link = document.createElement('link');
-    link.rel = 'modulepreload';
-    link.href = viewerUrl;
-    link.dataset.viewerPreload = '';
-    document.head.append(link);
-  }, () => undefined);
-}
 
 /** Imports the viewer bundle once per page; a failed import may be retried. */
 export function loadViewerModule(): Promise<ViewerModule> {
