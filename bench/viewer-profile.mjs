@@ -14,10 +14,9 @@
 // `clientDir` serves another build of the clients (CLIENT_DIR, as bench/viewer-ab.mjs), e.g. a
 // worktree of an earlier commit; its source maps are read from there.
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
-import { cpuReferenceMs, ctDocument, launchBrowser, newLoggedInPage, startPortal } from './lib/viewer-portal.mjs';
+import { cpuReferenceMs, ctDocument, launchBrowser, newLoggedInPage, startPortal, tracedColdLoad } from './lib/viewer-portal.mjs';
 
 const LOADS = Number(process.argv[2] ?? 3);
 const clientDir = path.resolve(process.argv[3] ?? 'client');
@@ -66,26 +65,7 @@ try {
   const firstImages = [];
   for (let i = 0; i < LOADS; i++) {
     // Traced load: CPU of every thread.
-    {
-      const { context, page } = await newLoggedInPage(browser, portal.url);
-      const file = path.join(os.tmpdir(), `emage-viewer-profile-${process.pid}.json`);
-      await browser.startTracing(page, { path: file, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
-      await page.goto(`${portal.url}/documents/${doc.id}`);
-      await page.waitForFunction(() => window.__viewerMarks?.firstImage !== undefined, undefined, { timeout: 60_000 });
-      await browser.stopTracing();
-      const firstImage = await page.evaluate(() => window.__viewerMarks.firstImage);
-      const events = JSON.parse(await fs.readFile(file, 'utf8')).traceEvents;
-      await fs.rm(file, { force: true });
-      const names = new Map(events.filter((e) => e.name === 'thread_name').map((e) => [`${e.pid}:${e.tid}`, e.args.name]));
-      const start = events.find((e) => e.name === 'ResourceSendRequest' && String(e.args?.data?.url).includes(`/documents/${doc.id}`))?.ts;
-      if (start === undefined) throw new Error('page request not found in the trace');
-      const end = start + firstImage * 1000;
-      for (const e of events) {
-        if (e.ph !== 'X' || e.ts < start || e.ts >= end || !['ThreadControllerImpl::RunTask', 'RunTask', 'ThreadPool_RunTask'].includes(e.name)) continue;
-        add(threads, names.get(`${e.pid}:${e.tid}`) ?? 'unnamed', e.dur / 1000 / LOADS);
-      }
-      await context.close();
-    }
+    for (const task of (await tracedColdLoad(browser, portal.url, doc.id)).tasks) add(threads, task.thread, task.ms / LOADS);
     // Profiled load: main-thread JavaScript.
     {
       const { context, page } = await newLoggedInPage(browser, portal.url);

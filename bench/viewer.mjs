@@ -15,10 +15,7 @@
 // each run (empty HTTP cache: the shell and viewer.js are downloaded); "warm": the same context
 // navigating again (viewer.js from the HTTP cache, as for a physician's second study).
 // Usage: node bench/viewer.mjs [runs=5]
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { cpuReferenceMs, ctDocument, launchBrowser, median, newLoggedInPage, openOnce, startPortal } from './lib/viewer-portal.mjs';
+import { cpuReferenceMs, ctDocument, launchBrowser, median, newLoggedInPage, openOnce, startPortal, tracedColdLoad } from './lib/viewer-portal.mjs';
 
 const RUNS = Number(process.argv[2] ?? 5);
 const CYCLES = 10;
@@ -65,39 +62,19 @@ async function openFromRecord(browser, url, doc) {
 }
 
 /**
- * Where a cold load's time goes on the renderer's main thread: one more cold load (new context)
- * under a Chromium trace; the busy time is the sum of the main thread's top-level tasks up to the
+ * Where a cold load's time goes on the renderer's main thread: one more cold load under a
+ * Chromium trace; the busy time is the sum of the page renderer's main-thread tasks up to the
  * first image, the longest of them listed.
  */
 async function coldMainThread(browser, url, docId) {
-  const { context, page } = await newLoggedInPage(browser, url);
-  const file = path.join(os.tmpdir(), `emage-viewer-trace-${process.pid}.json`);
-  try {
-    await browser.startTracing(page, { path: file, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
-    await openOnce(page, url, docId);
-    await browser.stopTracing();
-    const { firstImage } = await page.evaluate(() => window.__viewerMarks);
-    const events = JSON.parse(await fs.readFile(file, 'utf8')).traceEvents;
-    const names = new Map(events.filter((e) => e.name === 'thread_name').map((e) => [`${e.pid}:${e.tid}`, e.args.name]));
-    const tasks = new Map();
-    for (const e of events) {
-      const key = `${e.pid}:${e.tid}`;
-      if (names.get(key) !== 'CrRendererMain' || e.name !== 'RunTask' || e.ph !== 'X') continue;
-      tasks.set(key, [...(tasks.get(key) ?? []), e]);
-    }
-    // The page's renderer: the main thread that ran the most tasks.
-    const main = [...tasks.values()].sort((a, b) => b.length - a.length)[0] ?? [];
-    // The trace's clock is not the page's: time 0 is the request for the page itself.
-    const request = events.find((e) => e.name === 'ResourceSendRequest' && String(e.args?.data?.url).includes(`/documents/${docId}`));
-    const start = request?.ts ?? Math.min(...main.map((e) => e.ts));
-    const before = main.filter((e) => e.ts >= start && (e.ts - start) / 1000 < firstImage);
-    const busy = before.reduce((n, e) => n + e.dur / 1000, 0);
-    const longest = [...before].sort((a, b) => b.dur - a.dur).slice(0, 5).map((e) => `${Math.round((e.ts - start) / 1000)} ms +${Math.round(e.dur / 1000)}`);
-    return { firstImage, busy, longest };
-  } finally {
-    await context.close();
-    await fs.rm(file, { force: true });
-  }
+  const { firstImage, tasks } = await tracedColdLoad(browser, url, docId);
+  // The page's renderer: the main thread that ran the most tasks.
+  const byThread = new Map();
+  for (const t of tasks) if (t.thread === 'CrRendererMain') byThread.set(t.key, [...(byThread.get(t.key) ?? []), t]);
+  const main = [...byThread.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+  const busy = main.reduce((n, t) => n + t.ms, 0);
+  const longest = [...main].sort((a, b) => b.ms - a.ms).slice(0, 5).map((t) => `${Math.round(t.start)} ms +${Math.round(t.ms)}`);
+  return { firstImage, busy, longest };
 }
 
 const ms = (x) => `${Math.round(x)} ms`;

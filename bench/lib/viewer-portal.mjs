@@ -123,3 +123,43 @@ export function cpuReferenceMs() {
   if (x < 0) throw new Error('unreachable');
   return Math.round(performance.now() - start);
 }
+
+const TOP_LEVEL_TASKS = new Set(['ThreadControllerImpl::RunTask', 'RunTask', 'ThreadPool_RunTask']);
+
+/**
+ * One cold load (new context) of the document page under a Chromium trace: the top-level tasks of
+ * every browser thread between the page's request (the trace's clock is not the page's) and the
+ * first image — each with its thread (`key` pid:tid, `thread` its name), its start in ms since
+ * that request and its duration in ms. A task nested in another of the same thread is not counted
+ * twice.
+ */
+export async function tracedColdLoad(browser, url, docId) {
+  const { context, page } = await newLoggedInPage(browser, url);
+  const file = path.join(os.tmpdir(), `emage-viewer-trace-${process.pid}.json`);
+  try {
+    await browser.startTracing(page, { path: file, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+    await page.goto(`${url}/documents/${docId}`);
+    await page.waitForFunction(() => window.__viewerMarks?.firstImage !== undefined, undefined, { timeout: 60_000 });
+    await browser.stopTracing();
+    const firstImage = await page.evaluate(() => window.__viewerMarks.firstImage);
+    const events = JSON.parse(await fs.readFile(file, 'utf8')).traceEvents;
+    const names = new Map(events.filter((e) => e.name === 'thread_name').map((e) => [`${e.pid}:${e.tid}`, e.args.name]));
+    const request = events.find((e) => e.name === 'ResourceSendRequest' && String(e.args?.data?.url).includes(`/documents/${docId}`));
+    if (!request) throw new Error('page request not found in the trace');
+    const tasks = [];
+    const threadEnd = new Map();
+    const candidates = events
+      .filter((e) => e.ph === 'X' && TOP_LEVEL_TASKS.has(e.name) && e.ts >= request.ts && (e.ts - request.ts) / 1000 < firstImage)
+      .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+    for (const e of candidates) {
+      const key = `${e.pid}:${e.tid}`;
+      if (e.ts < (threadEnd.get(key) ?? -Infinity)) continue;
+      threadEnd.set(key, e.ts + e.dur);
+      tasks.push({ key, thread: names.get(key) ?? 'unnamed', start: (e.ts - request.ts) / 1000, ms: e.dur / 1000 });
+    }
+    return { firstImage, tasks };
+  } finally {
+    await context.close();
+    await fs.rm(file, { force: true });
+  }
+}
