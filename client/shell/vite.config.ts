@@ -5,9 +5,11 @@ import { defineConfig, type Plugin } from 'vite';
 const BOOT_ENTRY = fileURLToPath(new URL('./src/boot.ts', import.meta.url));
 
 /**
- * The boot script (src/boot.ts) is an entry of its own, loaded by a script tag placed before the
- * shell's: a few hundred bytes that send the page's first requests before the shell's code is
- * even compiled. (Listed in index.html, Vite would bundle it into the shell's entry.)
+ * The boot script (src/boot.ts) is an entry of its own, loaded by a script tag placed first: a
+ * few kilobytes that send the page's first requests before the shell's code is even compiled.
+ * (Listed in index.html, Vite would bundle it into the shell's entry.) The shell's entry is
+ * downloaded at once (a module preload, marked data-emage-shell) but run by the boot script, which
+ * holds it back while it shows an imaging document's first image (docs/adr/0084-boot-viewer.md).
  */
 function bootScript(): Plugin {
   return {
@@ -15,10 +17,17 @@ function bootScript(): Plugin {
     apply: 'build',
     transformIndexHtml: {
       order: 'post',
-      handler(_html, ctx) {
-        const chunk = Object.values(ctx.bundle ?? {}).find((c) => c.type === 'chunk' && c.isEntry && c.facadeModuleId === BOOT_ENTRY);
-        if (!chunk) throw new Error('boot entry missing from the bundle');
-        return [{ tag: 'script', attrs: { type: 'module', async: true, crossorigin: true, src: `/${chunk.fileName}` }, injectTo: 'head-prepend' }];
+      handler(html, ctx) {
+        const chunks = Object.values(ctx.bundle ?? {});
+        const boot = chunks.find((c) => c.type === 'chunk' && c.isEntry && c.facadeModuleId === BOOT_ENTRY);
+        if (!boot) throw new Error('boot entry missing from the bundle');
+        const shellTag = /<script type="module" crossorigin src="(\/assets\/index-[\w-]+\.js)"><\/script>/g;
+        const tags = [...html.matchAll(shellTag)];
+        if (tags.length !== 1) throw new Error(`expected one shell entry script in index.html, found ${tags.length}`);
+        return {
+          html: html.replace(shellTag, (_tag, src: string) => `<link rel="modulepreload" crossorigin href="${src}" data-emage-shell>`),
+          tags: [{ tag: 'script', attrs: { type: 'module', async: true, crossorigin: true, src: `/${boot.fileName}` }, injectTo: 'head-prepend' }],
+        };
       },
     },
   };

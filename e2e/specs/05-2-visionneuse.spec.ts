@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusStudy, corruptJpegSeries, isDisplayable, newUid, pairKey, readManifest, REPRESENTATIVES, type StudySeries } from '../fixtures/corpus-study.js';
 import { TestFacility } from '../fixtures/facility.js';
 import { LoginPage } from '../pages/login.page.js';
+import { PatientRecordPage } from '../pages/patient.page.js';
 import { ViewerPage } from '../pages/viewer.page.js';
 import { launchBrowser, newContext } from '../support/browser.js';
 import { startPortal, type PortalServer } from '../support/server.js';
@@ -221,6 +222,86 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
     await popup.close();
   });
 
+  /**
+   * A page opened on an imaging document shows its first image before the rest of the page (the
+   * boot script mounts the viewer, docs/adr/0084-boot-viewer.md): the page then holds that same
+   * viewer, not a second one, and lets it go when left.
+   */
+  describe('a full page load of an imaging document', () => {
+    /** A new page of the signed-in context that records the first viewer and how many were ever mounted. */
+    async function recordingPage(locale?: 'en'): Promise<Page> {
+      const tab = await ctx.newPage();
+      await tab.addInitScript((stored) => {
+        if (stored) localStorage.setItem('emage.locale', stored);
+        const w = window as unknown as { __viewers: Element[]; __firstHost?: string };
+        w.__viewers = [];
+        new MutationObserver(() => {
+          for (const v of Array.from(document.querySelectorAll('[data-testid="viewer"]'))) {
+            if (w.__viewers.includes(v)) continue;
+            w.__viewers.push(v);
+            w.__firstHost ??= v.parentElement?.className;
+          }
+        }).observe(document, { subtree: true, childList: true });
+      }, locale);
+      return tab;
+    }
+
+    /**
+     * Where the first viewer was mounted (the boot script's element, `boot-viewer`, or the page's),
+     * how many the page ever mounted, and whether the one shown is the first, inside the document view.
+     */
+    const viewersOf = (tab: Page) =>
+      tab.evaluate(() => {
+        const w = window as unknown as { __viewers: Element[]; __firstHost?: string };
+        const seen = w.__viewers;
+        const shown = document.querySelectorAll('[data-testid="viewer"]');
+        return {
+          mountedIn: w.__firstHost,
+          mounted: seen.length,
+          shown: shown.length,
+          firstIsShown: shown[0] === seen[0],
+          insidePage: !!shown[0]?.closest('.document-view .imaging'),
+          loose: document.querySelectorAll('.boot-viewer').length,
+        };
+      });
+
+    it('keeps the viewer that drew the first image when the page renders around it, and removes it when the page is left', async () => {
+      const tab = await recordingPage();
+      const metadataRequests: string[] = [];
+      tab.on('request', (r) => {
+        if (/\/dicomweb\/studies\/[^/]+\/metadata$/.test(new URL(r.url()).pathname)) metadataRequests.push(r.url());
+      });
+      await tab.goto(`${portal.url}/documents/${ct.id}`);
+      const viewer = new ViewerPage(tab);
+      await viewer.waitForState('ready');
+      await tab.getByTestId('document-title').waitFor();
+      expect(await viewersOf(tab)).toEqual({ mountedIn: 'boot-viewer', mounted: 1, shown: 1, firstIsShown: true, insidePage: true, loose: 0 });
+      expect(metadataRequests).toHaveLength(1);
+      expect((await viewer.canvas()).variance).toBeGreaterThan(0);
+      // Its tools answer in the page.
+      const before = await viewer.canvas();
+      const rendered = await viewer.renderedCount();
+      await viewer.toolbarButton('Inverser').click();
+      await viewer.waitForRenderAfter(rendered);
+      expect((await viewer.canvas()).hash).not.toBe(before.hash);
+
+      await tab.getByTestId('back-to-documents').click();
+      await new PatientRecordPage(tab).title().waitFor();
+      expect(await tab.locator('[data-testid="viewer"], .boot-viewer, .boot-viewer-adopted').count()).toBe(0);
+      await tab.close();
+    });
+
+    it('mounts it in the language the page is in', async () => {
+      const tab = await recordingPage('en');
+      await tab.goto(`${portal.url}/documents/${ct.id}`);
+      await new ViewerPage(tab).waitForState('ready');
+      await tab.getByRole('link', { name: 'Open in a new tab' }).waitFor();
+      await tab.getByRole('toolbar', { name: 'Tools', exact: true }).waitFor();
+      expect(await viewersOf(tab)).toEqual({ mountedIn: 'boot-viewer', mounted: 1, shown: 1, firstIsShown: true, insidePage: true, loose: 0 });
+      await tab.close();
+    });
+  });
+
   describe('denial', () => {
     /**
      * Mounts the viewer the way a host page does, on a portal page (so under the portal's real
@@ -279,6 +360,19 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
         { headers: { accept: 'application/dicom+json' } },
       );
       expect(frame.status()).toBe(404);
+      await other.ctx.close();
+    });
+
+    it('a physician the exam does not name, opening the document’s address, is told it is not found and gets no image', async () => {
+      const other = await loggedIn(browser, portal, LAMBERT);
+      const dicomweb: string[] = [];
+      other.page.on('request', (r) => {
+        if (new URL(r.url()).pathname.startsWith('/dicomweb')) dicomweb.push(r.url());
+      });
+      await other.page.goto(`${portal.url}/documents/${corpusDocId}`);
+      await other.page.getByTestId('document-not-found').waitFor();
+      expect(await other.page.locator('[data-testid="viewer"], .boot-viewer').count()).toBe(0);
+      expect(dicomweb).toEqual([]);
       await other.ctx.close();
     });
   });

@@ -20,6 +20,18 @@ export function studyMetadataRequest(studyUid: string): [string, RequestInit] {
 /** The document routes of features/documents/routes.ts: in a record, and on its own. */
 export const DOCUMENT_PATH = /^\/(?:patients\/[^/]+\/)?documents\/([^/?#]+)\/?$/;
 
+/**
+ * The interface language chosen on this browser, as the shell reads it (i18n/stored-locale.ts,
+ * restated so that the boot script takes no module of the shell's).
+ */
+export function bootLocale(): 'fr' | 'en' {
+  try {
+    return localStorage.getItem('emage.locale') === 'en' ? 'en' : 'fr';
+  } catch {
+    return 'fr';
+  }
+}
+
 /** A GraphQL answer as the server sends it. */
 export interface GraphQLBody<T> {
   data?: T | null;

@@ -2,6 +2,7 @@ import { DefaultApolloClient } from '@vue/apollo-composable';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { createApollo } from './app/apollo';
+import { discardBootViewer } from './app/boot-requests';
 import { preloadPage, router } from './app/router';
 import { loadRuntimeConfig } from './app/runtime-config';
 import { startSessionLoad } from './composables/useSession';
@@ -14,6 +15,9 @@ async function start(): Promise<void> {
   startSessionLoad(apollo);
   preloadPage(location.pathname + location.search, apollo);
   await loadRuntimeConfig();
+  // On an imaging document the boot script ran this module once the first image was shown
+  // (src/boot.ts); its viewer is for that document's page only (a redirect to the login page, say, is not).
+  router.afterEach((to) => discardBootViewer(typeof to.params.docId === 'string' ? to.params.docId : undefined));
   const app = createApp(App);
   app.provide(DefaultApolloClient, apollo);
   app.use(i18n);

@@ -1,8 +1,9 @@
 import { addTypenameToDocument } from '@apollo/client/utilities';
 import { parse, print, type DocumentNode } from 'graphql';
 import { createMemoryHistory, createRouter } from 'vue-router';
-import { describe, expect, it } from 'vitest';
-import { BOOT_DOCUMENT_QUERY, BOOT_ME_QUERY, DOCUMENT_PATH } from '../src/boot-queries';
+import { describe, expect, it, vi } from 'vitest';
+import { BOOT_DOCUMENT_QUERY, BOOT_ME_QUERY, DOCUMENT_PATH, bootLocale } from '../src/boot-queries';
+import { storedLocale } from '../src/i18n/stored-locale';
 import routes from '../src/features/documents/routes';
 import { DocumentViewDocument, MeDocument } from '../src/gql/graphql';
 
@@ -30,6 +31,25 @@ describe('boot script', () => {
     for (const path of ['/', '/patients/p-1', '/documents', '/partages', '/documents/d-1/x']) {
       expect(DOCUMENT_PATH.test(path), path).toBe(false);
       expect(router.resolve(path).params.docId, path).toBeUndefined();
+    }
+  });
+
+  it('mounts its viewer in the language the shell will use', () => {
+    const stored = new Map<string, string>();
+    vi.stubGlobal('localStorage', { getItem: (k: string) => stored.get(k) ?? null });
+    try {
+      for (const value of [undefined, 'fr', 'en', 'de', '']) {
+        stored.clear();
+        if (value !== undefined) stored.set('emage.locale', value);
+        expect(bootLocale(), String(value)).toBe(storedLocale());
+      }
+      expect(bootLocale()).toBe('fr');
+      stored.set('emage.locale', 'en');
+      expect(bootLocale()).toBe('en');
+      vi.stubGlobal('localStorage', { getItem: () => { throw new Error('storage disabled'); } });
+      expect(bootLocale()).toBe(storedLocale());
+    } finally {
+      vi.unstubAllGlobals();
     }
   });
 });

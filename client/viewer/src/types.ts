@@ -17,6 +17,11 @@ export interface ViewerOptions {
   headers?: Record<string, string>;
   onError?: (e: ViewerError) => void;
   /**
+   * Called once, when the first image is drawn and painted (or could not be): a host that holds
+   * back its own work until the image is on screen (the shell's boot script) starts it then.
+   */
+  onFirstImage?: () => void;
+  /**
    * The study's WADO-RS metadata, when the host page already asked for it: the very request the
    * viewer would send (`{dicomwebRoot}/studies/{studyUid}/metadata`, parsed JSON), started while
    * the viewer bundle was still loading. Anything but an array of instances, or a failure, and

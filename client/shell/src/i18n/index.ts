@@ -1,5 +1,6 @@
 import { createI18n } from 'vue-i18n';
 import common from './common.js';
+import { LOCALE_KEY, storedLocale, type Locale } from './stored-locale';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Messages = Record<string, any>;
@@ -21,9 +22,8 @@ function build(locale: 'fr' | 'en'): Messages {
   return out;
 }
 
-export type Locale = 'fr' | 'en';
-const stored = localStorage.getItem('emage.locale');
-export const initialLocale: Locale = stored === 'en' ? 'en' : 'fr';
+export type { Locale };
+export const initialLocale: Locale = storedLocale();
 
 const options = {
   legacy: false,
@@ -37,6 +37,6 @@ export const i18n = createI18n(options as any);
 
 export function setLocale(locale: Locale): void {
   (i18n.global.locale as unknown as { value: Locale }).value = locale;
-  localStorage.setItem('emage.locale', locale);
+  localStorage.setItem(LOCALE_KEY, locale);
   document.documentElement.lang = locale;
 }

@@ -569,6 +569,7 @@ export class Viewer implements RuntimeClient {
     if (waiters === null) return;
     this.firstImageWaiters = null;
     for (const task of waiters) if (!this.destroyed) task();
+    if (!this.destroyed) this.options.onFirstImage?.();
   }
 
   private step(delta: number): void {

@@ -1,0 +1,38 @@
+/**
+ * The viewer micro-frontend's contract (client/viewer/src/types.ts), restated here because the
+ * shell never imports the viewer's code: it loads `/viewer/viewer.js` at run time, only when
+ * images are opened, so Cornerstone stays out of the shell's bundle. Types only: the boot script
+ * (src/boot.ts) uses them too without taking any of the shell's code.
+ */
+export type ViewerErrorCode = 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'NETWORK' | 'DECODE';
+
+export interface ViewerError {
+  code: ViewerErrorCode;
+  message: string;
+}
+
+export interface ViewerOptions {
+  dicomwebRoot: string;
+  studyUid: string;
+  locale?: 'fr' | 'en';
+  headers?: Record<string, string>;
+  onError?: (e: ViewerError) => void;
+  /** Called once the first image is drawn and painted (or could not be). */
+  onFirstImage?: () => void;
+  /** The study's metadata already asked for by the page (the boot script), parsed JSON. */
+  metadata?: Promise<unknown>;
+}
+
+export interface ViewerHandle {
+  destroy(): void;
+}
+
+export interface ViewerModule {
+  mount(element: HTMLElement, options: ViewerOptions): ViewerHandle;
+}
+
+/** What a bundle must export to be taken for the viewer. */
+export function asViewerModule(m: unknown): ViewerModule {
+  if (typeof (m as Partial<ViewerModule> | null)?.mount !== 'function') throw new Error('viewer bundle without mount()');
+  return m as ViewerModule;
+}
