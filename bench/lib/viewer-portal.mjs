@@ -61,7 +61,8 @@ export async function graphql(page, url, query) {
 /**
  * A new browser context (empty cache) signed in as a demo physician, whose pages record in
  * `window.__viewerMarks`, on their own clock (0 = navigation start), when the viewer first
- * reports a drawn image (`firstImage`) and when every series' progress bar is full (`allLoaded`).
+ * reports a drawn image (`firstImage`, with `firstImageOnScreen`: whether it was visible in the
+ * window then) and when every series' progress bar is full (`allLoaded`).
  */
 export async function newLoggedInPage(browser, url) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR' });
@@ -73,7 +74,13 @@ export async function newLoggedInPage(browser, url) {
     new MutationObserver(() => {
       const root = document.querySelector('[data-testid="viewer"]');
       if (!root) return;
-      if (marks.firstImage === undefined && Number(root.getAttribute('data-rendered-count')) >= 1) marks.firstImage = performance.now();
+      if (marks.firstImage === undefined && Number(root.getAttribute('data-rendered-count')) >= 1) {
+        marks.firstImage = performance.now();
+        // Counted only if the image is on screen then: the viewer visible, its canvas in the window.
+        const canvas = root.querySelector('[data-testid="viewport"] canvas');
+        const r = canvas?.getBoundingClientRect();
+        marks.firstImageOnScreen = !!r && root.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && r.width > 0 && r.height > 0 && r.top < innerHeight && r.bottom > 0;
+      }
       const bars = [...root.querySelectorAll('.emv-thumb [role="progressbar"]')];
       if (marks.allLoaded === undefined && bars.length > 0 && bars.every((b) => b.getAttribute('aria-valuenow') === b.getAttribute('aria-valuemax'))) {
         marks.allLoaded = performance.now();
@@ -100,6 +107,7 @@ export async function openOnce(page, url, docId) {
   await page.goto(`${url}/documents/${docId}`);
   await page.waitForFunction(() => window.__viewerMarks?.allLoaded !== undefined, undefined, { timeout: 60_000 });
   const marks = await page.evaluate(() => window.__viewerMarks);
+  if (!marks.firstImageOnScreen) throw new Error('the first image was drawn hidden or outside the window');
   const count = await page.locator('[data-testid="viewer"]').getAttribute('data-image-count');
   if (count !== '64') throw new Error(`expected 64 slices, the viewer shows ${count}`);
   return marks;
