@@ -7,7 +7,8 @@
 // cannot tell such a change from the machine. Here one portal per build serves the same demo
 // data (CLIENT_DIR), and cold loads alternate between them (A B, B A, A B…), so a drift of the
 // machine's speed falls on every build alike. Printed: each build's median first image (cold:
-// a new browser context per load) and the median of the paired differences with the first build.
+// a new browser context per load), the median of the paired differences with the first build, and
+// when the page around the image showed the document's title (the shell rendered).
 //
 // A client dir holds shell/dist, viewer/dist, share/dist and playground/dist, e.g. the `client`
 // folder of a git worktree of another commit, built:
@@ -38,11 +39,14 @@ try {
     docs.push(doc.id);
   }
   const firstImage = dirs.map(() => []);
+  const pageShown = dirs.map(() => []);
   for (let i = 0; i < RUNS; i++) {
     for (let k = 0; k < dirs.length; k++) {
       const b = (k + i) % dirs.length; // rotate who goes first
       const { context, page } = await newLoggedInPage(browser, portals[b].url);
-      firstImage[b].push((await openOnce(page, portals[b].url, docs[b])).firstImage);
+      const marks = await openOnce(page, portals[b].url, docs[b]);
+      firstImage[b].push(marks.firstImage);
+      pageShown[b].push(marks.pageShown);
       await context.close();
     }
   }
@@ -51,7 +55,7 @@ try {
   dirs.forEach((dir, k) => {
     const runs = firstImage[k].map(Math.round);
     const diff = k === 0 ? '' : `; paired difference with ${dirs[0]}: median ${Math.round(median(firstImage[k].map((t, i) => t - firstImage[0][i])))} ms`;
-    console.log(`${dir}: median ${Math.round(median(firstImage[k]))} ms (runs ${runs.join(', ')})${diff}`);
+    console.log(`${dir}: median ${Math.round(median(firstImage[k]))} ms (runs ${runs.join(', ')})${diff}; the page around it (document title) median ${Math.round(median(pageShown[k]))} ms`);
   });
 } finally {
   await browser.close();

@@ -7,6 +7,7 @@
 //                 viewer, read with performance.now() in the page;
 //   whole series  same start → every series thumbnail's progress bar complete
 //                 (aria-valuenow = aria-valuemax);
+//   page around   same start → the document page's title in the page (the shell rendered);
 //   heap          10 mount/destroy cycles of the viewer on one page (each waits for the whole
 //                 series), JS heap after CDP HeapProfiler.collectGarbage + Runtime.getHeapUsage,
 //                 after cycle 10 vs after cycle 1.
@@ -140,7 +141,8 @@ try {
   const report = (label, runs) =>
     console.log(
       `${label}: first image median ${ms(median(runs.map((r) => r.firstImage)))} (runs ${runs.map((r) => ms(r.firstImage)).join(', ')}); ` +
-        `whole series median ${ms(median(runs.map((r) => r.allLoaded)))} (runs ${runs.map((r) => ms(r.allLoaded)).join(', ')})`,
+        `whole series median ${ms(median(runs.map((r) => r.allLoaded)))} (runs ${runs.map((r) => ms(r.allLoaded)).join(', ')})` +
+        (runs[0].pageShown === undefined ? '' : `; the page around it (document title) median ${ms(median(runs.map((r) => r.pageShown)))}`),
     );
   console.log(`Demo CT thorax, 64 × 512×512 16-bit, ${RUNS} runs each, Chromium headless on loopback`);
   console.log(`CPU reference (lib/viewer-portal.mjs cpuReferenceMs, lower is faster): ${cpuBefore} ms before the runs, ${cpuReferenceMs()} ms after`);

@@ -62,7 +62,8 @@ export async function graphql(page, url, query) {
  * A new browser context (empty cache) signed in as a demo physician, whose pages record in
  * `window.__viewerMarks`, on their own clock (0 = navigation start), when the viewer first
  * reports a drawn image (`firstImage`, with `firstImageOnScreen`: whether it was visible in the
- * window then) and when every series' progress bar is full (`allLoaded`).
+ * window then), when the page around it shows the document's title (`pageShown`) and when every
+ * series' progress bar is full (`allLoaded`).
  */
 export async function newLoggedInPage(browser, url) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR' });
@@ -72,6 +73,7 @@ export async function newLoggedInPage(browser, url) {
     const marks = {};
     window.__viewerMarks = marks;
     new MutationObserver(() => {
+      if (marks.pageShown === undefined && document.querySelector('[data-testid="document-title"]')) marks.pageShown = performance.now();
       const root = document.querySelector('[data-testid="viewer"]');
       if (!root) return;
       if (marks.firstImage === undefined && Number(root.getAttribute('data-rendered-count')) >= 1) {

@@ -284,6 +284,12 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
       await viewer.toolbarButton('Inverser').click();
       await viewer.waitForRenderAfter(rendered);
       expect((await viewer.canvas()).hash).not.toBe(before.hash);
+      // The rest of the series, held while the page rendered, loads in the background.
+      await tab.waitForFunction(() => {
+        const bars = Array.from(document.querySelectorAll('[data-testid="viewer"] .emv-thumb [role="progressbar"]'));
+        return bars.length > 0 && bars.every((b) => b.getAttribute('aria-valuenow') === b.getAttribute('aria-valuemax'));
+      });
+      expect(await viewer.attr('image-count')).toBe('64');
 
       await tab.getByTestId('back-to-documents').click();
       await new PatientRecordPage(tab).title().waitFor();

@@ -49,6 +49,8 @@ export interface BootViewer {
   /** The errors it reported so far; later ones go to `onError` once a page has set it. */
   errors: ViewerError[];
   onError?: (e: ViewerError) => void;
+  /** Lets the viewer start what follows its first image: the page around it is rendered. */
+  release(): void;
 }
 
 export interface BootViewerSlot {
@@ -61,6 +63,8 @@ export interface BootViewerSlot {
 
 /** How long after navigation start the shell waits at most for the boot viewer's first image. */
 const SHELL_HOLD_MAX_MS = 1500;
+/** How long after its first image the boot viewer waits at most for the page to take it over. */
+const RELEASE_MAX_MS = 1000;
 
 /**
  * Runs the shell's entry, which index.html only preloads (`data-emage-shell`, see vite.config.ts);
@@ -129,12 +133,20 @@ function bootViewer(
     element.className = 'boot-viewer';
     document.body.append(element);
     const errors: ViewerError[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
     const handle = module.mount(element, {
       dicomwebRoot: DICOMWEB_ROOT,
       studyUid: uid,
       metadata: metadata.then((m) => m.instances),
       locale,
-      onFirstImage: firstImage,
+      // The rest of the viewer's work (the series in the background, thumbnails, tools) waits for
+      // the page to render around it, which takes it over (ImageViewer.vue), or 1 s at most.
+      holdAfterFirstImage: held,
+      onFirstImage: () => {
+        firstImage();
+        setTimeout(release, RELEASE_MAX_MS);
+      },
       onError: (e) => {
         errors.push(e);
         firstImage();
@@ -142,7 +154,7 @@ function bootViewer(
       },
     });
     delete requests.metadata; // the shell's page takes this viewer over, with the metadata it has
-    viewer = { studyUid: uid, dicomwebRoot: DICOMWEB_ROOT, locale, element, handle, errors };
+    viewer = { studyUid: uid, dicomwebRoot: DICOMWEB_ROOT, locale, element, handle, errors, release };
     return viewer;
   });
   requests.viewer = {

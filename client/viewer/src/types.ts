@@ -22,6 +22,12 @@ export interface ViewerOptions {
    */
   onFirstImage?: () => void;
   /**
+   * What the viewer starts once its first image is shown — the rest of the series in the
+   * background, the thumbnails, the tools — waits for this too: a host that renders its own page
+   * around the viewer after the first image (the shell's boot script) lets it start then.
+   */
+  holdAfterFirstImage?: Promise<unknown>;
+  /**
    * The study's WADO-RS metadata, when the host page already asked for it: the very request the
    * viewer would send (`{dicomwebRoot}/studies/{studyUid}/metadata`, parsed JSON), started while
    * the viewer bundle was still loading. Anything but an array of instances, or a failure, and

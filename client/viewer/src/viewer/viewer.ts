@@ -568,8 +568,12 @@ export class Viewer implements RuntimeClient {
     const waiters = this.firstImageWaiters;
     if (waiters === null) return;
     this.firstImageWaiters = null;
-    for (const task of waiters) if (!this.destroyed) task();
     if (!this.destroyed) this.options.onFirstImage?.();
+    const run = () => {
+      for (const task of waiters) if (!this.destroyed) task();
+    };
+    if (this.options.holdAfterFirstImage) void this.options.holdAfterFirstImage.then(run, run);
+    else run();
   }
 
   private step(delta: number): void {

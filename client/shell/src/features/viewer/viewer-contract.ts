@@ -19,6 +19,8 @@ export interface ViewerOptions {
   onError?: (e: ViewerError) => void;
   /** Called once the first image is drawn and painted (or could not be). */
   onFirstImage?: () => void;
+  /** What the viewer starts after its first image (background loading, thumbnails, tools) waits for this too. */
+  holdAfterFirstImage?: Promise<unknown>;
   /** The study's metadata already asked for by the page (the boot script), parsed JSON. */
   metadata?: Promise<unknown>;
 }
