@@ -233,15 +233,18 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
       const tab = await ctx.newPage();
       await tab.addInitScript((stored) => {
         if (stored) localStorage.setItem('emage.locale', stored);
-        const w = window as unknown as { __viewers: Element[]; __firstHost?: string };
+        const w = window as unknown as { __viewers: Element[]; __firstHost?: string; __firstImageAt?: number[] };
         w.__viewers = [];
         new MutationObserver(() => {
           for (const v of Array.from(document.querySelectorAll('[data-testid="viewer"]'))) {
-            if (w.__viewers.includes(v)) continue;
-            w.__viewers.push(v);
+            if (!w.__viewers.includes(v)) w.__viewers.push(v);
             w.__firstHost ??= v.parentElement?.className;
+            if (!w.__firstImageAt && Number(v.getAttribute('data-rendered-count')) >= 1) {
+              const r = v.getBoundingClientRect();
+              w.__firstImageAt = [r.x, r.y, r.width, r.height].map(Math.round);
+            }
           }
-        }).observe(document, { subtree: true, childList: true });
+        }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-rendered-count'] });
       }, locale);
       return tab;
     }
@@ -277,6 +280,12 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
       await tab.getByTestId('document-title').waitFor();
       expect(await viewersOf(tab)).toEqual({ mountedIn: 'boot-viewer', mounted: 1, shown: 1, firstIsShown: true, insidePage: true, loose: 0 });
       expect(metadataRequests).toHaveLength(1);
+      // On this wide screen the image did not move when the page rendered around it.
+      const place = await tab.evaluate(() => {
+        const r = document.querySelector('[data-testid="viewer"]')!.getBoundingClientRect();
+        return { first: (window as unknown as { __firstImageAt?: number[] }).__firstImageAt, now: [r.x, r.y, r.width, r.height].map(Math.round) };
+      });
+      expect(place.first).toEqual(place.now);
       expect((await viewer.canvas()).variance).toBeGreaterThan(0);
       // Its tools answer in the page.
       const before = await viewer.canvas();
