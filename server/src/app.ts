@@ -224,6 +224,10 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   // --- Static clients: the viewer micro-frontend and the shell (SPA fallback).
   app.use('/viewer', express.static(path.join(config.clientDir, 'viewer', 'dist'), { fallthrough: false, maxAge: '1h' }));
   const shellDir = path.join(config.clientDir, 'shell', 'dist');
+  // The shell's build names every file under /assets by its content's hash: a file never
+  // changes, so browsers keep it a year without asking again (a new build links new names from
+  // index.html, which is never cached stale); a missing one is a 404, not the page's HTML.
+  app.use('/assets', express.static(path.join(shellDir, 'assets'), { index: false, fallthrough: false, immutable: true, maxAge: '365d' }));
   app.use(express.static(shellDir, { index: false, maxAge: '1h' }));
   app.get(/^\/(?!graphql|dicomweb|api|dev|s\/|viewer|playground).*/, (req, res, next) => {
     if (req.accepts('html') && existsSync(path.join(shellDir, 'index.html'))) {
