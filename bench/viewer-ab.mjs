@@ -15,7 +15,8 @@
 //   git worktree add /tmp/emage-base <commit> && (cd /tmp/emage-base && npm ci && npx turbo run build)
 //   node bench/viewer-ab.mjs 20 /tmp/emage-base/client client
 import path from 'node:path';
-import { cpuReferenceMs, ctDocument, launchBrowser, median, newLoggedInPage, openOnce, startPortal } from './lib/viewer-portal.mjs';
+import { cpuReferenceMs, ctDocument, launchBrowser, newLoggedInPage, openOnce, startPortal } from './lib/viewer-portal.mjs';
+import { median } from './lib/measure.mjs';
 
 const RUNS = Number(process.argv[2] ?? 20);
 const dirs = process.argv.slice(3);

@@ -16,7 +16,8 @@
 // each run (empty HTTP cache: the shell and viewer.js are downloaded); "warm": the same context
 // navigating again (viewer.js from the HTTP cache, as for a physician's second study).
 // Usage: node bench/viewer.mjs [runs=5]
-import { cpuReferenceMs, ctDocument, launchBrowser, median, newLoggedInPage, openOnce, startPortal, tracedColdLoad } from './lib/viewer-portal.mjs';
+import { cpuReferenceMs, ctDocument, launchBrowser, newLoggedInPage, openOnce, startPortal, tracedColdLoad } from './lib/viewer-portal.mjs';
+import { median } from './lib/measure.mjs';
 
 const RUNS = Number(process.argv[2] ?? 5);
 const CYCLES = 10;

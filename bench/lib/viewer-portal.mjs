@@ -115,12 +115,6 @@ export async function openOnce(page, url, docId) {
   return marks;
 }
 
-export const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
 /**
  * A CPU reference: milliseconds a fixed JavaScript loop takes in this Node.js. The machines of
  * this workplace are virtual and their speed varies (this loop took from 567 to 1,145 ms on one
