@@ -28,8 +28,6 @@ export interface BootRequests {
   config?: Promise<unknown>;
   me?: Promise<GraphQLBody<{ me: { role?: string } | null }>>;
   document?: { id: string; body: Promise<GraphQLBody<{ document: BootDocument | null }>> };
-  /** The imaging document's study metadata, as the viewer would ask for it (when the boot viewer did not take it). */
-  metadata?: Promise<{ studyUid: string; dicomwebRoot: string; instances: unknown }>;
   /** The viewer the boot script mounts for an imaging document, until the document page takes it. */
   viewer?: BootViewerSlot;
 }
@@ -116,7 +114,7 @@ function bootViewer(
   requests: BootRequests,
   documentId: string,
   answers: [config: Promise<unknown>, me: NonNullable<BootRequests['me']>, studyUid: Promise<string | undefined>],
-  metadata: Promise<{ instances: unknown }>,
+  metadata: Promise<unknown>,
   locale: Locale, // read while the requests travel: a browser's first storage read takes a while
 ): Promise<void> {
   let discarded = false;
@@ -138,7 +136,7 @@ function bootViewer(
     const handle = module.mount(element, {
       dicomwebRoot: DICOMWEB_ROOT,
       studyUid: uid,
-      metadata: metadata.then((m) => m.instances),
+      metadata,
       locale,
       // The rest of the viewer's work (the series in the background, thumbnails, tools) waits for
       // the page to render around it, which takes it over (ImageViewer.vue), or 1 s at most.
@@ -153,7 +151,6 @@ function bootViewer(
         viewer?.onError?.(e);
       },
     });
-    delete requests.metadata; // the shell's page takes this viewer over, with the metadata it has
     viewer = { studyUid: uid, dicomwebRoot: DICOMWEB_ROOT, locale, element, handle, errors, release };
     return viewer;
   });
@@ -184,17 +181,18 @@ function boot(): BootRequests {
     const body = graphql<{ document: BootDocument | null }>('DocumentView', BOOT_DOCUMENT_QUERY, { id });
     requests.document = { id, body };
     const studyUid = body.then((b) => (b.data?.document?.type === 'IMAGING' ? b.data.document.studyInstanceUid ?? undefined : undefined));
+    // The study's metadata, for the viewer mounted below (which asks itself if this failed).
     const metadata = studyUid.then(async (uid) => {
       if (!uid) throw new Error('not an imaging document');
       const response = await fetch(...studyMetadataRequest(uid));
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return { studyUid: uid, dicomwebRoot: DICOMWEB_ROOT, instances: (await response.json()) as unknown };
+      return (await response.json()) as unknown;
     });
-    requests.metadata = metadata;
+    metadata.catch(() => undefined);
     shellMayStart = bootViewer(requests, id, [config, me, studyUid], metadata, bootLocale());
   }
   // Each answer is taken over by the shell, which reports its errors; none is left unhandled here.
-  for (const p of [requests.config, requests.me, requests.document?.body, requests.metadata]) p?.catch(() => undefined);
+  for (const p of [requests.config, requests.me, requests.document?.body]) p?.catch(() => undefined);
   return requests;
 }
 

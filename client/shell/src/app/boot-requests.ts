@@ -13,20 +13,6 @@ export function takeBootRequest<K extends keyof BootRequests>(key: K): BootReque
 }
 
 /**
- * The boot script's metadata request for this study, if it made one for the viewer's DICOMweb
- * root: given to the viewer (ViewerOptions.metadata), which asks itself if it failed.
- */
-export function takeBootMetadata(studyUid: string, dicomwebRoot: string): Promise<unknown> | undefined {
-  const request = takeBootRequest('metadata');
-  if (!request) return undefined;
-  const instances = request.then((m) =>
-    m.studyUid === studyUid && m.dicomwebRoot === dicomwebRoot ? m.instances : Promise.reject(new Error('another study')),
-  );
-  instances.catch(() => undefined); // the viewer handles a failure by asking itself
-  return instances;
-}
-
-/**
  * The viewer the boot script mounted for document `documentId`, if it mounted one for this study
  * and these settings, taken over by the caller (who destroys it in the end). A viewer the caller
  * cannot use is destroyed. Asked once: a later caller gets nothing.

@@ -31,8 +31,8 @@ function fromBoot(id: string, apollo: ApolloClient<unknown>): Promise<unknown> |
 /**
  * A document opened by a full page load (a new tab, a pop-up, a link in a notification) is asked
  * for at page start, alongside the session and the runtime configuration (by the boot script,
- * which also preloads the viewer bundle for an imaging document, when it did), rather than once
- * the page has rendered. Without a session the answer is an error, which the page does not keep:
+ * which also shows an imaging document's first image, when it did), rather than once the page has
+ * rendered. Without a session the answer is an error, which the page does not keep:
  * it asks again after the login.
  */
 export function preloadDocument(route: RouteLocationResolved, apollo: ApolloClient<unknown>): void {

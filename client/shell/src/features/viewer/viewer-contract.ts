@@ -32,9 +32,3 @@ export interface ViewerHandle {
 export interface ViewerModule {
   mount(element: HTMLElement, options: ViewerOptions): ViewerHandle;
 }
-
-/** What a bundle must export to be taken for the viewer. */
-export function asViewerModule(m: unknown): ViewerModule {
-  if (typeof (m as Partial<ViewerModule> | null)?.mount !== 'function') throw new Error('viewer bundle without mount()');
-  return m as ViewerModule;
-}

@@ -1,9 +1,15 @@
 import { runtimeConfig } from '@/app/runtime-config';
-import { asViewerModule, type ViewerModule } from './viewer-contract';
+import type { ViewerModule } from './viewer-contract';
 
 export type { ViewerError, ViewerErrorCode, ViewerModule, ViewerOptions } from './viewer-contract';
 
 let loading: Promise<ViewerModule> | undefined;
+
+/** What a bundle must export to be taken for the viewer. */
+function asViewerModule(m: unknown): ViewerModule {
+  if (typeof (m as Partial<ViewerModule> | null)?.mount !== 'function') throw new Error('viewer bundle without mount()');
+  return m as ViewerModule;
+}
 
 /**
  * Imports the viewer bundle once per page (the same module the boot script may have imported);
