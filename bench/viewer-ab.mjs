@@ -41,6 +41,7 @@ try {
   }
   const firstImage = dirs.map(() => []);
   const pageShown = dirs.map(() => []);
+  const cornerstoneImage = dirs.map(() => []);
   for (let i = 0; i < RUNS; i++) {
     for (let k = 0; k < dirs.length; k++) {
       const b = (k + i) % dirs.length; // rotate who goes first
@@ -48,6 +49,7 @@ try {
       const marks = await openOnce(page, portals[b].url, docs[b]);
       firstImage[b].push(marks.firstImage);
       pageShown[b].push(marks.pageShown);
+      cornerstoneImage[b].push(marks.cornerstoneImage);
       await context.close();
     }
   }
@@ -56,7 +58,7 @@ try {
   dirs.forEach((dir, k) => {
     const runs = firstImage[k].map(Math.round);
     const diff = k === 0 ? '' : `; paired difference with ${dirs[0]}: median ${Math.round(median(firstImage[k].map((t, i) => t - firstImage[0][i])))} ms`;
-    console.log(`${dir}: median ${Math.round(median(firstImage[k]))} ms (runs ${runs.join(', ')})${diff}; the page around it (document title) median ${Math.round(median(pageShown[k]))} ms`);
+    console.log(`${dir}: median ${Math.round(median(firstImage[k]))} ms (runs ${runs.join(', ')})${diff}; drawn by Cornerstone median ${Math.round(median(cornerstoneImage[k]))} ms; the page around it (document title) median ${Math.round(median(pageShown[k]))} ms`);
   });
 } finally {
   await browser.close();

@@ -75,7 +75,7 @@ try {
           if (window.__viewerMarks?.firstImage === undefined) return;
           console.profileEnd('first-image');
           observer.disconnect();
-        }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-rendered-count'] });
+        }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-rendered-count', 'data-preview'] });
       });
       const cdp = await context.newCDPSession(page);
       await cdp.send('Profiler.enable');

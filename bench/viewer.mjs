@@ -57,7 +57,7 @@ async function openFromRecord(browser, url, doc) {
     }, `/patients/${doc.patientId}/documents/${doc.id}`);
     await page.waitForFunction(() => window.__viewerMarks?.allLoaded !== undefined, undefined, { timeout: 60_000 });
     const marks = await page.evaluate(() => window.__viewerMarks);
-    return { firstImage: marks.firstImage - start, allLoaded: marks.allLoaded - start };
+    return { firstImage: marks.firstImage - start, cornerstoneImage: marks.cornerstoneImage - start, allLoaded: marks.allLoaded - start };
   } finally {
     await context.close();
   }
@@ -142,6 +142,7 @@ try {
   const report = (label, runs) =>
     console.log(
       `${label}: first image median ${ms(median(runs.map((r) => r.firstImage)))} (runs ${runs.map((r) => ms(r.firstImage)).join(', ')}); ` +
+        `drawn by Cornerstone (tools work) median ${ms(median(runs.map((r) => r.cornerstoneImage)))}; ` +
         `whole series median ${ms(median(runs.map((r) => r.allLoaded)))} (runs ${runs.map((r) => ms(r.allLoaded)).join(', ')})` +
         (runs[0].pageShown === undefined ? '' : `; the page around it (document title) median ${ms(median(runs.map((r) => r.pageShown)))}`),
     );

@@ -61,9 +61,11 @@ export async function graphql(page, url, query) {
 /**
  * A new browser context (empty cache) signed in as a demo physician, whose pages record in
  * `window.__viewerMarks`, on their own clock (0 = navigation start), when the viewer first
- * reports a drawn image (`firstImage`, with `firstImageOnScreen`: whether it was visible in the
- * window then), when the page around it shows the document's title (`pageShown`) and when every
- * series' progress bar is full (`allLoaded`).
+ * reports a drawn image (`firstImage`: its preview drawn before Cornerstone, `data-preview`, or
+ * Cornerstone's first render, whichever comes first; with `firstImageOnScreen`: whether it was
+ * visible in the window then), when Cornerstone first drew it (`cornerstoneImage`: from then on
+ * the tools work on it), when the page around it shows the document's title (`pageShown`) and
+ * when every series' progress bar is full (`allLoaded`).
  */
 export async function newLoggedInPage(browser, url) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR' });
@@ -76,7 +78,9 @@ export async function newLoggedInPage(browser, url) {
       if (marks.pageShown === undefined && document.querySelector('[data-testid="document-title"]')) marks.pageShown = performance.now();
       const root = document.querySelector('[data-testid="viewer"]');
       if (!root) return;
-      if (marks.firstImage === undefined && Number(root.getAttribute('data-rendered-count')) >= 1) {
+      const rendered = Number(root.getAttribute('data-rendered-count')) >= 1;
+      if (marks.cornerstoneImage === undefined && rendered) marks.cornerstoneImage = performance.now();
+      if (marks.firstImage === undefined && (rendered || root.getAttribute('data-preview') === 'shown')) {
         marks.firstImage = performance.now();
         // Counted only if the image is on screen then: the viewer visible, its canvas in the window.
         const canvas = root.querySelector('[data-testid="viewport"] canvas');
@@ -87,7 +91,7 @@ export async function newLoggedInPage(browser, url) {
       if (marks.allLoaded === undefined && bars.length > 0 && bars.every((b) => b.getAttribute('aria-valuenow') === b.getAttribute('aria-valuemax'))) {
         marks.allLoaded = performance.now();
       }
-    }).observe(document, { subtree: true, attributes: true, childList: true, attributeFilter: ['data-rendered-count', 'aria-valuenow'] });
+    }).observe(document, { subtree: true, attributes: true, childList: true, attributeFilter: ['data-rendered-count', 'data-preview', 'aria-valuenow'] });
   });
   return { context, page };
 }

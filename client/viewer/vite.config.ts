@@ -50,13 +50,17 @@ function loaderFromViewerFolder(): Plugin {
   };
 }
 
+/** The loader's worker and codecs, for the build that bundles the loader (vite.engine.config.ts). */
+export const loaderPlugin = loaderFromViewerFolder;
+
 // Library build: the host pages import `/viewer/viewer.js` at run time, so the entry name must
-// stay stable (no hash) and every dependency (Cornerstone, codecs, workers) is bundled here and
-// nowhere else.
+// stay stable (no hash). viewer.js holds the viewer without Cornerstone; Cornerstone, its loader,
+// codecs and workers are in viewer-engine.js (vite.engine.config.ts) and its tools in
+// viewer-tools.js (vite.tools.config.ts), both next to it and imported nowhere else.
 export default defineConfig({
   // Relative base so the chunk and the stylesheet resolve next to viewer.js wherever it is served.
   base: './',
-  plugins: [loaderFromViewerFolder()],
+  plugins: [],
   resolve: {
     // The packages' "main" files are development builds (cornerstone-tools even carries webpack
     // hot-reload hooks); their minified production builds have the same API.

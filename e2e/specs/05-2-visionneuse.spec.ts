@@ -239,12 +239,12 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
           for (const v of Array.from(document.querySelectorAll('[data-testid="viewer"]'))) {
             if (!w.__viewers.includes(v)) w.__viewers.push(v);
             w.__firstHost ??= v.parentElement?.className;
-            if (!w.__firstImageAt && Number(v.getAttribute('data-rendered-count')) >= 1) {
+            if (!w.__firstImageAt && (Number(v.getAttribute('data-rendered-count')) >= 1 || v.getAttribute('data-preview') === 'shown')) {
               const r = v.getBoundingClientRect();
               w.__firstImageAt = [r.x, r.y, r.width, r.height].map(Math.round);
             }
           }
-        }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-rendered-count'] });
+        }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-rendered-count', 'data-preview'] });
       }, locale);
       return tab;
     }
@@ -303,6 +303,61 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
       await tab.getByTestId('back-to-documents').click();
       await new PatientRecordPage(tab).title().waitFor();
       expect(await tab.locator('[data-testid="viewer"], .boot-viewer, .boot-viewer-adopted').count()).toBe(0);
+      await tab.close();
+    });
+
+    it('draws the first image before Cornerstone runs, as Cornerstone then draws it, with one request per frame', async () => {
+      const tab = await ctx.newPage();
+      // The preview's pixels as it is first shown, and whether Cornerstone had a canvas then.
+      await tab.addInitScript(() => {
+        const w = window as unknown as { __preview?: { gray: Uint8Array; width: number; height: number; cornerstoneCanvas: boolean } };
+        new MutationObserver((_, observer) => {
+          const viewport = document.querySelector('[data-testid="viewer"][data-preview="shown"] [data-testid="viewport"]');
+          const canvas = viewport?.querySelector<HTMLCanvasElement>('canvas.emv-preview');
+          if (!viewport || !canvas) return;
+          observer.disconnect();
+          const { data, width, height } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+          const gray = new Uint8Array(width * height);
+          for (let i = 0; i < gray.length; i++) gray[i] = data[i * 4]!;
+          w.__preview = { gray, width, height, cornerstoneCanvas: viewport.querySelectorAll('canvas').length > 1 };
+        }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-preview'] });
+      });
+      const frameRequests = new Map<string, number>();
+      tab.on('request', (r) => {
+        if (/\/frames\/\d+$/.test(new URL(r.url()).pathname)) frameRequests.set(r.url(), (frameRequests.get(r.url()) ?? 0) + 1);
+      });
+      await tab.goto(`${portal.url}/documents/${ct.id}`);
+      const viewer = new ViewerPage(tab);
+      await viewer.waitForState('ready');
+      const compared = await tab.evaluate(() => {
+        const preview = (window as unknown as { __preview?: { gray: Uint8Array; width: number; height: number; cornerstoneCanvas: boolean } }).__preview;
+        const canvases = document.querySelectorAll<HTMLCanvasElement>('[data-testid="viewport"] canvas');
+        const canvas = canvases[0]!;
+        const { data, width, height } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        if (!preview || width !== preview.width || height !== preview.height) return { preview: !!preview, canvases: canvases.length, sameSize: false };
+        let diff = 0;
+        let sum = 0;
+        let sumSq = 0;
+        for (let i = 0; i < preview.gray.length; i++) {
+          const v = data[i * 4]!;
+          diff += Math.abs(v - preview.gray[i]!);
+          sum += v;
+          sumSq += v * v;
+        }
+        const n = preview.gray.length;
+        return { preview: true, cornerstoneAtPreview: preview.cornerstoneCanvas, canvases: canvases.length, sameSize: true, meanDifference: diff / n, variance: sumSq / n - (sum / n) ** 2 };
+      });
+      // Shown before Cornerstone had even a canvas; replaced by Cornerstone's drawing of the same image.
+      expect(compared).toMatchObject({ preview: true, cornerstoneAtPreview: false, canvases: 1, sameSize: true });
+      expect(compared.variance).toBeGreaterThan(100);
+      expect(compared.meanDifference).toBe(0);
+      // Cornerstone took the previewed frame's bytes: no frame of the series was requested twice.
+      await tab.waitForFunction(() => {
+        const bars = Array.from(document.querySelectorAll('[data-testid="viewer"] .emv-thumb [role="progressbar"]'));
+        return bars.length > 0 && bars.every((b) => b.getAttribute('aria-valuenow') === b.getAttribute('aria-valuemax'));
+      });
+      expect(frameRequests.size).toBe(64);
+      expect([...frameRequests.values()].filter((n) => n > 1)).toEqual([]);
       await tab.close();
     });
 

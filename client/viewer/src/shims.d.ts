@@ -77,6 +77,7 @@ declare module 'cornerstone-core' {
   export const imageCache: {
     setMaximumSizeBytes(bytes: number): void;
     getImageLoadObject(imageId: string): ImageLoadObject | undefined;
+    putImageLoadObject(imageId: string, imageLoadObject: ImageLoadObject): void;
     removeImageLoadObject(imageId: string): void;
     purgeCache(): void;
     getCacheInfo(): { maximumSizeInBytes: number; cacheSizeInBytes: number; numberOfImagesCached: number };
@@ -142,6 +143,8 @@ declare module 'cornerstone-wado-image-loader' {
   }
   const loader: {
     external: { cornerstone: unknown; dicomParser: unknown };
+    /** Decodes a frame's bytes (as the server sent them) into a Cornerstone image, with the registered metadata. */
+    createImage(imageId: string, pixelData: Uint8Array, transferSyntax: string, options?: Record<string, unknown>): Promise<import('cornerstone-core').Image>;
     configure(config: LoaderConfig): void;
     webWorkerManager: {
       initialize(config: Record<string, unknown>): void;

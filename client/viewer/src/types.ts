@@ -17,8 +17,9 @@ export interface ViewerOptions {
   headers?: Record<string, string>;
   onError?: (e: ViewerError) => void;
   /**
-   * Called once, when the first image is drawn and painted (or could not be): a host that holds
-   * back its own work until the image is on screen (the shell's boot script) starts it then.
+   * Called once, when the first image is drawn and painted (by the viewer's preview or by
+   * Cornerstone), or could not be: a host that holds back its own work until the image is on
+   * screen (the shell's boot script) starts it then.
    */
   onFirstImage?: () => void;
   /**

@@ -1,22 +1,31 @@
-import {
-  acquireRuntime,
-  cacheMaximumBytes,
-  cornerstone,
-  cornerstoneWADOImageLoader,
-  releaseRuntime,
-  startDecodeWorkers,
-  type RuntimeClient,
-} from '../cornerstone/runtime';
+import type { RuntimeClient } from '../cornerstone/runtime';
 import { UNCOMPRESSED_TRANSFER_SYNTAXES } from '../cornerstone/main-thread-decode';
+import type { Tools } from '../cornerstone/tools';
 import type { Image, Viewport, VOI } from 'cornerstone-core';
 import { codeForStatus, DicomWebClient, DicomWebError } from '../dicomweb/client';
 import { getString, Tag, type DicomJson } from '../dicomweb/dicomJson';
-import { buildStack, clampFps, readSeriesInfo, type StackSeries } from '../dicomweb/studyModel';
+import { buildStack, clampFps, readSeriesInfo, type Frame, type StackSeries } from '../dicomweb/studyModel';
 import { createTranslator, formatDicomDate, formatPersonName, type MessageKey, type Translate } from '../i18n';
 import type { ViewerErrorCode, ViewerOptions } from '../types';
 import { h, icon, toolbarButton, type ToolbarButton } from './dom';
-import { Prefetcher } from './prefetch';
-import { loadTools, registerEarlierElement, toolsReady, type Tools } from '../cornerstone/tools';
+import { loadEngine, preloadEngine, type Engine } from './engine-loader';
+import type { Prefetcher } from './prefetch';
+import { decodePreview, drawPreview, fetchFrame, previewable, type FetchedFrame } from './preview';
+
+/**
+ * Cornerstone and the viewer's code around it live in viewer-engine.js, run once a viewer needs
+ * them (engine-loader.ts): until then these bindings are unset, and every path that uses them
+ * runs only once `enabled` is true, which follows useEngine().
+ */
+let engine: Engine;
+let cornerstone: Engine['cornerstone'];
+let cornerstoneWADOImageLoader: Engine['cornerstoneWADOImageLoader'];
+
+function useEngine(loaded: Engine): void {
+  engine = loaded;
+  cornerstone = loaded.cornerstone;
+  cornerstoneWADOImageLoader = loaded.cornerstoneWADOImageLoader;
+}
 
 type State = 'loading' | 'ready' | 'error';
 
@@ -149,8 +158,17 @@ export class Viewer implements RuntimeClient {
   private tools: Tools | undefined;
   /** The metadata request the constructor sent, until load() takes it. */
   private pendingMetadata: Promise<DicomJson[]> | undefined;
-  /** What waits for the first image (thumbnails, background loading); null once it is shown. */
+  /** True once the first image is drawn and painted (by the preview or Cornerstone), or failed. */
+  private firstImageShown = false;
+  /**
+   * What waits for the first image (thumbnails, background loading, tools); null once it is shown
+   * and the host's holdAfterFirstImage let it go.
+   */
   private firstImageWaiters: Array<() => void> | null = [];
+  /** The first image as the viewer drew it before Cornerstone, until Cornerstone draws over it. */
+  private preview: HTMLCanvasElement | undefined;
+  /** True once this instance holds the engine's runtime (acquireRuntime), to give it back. */
+  private runtimeAcquired = false;
   private readonly failed = new Map<string, Set<number>>();
   private readonly decodeReported = new Set<string>();
   private ownImageIds = new Set<string>();
@@ -268,7 +286,9 @@ export class Viewer implements RuntimeClient {
       this.help,
     );
     host.append(this.root);
-    acquireRuntime(this);
+    // Cornerstone's bundle downloads while the metadata and the first frame travel; it runs after
+    // the first image is drawn (load()).
+    preloadEngine();
     this.bindUi(toolbar);
     this.setState('loading');
     this.showMessage(t('loading'), false);
@@ -337,25 +357,83 @@ export class Viewer implements RuntimeClient {
       });
       if (this.destroyed) return;
       this.series = stacks.filter((s) => s !== undefined);
-      for (const s of this.series) {
-        for (const f of s.frames) {
-          this.ownImageIds.add(f.imageId);
-          cornerstoneWADOImageLoader.wadors.metaDataManager.add(f.imageId, f.instance);
-        }
-      }
+      for (const s of this.series) for (const f of s.frames) this.ownImageIds.add(f.imageId);
       if (this.series.length === 0) {
         this.fail('NOT_FOUND', this.t('noImages'));
         return;
       }
-      this.startViewing();
     } catch (error) {
-      if (this.destroyed) return;
-      if (error instanceof DicomWebError) {
-        this.fail(error.code, this.messageFor(error.code), error.status === undefined);
-      } else {
-        this.fail('NETWORK', this.t('network'), true);
-      }
+      this.loadFailed(error);
+      return;
     }
+    // The viewer's layout is final before its first image: the series list, then the first series.
+    this.seriesIndex = -1;
+    this.seriesNav.replaceChildren();
+    this.buildSeriesNav();
+    this.prepareSeries(0);
+    // The image the viewer opens on (the first series' middle one), drawn before Cornerstone runs.
+    const first = this.series[0]?.frames[this.imageIndex];
+    const previewed = first && previewable(first.instance) ? await this.showPreview(first) : undefined;
+    if (this.destroyed) return;
+    try {
+      useEngine(await loadEngine());
+    } catch {
+      if (!this.destroyed) this.fail('NETWORK', this.t('network'), true);
+      return;
+    }
+    if (this.destroyed) return;
+    this.startEngine(first, previewed);
+  }
+
+  private loadFailed(error: unknown): void {
+    if (this.destroyed) return;
+    if (error instanceof DicomWebError) {
+      this.fail(error.code, this.messageFor(error.code), error.status === undefined);
+    } else {
+      this.fail('NETWORK', this.t('network'), true);
+    }
+  }
+
+  /**
+   * Fetches, decodes and draws `frame` without Cornerstone (preview.ts), in the viewport, where and
+   * as Cornerstone will draw it. Returns the frame's bytes for Cornerstone, or undefined if the
+   * preview failed: Cornerstone then loads the frame itself and reports what went wrong.
+   */
+  private async showPreview(frame: Frame): Promise<FetchedFrame | undefined> {
+    this.removePreview();
+    try {
+      const fetched = await fetchFrame(frame.imageId.slice('wadors:'.length), this.requestHeaders(), this.abort.signal);
+      if (this.destroyed) return undefined;
+      const image = decodePreview(frame.instance, fetched);
+      const canvas = h('canvas', { class: 'emv-preview', 'aria-hidden': 'true' });
+      drawPreview(canvas, image, this.viewport.clientWidth, this.viewport.clientHeight);
+      this.viewport.append(canvas);
+      this.preview = canvas;
+      this.root.dataset.preview = 'shown';
+      // Shown, but still "loading" until Cornerstone draws it: only then do the tools answer.
+      this.message.hidden = true;
+      this.firstImageDrawn();
+      return fetched;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Cornerstone is loaded: it takes the series over, starting with the previewed frame's bytes. */
+  private startEngine(first: Frame | undefined, previewed: FetchedFrame | undefined): void {
+    engine.acquireRuntime(this);
+    this.runtimeAcquired = true;
+    for (const s of this.series) {
+      for (const f of s.frames) cornerstoneWADOImageLoader.wadors.metaDataManager.add(f.imageId, f.instance);
+    }
+    if (first && previewed) engine.adoptFrame(first.imageId, previewed.pixelData, previewed.transferSyntax);
+    this.startViewing();
+  }
+
+  /** Cornerstone drew over the preview: the preview goes. */
+  private removePreview(): void {
+    this.preview?.remove();
+    this.preview = undefined;
   }
 
   private messageFor(code: ViewerErrorCode): string {
@@ -377,6 +455,7 @@ export class Viewer implements RuntimeClient {
   private fail(code: ViewerErrorCode, message: string, retryable = code === 'NETWORK'): void {
     this.stopCine();
     this.prefetcher?.stop();
+    this.removePreview();
     this.setState('error');
     this.root.dataset.errorCode = code;
     this.showMessage(message, retryable);
@@ -398,7 +477,7 @@ export class Viewer implements RuntimeClient {
     this.setState('loading');
     this.showMessage(this.t('loading'), false);
     delete this.root.dataset.errorCode;
-    if (this.series.length > 0) {
+    if (this.series.length > 0 && this.enabled) {
       this.accessErrorShown = false;
       this.message.hidden = true;
       this.setState('ready');
@@ -411,7 +490,7 @@ export class Viewer implements RuntimeClient {
   private startViewing(): void {
     // Uncompressed frames are decoded on the main thread; workers only for a study that needs them.
     if (this.series.some((s) => s.frames.some((f) => !UNCOMPRESSED_TRANSFER_SYNTAXES.has(getString(f.instance, Tag.AvailableTransferSyntaxUID) ?? '')))) {
-      startDecodeWorkers();
+      engine.startDecodeWorkers();
     }
     cornerstone.enable(this.viewport);
     this.enabled = true;
@@ -423,7 +502,7 @@ export class Viewer implements RuntimeClient {
     });
     // The tools arrive once the first image is shown (cornerstone/tools.ts); until then the toolbar
     // already shows the window/level tool as the one in use.
-    const registerLater = !toolsReady();
+    const registerLater = !engine.toolsReady();
     this.setTool('Wwwc');
     this.afterFirstImage(() => void this.wireTools(registerLater));
 
@@ -433,13 +512,13 @@ export class Viewer implements RuntimeClient {
     resize.observe(this.viewport);
     this.cleanups.push(() => resize.disconnect());
 
-    this.prefetcher = new Prefetcher(
+    this.prefetcher = new engine.Prefetcher(
       this.series,
       {
         onProgress: (si, done, total) => this.updateProgress(si, done, total),
         onFrameFailed: (si, fi, error) => this.onFrameFailed(si, fi, error),
       },
-      cacheMaximumBytes() * 0.6,
+      engine.cacheMaximumBytes() * 0.6,
       4,
       (image) => {
         try {
@@ -450,22 +529,22 @@ export class Viewer implements RuntimeClient {
         }
       },
     );
-    this.buildSeriesNav();
-    this.selectSeries(0);
+    this.loadThumbnails();
+    void this.showImage(this.imageIndex, true);
     this.message.hidden = true;
   }
 
   private async wireTools(registerElement: boolean): Promise<void> {
     let tools: Tools;
     try {
-      tools = await loadTools();
+      tools = await engine.loadTools();
     } catch {
       // Without its tools the viewer still shows, scrolls and windows images from the toolbar.
       this.root.dataset.tools = 'failed';
       return;
     }
     if (this.destroyed || !this.enabled) return;
-    if (registerElement) registerEarlierElement(this.viewport);
+    if (registerElement) engine.registerEarlierElement(this.viewport);
     for (const [tool, props] of [
       [tools.WwwcTool, {}],
       [tools.ZoomTool, { configuration: { invert: false, minScale: 0.1, maxScale: 20 } }],
@@ -489,8 +568,16 @@ export class Viewer implements RuntimeClient {
   // ---- Series and images ---------------------------------------------------------------------
 
   private selectSeries(index: number): void {
+    if (this.prepareSeries(index)) void this.showImage(this.imageIndex, true);
+  }
+
+  /**
+   * Everything selecting series `index` changes but the image: its attributes, slider, cine and
+   * presets, the overlays of its middle image. False if there is no such series or it is the current one.
+   */
+  private prepareSeries(index: number): boolean {
     const s = this.series[index];
-    if (!s || index === this.seriesIndex) return;
+    if (!s || index === this.seriesIndex) return false;
     this.stopCine();
     this.seriesIndex = index;
     const middle = Math.floor((s.frames.length - 1) / 2);
@@ -507,7 +594,11 @@ export class Viewer implements RuntimeClient {
     this.updateFrameErrorAttr();
     this.displayToken++;
     this.imageIndex = middle;
-    void this.showImage(middle, true);
+    this.root.dataset.imageIndex = String(middle);
+    this.slider.value = String(middle);
+    this.sliderOutput.textContent = `${middle + 1}/${s.frames.length}`;
+    this.updateOverlayText();
+    return true;
   }
 
   private async showImage(index: number, newSeries = false): Promise<void> {
@@ -552,24 +643,37 @@ export class Viewer implements RuntimeClient {
     } else {
       cornerstone.displayImage(this.viewport, image);
     }
-    if (this.root.dataset.state === 'loading') this.setState('ready');
+    // Over a preview, the viewer is ready once Cornerstone has drawn (onRendered).
+    if (this.root.dataset.state === 'loading' && !this.preview) this.setState('ready');
     // Cornerstone draws at the next animation frame: what waits for the first image starts once
     // it is drawn and painted (onRendered), or after a while if the page is hidden and not painting.
-    if (this.firstImageWaiters !== null) window.setTimeout(() => this.firstImageSettled(), FIRST_IMAGE_PAINT_TIMEOUT_MS);
+    if (!this.firstImageShown) window.setTimeout(() => this.firstImageSettled(), FIRST_IMAGE_PAINT_TIMEOUT_MS);
   }
 
-  /** Runs `task` once the first image is drawn (or failed); at once after that. */
+  /**
+   * The first image is drawn on its canvas (the preview's, or Cornerstone's IMAGE_RENDERED): it is
+   * settled after the next paint, or after a while if the page is hidden and not painting.
+   */
+  private firstImageDrawn(): void {
+    if (this.firstImageShown) return;
+    requestAnimationFrame(() => window.setTimeout(() => this.firstImageSettled(), 0));
+    window.setTimeout(() => this.firstImageSettled(), FIRST_IMAGE_PAINT_TIMEOUT_MS);
+  }
+
+  /** Runs `task` once the first image is drawn (or failed) and the host let the rest start; at once after that. */
   private afterFirstImage(task: () => void): void {
     if (this.firstImageWaiters === null) task();
     else this.firstImageWaiters.push(task);
   }
 
   private firstImageSettled(): void {
-    const waiters = this.firstImageWaiters;
-    if (waiters === null) return;
-    this.firstImageWaiters = null;
+    if (this.firstImageShown) return;
+    this.firstImageShown = true;
     if (!this.destroyed) this.options.onFirstImage?.();
+    // Tasks queued until the host lets them go run then, in order, with any added meanwhile.
     const run = () => {
+      const waiters = this.firstImageWaiters ?? [];
+      this.firstImageWaiters = null;
       for (const task of waiters) if (!this.destroyed) task();
     };
     if (this.options.holdAfterFirstImage) void this.options.holdAfterFirstImage.then(run, run);
@@ -622,8 +726,10 @@ export class Viewer implements RuntimeClient {
   private readonly onRendered = (): void => {
     this.renderedCount++;
     this.root.dataset.renderedCount = String(this.renderedCount);
+    this.removePreview();
+    if (this.root.dataset.state === 'loading') this.setState('ready');
     // A task after this frame's paint, so the first image reaches the screen before the rest starts.
-    if (this.firstImageWaiters !== null) window.setTimeout(() => this.firstImageSettled(), 0);
+    if (!this.firstImageShown) window.setTimeout(() => this.firstImageSettled(), 0);
     const vp = cornerstone.getViewport(this.viewport);
     if (!vp) return;
     const w = Math.round(vp.voi.windowWidth);
@@ -690,17 +796,24 @@ export class Viewer implements RuntimeClient {
       );
       button.addEventListener('click', () => this.selectSeries(index));
       this.seriesNav.append(button);
+    });
+  }
+
+  /** Each series' middle image on its thumbnail, through Cornerstone, once the first image is shown. */
+  private loadThumbnails(): void {
+    this.series.forEach((s, index) => {
+      const button = this.seriesNav.children[index] as HTMLButtonElement | undefined;
+      const canvas = button?.querySelector('canvas');
       const middle = s.frames[Math.floor((s.frames.length - 1) / 2)];
-      if (middle) {
-        this.afterFirstImage(() => void cornerstone.loadAndCacheImage(middle.imageId, { requestType: 'thumbnail' }).then(
-          (image) => {
-            if (!this.destroyed) cornerstone.renderToCanvas(canvas, image, image.color ? null : { voi: fileVoi(image) });
-          },
-          () => {
-            if (!this.destroyed) button.classList.add('emv-thumb-has-error');
-          },
-        ));
-      }
+      if (!button || !canvas || !middle) return;
+      this.afterFirstImage(() => void cornerstone.loadAndCacheImage(middle.imageId, { requestType: 'thumbnail' }).then(
+        (image) => {
+          if (!this.destroyed) cornerstone.renderToCanvas(canvas, image, image.color ? null : { voi: fileVoi(image) });
+        },
+        () => {
+          if (!this.destroyed) button.classList.add('emv-thumb-has-error');
+        },
+      ));
     });
   }
 
@@ -1058,12 +1171,18 @@ export class Viewer implements RuntimeClient {
   // ---- Debug ---------------------------------------------------------------------------------
 
   private debugApi(): Record<string, unknown> {
+    // Getters: Cornerstone and its tools arrive after the viewer is mounted.
+    const tools = () => this.tools;
     return {
-      cornerstone,
-      cornerstoneTools: this.tools,
+      get cornerstone() {
+        return engine?.cornerstone;
+      },
+      get cornerstoneTools() {
+        return tools();
+      },
       viewer: this,
-      cache: () => cornerstone.imageCache.getCacheInfo(),
-      workers: () => cornerstoneWADOImageLoader.webWorkerManager.getStatistics(),
+      cache: () => engine?.cornerstone.imageCache.getCacheInfo(),
+      workers: () => engine?.cornerstoneWADOImageLoader.webWorkerManager.getStatistics(),
     };
   }
 
@@ -1077,8 +1196,10 @@ export class Viewer implements RuntimeClient {
     this.abort.abort();
     const owns = (id: string | undefined) => id !== undefined && this.ownImageIds.has(id);
     // Queued requests first, so aborting the in-flight ones does not let the pool start the next.
-    for (const pool of [cornerstone.imageRetrievalPoolManager, cornerstone.imageLoadPoolManager]) {
-      pool.filterRequests((r) => !owns(r.additionalDetails?.imageId));
+    if (this.runtimeAcquired) {
+      for (const pool of [cornerstone.imageRetrievalPoolManager, cornerstone.imageLoadPoolManager]) {
+        pool.filterRequests((r) => !owns(r.additionalDetails?.imageId));
+      }
     }
     for (const xhr of this.xhrs) xhr.abort();
     this.xhrs.clear();
@@ -1092,14 +1213,17 @@ export class Viewer implements RuntimeClient {
       for (const id of Object.keys(toolState)) if (owns(id)) delete toolState[id];
       this.tools.globalImageIdSpecificToolStateManager.restoreToolState(toolState);
     }
-    for (const id of this.ownImageIds) {
-      if (cornerstone.imageCache.getImageLoadObject(id)) cornerstone.imageCache.removeImageLoadObject(id);
-      cornerstoneWADOImageLoader.wadors.metaDataManager.remove?.(id);
+    if (this.runtimeAcquired) {
+      for (const id of this.ownImageIds) {
+        if (cornerstone.imageCache.getImageLoadObject(id)) cornerstone.imageCache.removeImageLoadObject(id);
+        cornerstoneWADOImageLoader.wadors.metaDataManager.remove?.(id);
+      }
     }
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     if (document.fullscreenElement === this.root) void document.exitFullscreen().catch(() => undefined);
     this.root.remove();
-    releaseRuntime(this);
+    if (this.runtimeAcquired) engine.releaseRuntime(this);
+    this.runtimeAcquired = false;
     const w = window as unknown as { __emageViewer?: { viewer?: unknown } };
     if (w.__emageViewer?.viewer === this) delete w.__emageViewer;
     this.ownImageIds = new Set();
