@@ -6,20 +6,27 @@ export type { Locale, ViewerError, ViewerErrorCode, ViewerHandle, ViewerOptions 
 
 const STYLESHEET_ID = 'emage-viewer-css';
 let stylesheetUsers = 0;
+/** Settles when the stylesheet has loaded (or failed): the viewer's layout is known from then on. */
+let stylesheetLoaded: Promise<void> = Promise.resolve();
 
 /**
  * The stylesheet is a file next to viewer.js (not an inline <style>) so host pages can keep a
  * strict Content-Security-Policy without 'unsafe-inline' styles.
  */
-function acquireStylesheet(): void {
+function acquireStylesheet(): Promise<void> {
   stylesheetUsers++;
-  if (document.getElementById(STYLESHEET_ID)) return;
+  if (document.getElementById(STYLESHEET_ID)) return stylesheetLoaded;
   const fileName = 'viewer.css';
   const link = document.createElement('link');
   link.id = STYLESHEET_ID;
   link.rel = 'stylesheet';
   link.href = new URL(fileName, import.meta.url).href;
+  stylesheetLoaded = new Promise<void>((resolve) => {
+    link.addEventListener('load', () => resolve(), { once: true });
+    link.addEventListener('error', () => resolve(), { once: true });
+  });
   document.head.append(link);
+  return stylesheetLoaded;
 }
 
 function releaseStylesheet(): void {
@@ -35,8 +42,8 @@ function releaseStylesheet(): void {
 export function mount(element: HTMLElement, options: ViewerOptions): ViewerHandle {
   if (!(element instanceof HTMLElement)) throw new TypeError('mount: element must be an HTMLElement');
   if (!options?.dicomwebRoot || !options.studyUid) throw new TypeError('mount: dicomwebRoot and studyUid are required');
-  acquireStylesheet();
-  const viewer = new Viewer(element, options);
+  const styled = acquireStylesheet();
+  const viewer = new Viewer(element, options, styled);
   let destroyed = false;
   return {
     destroy() {

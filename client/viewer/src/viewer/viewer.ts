@@ -181,6 +181,8 @@ export class Viewer implements RuntimeClient {
   constructor(
     private readonly host: HTMLElement,
     private readonly options: ViewerOptions,
+    /** Settles once the viewer's stylesheet is loaded: before that, the viewport has no size. */
+    private readonly styled: Promise<void> = Promise.resolve(),
   ) {
     // The study's metadata is the first thing on the wire, before the page is built (unless the
     // host page already asked for it).
@@ -286,9 +288,6 @@ export class Viewer implements RuntimeClient {
       this.help,
     );
     host.append(this.root);
-    // Cornerstone's bundle downloads while the metadata and the first frame travel; it runs after
-    // the first image is drawn (load()).
-    preloadEngine();
     this.bindUi(toolbar);
     this.setState('loading');
     this.showMessage(t('loading'), false);
@@ -373,7 +372,11 @@ export class Viewer implements RuntimeClient {
     this.prepareSeries(0);
     // The image the viewer opens on (the first series' middle one), drawn before Cornerstone runs.
     const first = this.series[0]?.frames[this.imageIndex];
-    const previewed = first && previewable(first.instance) ? await this.showPreview(first) : undefined;
+    const canPreview = first !== undefined && previewable(first.instance);
+    // Cornerstone's bundle downloads at once when it will draw the first image, else once the
+    // previewed frame has arrived (showPreview): not while the metadata and that frame travel.
+    if (!canPreview) preloadEngine();
+    const previewed = canPreview ? await this.showPreview(first) : undefined;
     if (this.destroyed) return;
     try {
       useEngine(await loadEngine());
@@ -403,10 +406,15 @@ export class Viewer implements RuntimeClient {
     this.removePreview();
     try {
       const fetched = await fetchFrame(frame.imageId.slice('wadors:'.length), this.requestHeaders(), this.abort.signal);
+      preloadEngine();
+      await this.styled;
       if (this.destroyed) return undefined;
+      const { clientWidth: width, clientHeight: height } = this.viewport;
+      // A host that is hidden (no size) gets no preview: Cornerstone draws once it is shown.
+      if (width === 0 || height === 0) return fetched;
       const image = decodePreview(frame.instance, fetched);
       const canvas = h('canvas', { class: 'emv-preview', 'aria-hidden': 'true' });
-      drawPreview(canvas, image, this.viewport.clientWidth, this.viewport.clientHeight);
+      drawPreview(canvas, image, width, height);
       this.viewport.append(canvas);
       this.preview = canvas;
       this.root.dataset.preview = 'shown';
