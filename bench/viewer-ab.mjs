@@ -7,8 +7,10 @@
 // cannot tell such a change from the machine. Here one portal per build serves the same demo
 // data (CLIENT_DIR), and cold loads alternate between them (A B, B A, A B…), so a drift of the
 // machine's speed falls on every build alike. Printed: each build's median first image (cold:
-// a new browser context per load), the median of the paired differences with the first build, and
-// when the page around the image showed the document's title (the shell rendered).
+// a new browser context per load), the median of the paired differences with the first build,
+// when Cornerstone first drew the image (with a preview, it is drawn before: ADR 0085), when the
+// page around the image showed the document's title (the shell rendered) and when the whole
+// series was loaded.
 //
 // A client dir holds shell/dist, viewer/dist, share/dist and playground/dist, e.g. the `client`
 // folder of a git worktree of another commit, built:
@@ -42,6 +44,7 @@ try {
   const firstImage = dirs.map(() => []);
   const pageShown = dirs.map(() => []);
   const cornerstoneImage = dirs.map(() => []);
+  const allLoaded = dirs.map(() => []);
   for (let i = 0; i < RUNS; i++) {
     for (let k = 0; k < dirs.length; k++) {
       const b = (k + i) % dirs.length; // rotate who goes first
@@ -50,6 +53,7 @@ try {
       firstImage[b].push(marks.firstImage);
       pageShown[b].push(marks.pageShown);
       cornerstoneImage[b].push(marks.cornerstoneImage);
+      allLoaded[b].push(marks.allLoaded);
       await context.close();
     }
   }
@@ -58,7 +62,7 @@ try {
   dirs.forEach((dir, k) => {
     const runs = firstImage[k].map(Math.round);
     const diff = k === 0 ? '' : `; paired difference with ${dirs[0]}: median ${Math.round(median(firstImage[k].map((t, i) => t - firstImage[0][i])))} ms`;
-    console.log(`${dir}: median ${Math.round(median(firstImage[k]))} ms (runs ${runs.join(', ')})${diff}; drawn by Cornerstone median ${Math.round(median(cornerstoneImage[k]))} ms; the page around it (document title) median ${Math.round(median(pageShown[k]))} ms`);
+    console.log(`${dir}: median ${Math.round(median(firstImage[k]))} ms (runs ${runs.join(', ')})${diff}; drawn by Cornerstone median ${Math.round(median(cornerstoneImage[k]))} ms; the page around it (document title) median ${Math.round(median(pageShown[k]))} ms; whole series median ${Math.round(median(allLoaded[k]))} ms`);
   });
 } finally {
   await browser.close();
