@@ -133,8 +133,8 @@ export function decodePreview(instance: DicomJson, frame: FetchedFrame): Preview
   const pixelRepresentation = getNumber(instance, T.PixelRepresentation) ?? 0;
   const bitsStored = getNumber(instance, T.BitsStored);
   const imageFrame: ImageFrame = { bitsAllocated, pixelRepresentation, ...(bitsStored !== undefined ? { bitsStored } : {}) };
-  // A copy of its own: the bytes are handed to Cornerstone afterwards, and decoding works in place.
-  const decoded = decodeUncompressedFrame({ imageFrame, transferSyntax: frame.transferSyntax, pixelData: frame.pixelData.slice() });
+  // Decoding works on a copy of its own (as the worker's): the bytes stay as sent, for Cornerstone.
+  const decoded = decodeUncompressedFrame({ imageFrame, transferSyntax: frame.transferSyntax, pixelData: frame.pixelData });
   const pixels = bitsAllocated === 16 ? (pixelRepresentation === 0 ? new Uint16Array(decoded.pixelData as ArrayBuffer) : new Int16Array(decoded.pixelData as ArrayBuffer)) : new Uint8Array(decoded.pixelData as ArrayBuffer);
   if (pixels.length < rows * columns) throw new Error('incomplete frame');
   const min = decoded.smallestPixelValue ?? 0;
