@@ -127,6 +127,8 @@ export interface PreviewImage {
  * series with: the file's window (or the stored range), MONOCHROME1 inverted.
  */
 export function decodePreview(instance: DicomJson, frame: FetchedFrame): PreviewImage {
+  // The metadata announced an uncompressed syntax; the frame itself must be in one too.
+  if (!UNCOMPRESSED_TRANSFER_SYNTAXES.has(frame.transferSyntax)) throw new Error(`not previewed: ${frame.transferSyntax}`);
   const rows = getNumber(instance, T.Rows) ?? 0;
   const columns = getNumber(instance, T.Columns) ?? 0;
   const bitsAllocated = getNumber(instance, T.BitsAllocated) ?? 16;
