@@ -21,6 +21,8 @@ import { cpuReferenceMs, ctDocument, launchBrowser, newLoggedInPage, openOnce, s
 import { median } from './lib/measure.mjs';
 
 const RUNS = Number(process.argv[2] ?? 20);
+/** IDLE_TAB_MS=1000: each new tab idles that long before navigating (bench/viewer.mjs's "cold, idle tab"). */
+const IDLE_TAB_MS = Number(process.env.IDLE_TAB_MS ?? 0);
 const dirs = process.argv.slice(3);
 if (dirs.length < 2 || !Number.isInteger(RUNS) || RUNS < 1) {
   console.error('usage: node bench/viewer-ab.mjs [runs] <clientDirA> <clientDirB> [...]');
@@ -49,6 +51,7 @@ try {
     for (let k = 0; k < dirs.length; k++) {
       const b = (k + i) % dirs.length; // rotate who goes first
       const { context, page } = await newLoggedInPage(browser, portals[b].url);
+      if (IDLE_TAB_MS > 0) await new Promise((resolve) => setTimeout(resolve, IDLE_TAB_MS));
       const marks = await openOnce(page, portals[b].url, docs[b]);
       firstImage[b].push(marks.firstImage);
       pageShown[b].push(marks.pageShown);
@@ -57,7 +60,7 @@ try {
       await context.close();
     }
   }
-  console.log(`Demo CT, cold first image (new browser context per load), ${RUNS} interleaved loads per build`);
+  console.log(`Demo CT, cold first image (new browser context per load${IDLE_TAB_MS ? `, tab idle ${IDLE_TAB_MS} ms before navigating` : ''}), ${RUNS} interleaved loads per build`);
   console.log(`CPU reference (lower is faster): ${cpuBefore} ms before the runs, ${cpuReferenceMs()} ms after`);
   dirs.forEach((dir, k) => {
     const runs = firstImage[k].map(Math.round);

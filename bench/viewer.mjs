@@ -3,8 +3,10 @@
 // portal with its demo data (build first: npx turbo run build).
 //
 //   first image   navigation start of the imaging document page (/documents/:id, a full page
-//                 load: performance.now() is 0 there) → first `data-rendered-count` ≥ 1 on the
-//                 viewer, read with performance.now() in the page;
+//                 load: performance.now() is 0 there) → the first image drawn on the viewer: its
+//                 preview (`data-preview="shown"`, ADR 0085) or Cornerstone's first render
+//                 (`data-rendered-count` ≥ 1), read with performance.now() in the page; also
+//                 printed, Cornerstone's first render alone (from then on the tools answer);
 //   whole series  same start → every series thumbnail's progress bar complete
 //                 (aria-valuenow = aria-valuemax);
 //   page around   same start → the document page's title in the page (the shell rendered);
@@ -13,8 +15,12 @@
 //                 after cycle 10 vs after cycle 1.
 //
 // Document: the demo CT thorax (64 slices of 512×512, 16-bit). "cold": a new browser context
-// each run (empty HTTP cache: the shell and viewer.js are downloaded); "warm": the same context
-// navigating again (viewer.js from the HTTP cache, as for a physician's second study).
+// each run (empty HTTP cache: the shell and viewer.js are downloaded), its tab created just
+// before the navigation, so the browser is still starting that tab's renderer meanwhile (on two
+// cores, that work competes with the page's); "cold, idle tab": the same, the tab left idle
+// 1 s before the navigation, as when a physician pastes the document's address into a tab
+// already open; "warm": the same context navigating again (viewer.js from the HTTP cache, as for
+// a physician's second study).
 // Usage: node bench/viewer.mjs [runs=5]
 import { cpuReferenceMs, ctDocument, launchBrowser, newLoggedInPage, openOnce, startPortal, tracedColdLoad } from './lib/viewer-portal.mjs';
 import { median } from './lib/measure.mjs';
@@ -131,6 +137,13 @@ try {
     if (i === RUNS - 1) coldSteps = await waterfall(page);
     await context.close();
   }
+  const coldIdle = [];
+  for (let i = 0; i < RUNS; i++) {
+    const { context, page } = await newLoggedInPage(browser, portal.url);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    coldIdle.push(await openOnce(page, portal.url, doc.id));
+    await context.close();
+  }
   const warm = [];
   for (let i = 0; i < RUNS; i++) warm.push(await openOnce(probe.page, portal.url, doc.id));
   const warmSteps = await waterfall(probe.page);
@@ -149,6 +162,7 @@ try {
   console.log(`Demo CT thorax, 64 × 512×512 16-bit, ${RUNS} runs each, Chromium headless on loopback`);
   console.log(`CPU reference (lib/viewer-portal.mjs cpuReferenceMs, lower is faster): ${cpuBefore} ms before the runs, ${cpuReferenceMs()} ms after`);
   report('cold (new context, empty cache)', cold);
+  report('cold, idle tab (the same, the tab idle 1 s before navigating)', coldIdle);
   report('warm (same context, viewer.js cached)', warm);
   report('from the record (shell loaded, viewer.js not yet)', inApp);
   console.log(`last cold load, ms since navigation start: ${coldSteps.join('; ')}; first image at ${ms(cold[cold.length - 1].firstImage)}`);
