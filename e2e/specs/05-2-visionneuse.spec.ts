@@ -9,6 +9,8 @@ import { launchBrowser, newContext } from '../support/browser.js';
 import { startPortal, type PortalServer } from '../support/server.js';
 
 const PASSWORD = 'Demo-e-mage-2026';
+/** The corpus formats whose first image the viewer draws before Cornerstone (client/viewer/src/viewer/preview.ts). */
+const PREVIEWED_PAIRS = ['1.2.840.10008.1.2 MONOCHROME2', '1.2.840.10008.1.2.1 MONOCHROME2', '1.2.840.10008.1.2.1.99 MONOCHROME2', '1.2.840.10008.1.2.2 MONOCHROME2'];
 /** Prescriber of the demo CT thorax (64 slices) and correspondent of the demo neck ultrasound cine. */
 const SCHMITT = 'thomas.schmitt@demo.e-mage.fr';
 /** A physician the corpus exam does not name. */
@@ -70,6 +72,8 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
   let corpusDocId: string;
   let ct: ImagingDocument;
   let cine: ImagingDocument;
+  /** One exam per uncompressed grayscale format of the corpus, its only series first (ADR 0085). */
+  const previewFormats: Array<{ pair: string; source: string; docId: string }> = [];
 
   beforeAll(async () => {
     [portal, browser] = await Promise.all([startPortal(), launchBrowser()]);
@@ -86,8 +90,21 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
       prescriberRpps: me.rpps,
       patient: { ipp: `IPP-${Date.now()}`, lastName: 'Corpus', firstName: 'Formats' },
     });
+    for (const [pair, source] of Object.entries(REPRESENTATIVES).filter(([pair]) => PREVIEWED_PAIRS.includes(pair))) {
+      const studyUid = newUid();
+      const [series] = corpusStudy(studyUid).filter((x) => x.pair === pair);
+      await facility.stow([series!.bytes]);
+      await facility.publishImagingExam({
+        studyInstanceUid: studyUid,
+        title: `APERCU ${pair}`,
+        prescriberRpps: me.rpps,
+        patient: { ipp: `IPP-${Date.now()}-${previewFormats.length}`, lastName: 'Apercu', firstName: 'Formats' },
+      });
+      previewFormats.push({ pair, source, docId: '' });
+    }
     await demoExamsPublished(portal);
     const docs = await imagingDocuments(page, portal.url);
+    for (const f of previewFormats) f.docId = docs.find((d) => d.examTitle === `APERCU ${f.pair}`)!.id;
     const find = (title: string) => {
       const d = docs.find((x) => x.examTitle === title);
       if (!d) throw new Error(`no imaging document for ${title} in ${JSON.stringify(docs)}`);
@@ -306,9 +323,9 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
       await tab.close();
     });
 
-    it('draws the first image before Cornerstone runs, as Cornerstone then draws it, with one request per frame', async () => {
+    /** A new tab that keeps the preview's pixels as first shown, and whether Cornerstone had a canvas then. */
+    async function previewRecordingPage(): Promise<Page> {
       const tab = await ctx.newPage();
-      // The preview's pixels as it is first shown, and whether Cornerstone had a canvas then.
       await tab.addInitScript(() => {
         const w = window as unknown as { __preview?: { gray: Uint8Array; width: number; height: number; cornerstoneCanvas: boolean } };
         new MutationObserver((_, observer) => {
@@ -322,14 +339,12 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
           w.__preview = { gray, width, height, cornerstoneCanvas: viewport.querySelectorAll('canvas').length > 1 };
         }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-preview'] });
       });
-      const frameRequests = new Map<string, number>();
-      tab.on('request', (r) => {
-        if (/\/frames\/\d+$/.test(new URL(r.url()).pathname)) frameRequests.set(r.url(), (frameRequests.get(r.url()) ?? 0) + 1);
-      });
-      await tab.goto(`${portal.url}/documents/${ct.id}`);
-      const viewer = new ViewerPage(tab);
-      await viewer.waitForState('ready');
-      const compared = await tab.evaluate(() => {
+      return tab;
+    }
+
+    /** Once the viewer is ready: the preview as first shown against Cornerstone's canvas now. */
+    const comparePreview = (tab: Page) =>
+      tab.evaluate(() => {
         const preview = (window as unknown as { __preview?: { gray: Uint8Array; width: number; height: number; cornerstoneCanvas: boolean } }).__preview;
         const canvases = document.querySelectorAll<HTMLCanvasElement>('[data-testid="viewport"] canvas');
         const canvas = canvases[0]!;
@@ -347,6 +362,17 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
         const n = preview.gray.length;
         return { preview: true, cornerstoneAtPreview: preview.cornerstoneCanvas, canvases: canvases.length, sameSize: true, meanDifference: diff / n, variance: sumSq / n - (sum / n) ** 2 };
       });
+
+    it('draws the first image before Cornerstone runs, as Cornerstone then draws it, with one request per frame', async () => {
+      const tab = await previewRecordingPage();
+      const frameRequests = new Map<string, number>();
+      tab.on('request', (r) => {
+        if (/\/frames\/\d+$/.test(new URL(r.url()).pathname)) frameRequests.set(r.url(), (frameRequests.get(r.url()) ?? 0) + 1);
+      });
+      await tab.goto(`${portal.url}/documents/${ct.id}`);
+      const viewer = new ViewerPage(tab);
+      await viewer.waitForState('ready');
+      const compared = await comparePreview(tab);
       // Shown before Cornerstone had even a canvas; replaced by Cornerstone's drawing of the same image.
       expect(compared).toMatchObject({ preview: true, cornerstoneAtPreview: false, canvases: 1, sameSize: true });
       expect(compared.variance).toBeGreaterThan(100);
@@ -359,6 +385,21 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
       expect(frameRequests.size).toBe(64);
       expect([...frameRequests.values()].filter((n) => n > 1)).toEqual([]);
       await tab.close();
+    });
+
+    it('previews every uncompressed grayscale format of the corpus exactly as Cornerstone draws it', async () => {
+      expect(previewFormats.map((f) => f.pair)).toEqual(PREVIEWED_PAIRS);
+      const results: Record<string, unknown> = {};
+      for (const f of previewFormats) {
+        const tab = await previewRecordingPage();
+        await tab.goto(`${portal.url}/documents/${f.docId}`);
+        await new ViewerPage(tab).waitForState('ready');
+        const { preview, cornerstoneAtPreview, sameSize, meanDifference, variance } = await comparePreview(tab);
+        results[`${f.pair} (${f.source})`] = { preview, cornerstoneAtPreview, sameSize, meanDifference, nonBlank: (variance ?? 0) > 0 };
+        await tab.close();
+      }
+      const expected = { preview: true, cornerstoneAtPreview: false, sameSize: true, meanDifference: 0, nonBlank: true };
+      expect(results).toEqual(Object.fromEntries(previewFormats.map((f) => [`${f.pair} (${f.source})`, expected])));
     });
 
     it('mounts it in the language the page is in', async () => {
