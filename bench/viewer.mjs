@@ -47,6 +47,23 @@ async function waterfall(page) {
 }
 
 /**
+ * RUNS cold loads (a new context each), the tab idle `idleMs` before navigating; with the
+ * request waterfall of the last one.
+ */
+async function coldLoads(browser, url, docId, idleMs) {
+  const runs = [];
+  let steps = [];
+  for (let i = 0; i < RUNS; i++) {
+    const { context, page } = await newLoggedInPage(browser, url);
+    if (idleMs > 0) await new Promise((resolve) => setTimeout(resolve, idleMs));
+    runs.push(await openOnce(page, url, docId));
+    if (i === RUNS - 1) steps = await waterfall(page);
+    await context.close();
+  }
+  return { runs, steps };
+}
+
+/**
  * The physician's usual path: the patient's record is on screen (shell loaded, the viewer bundle
  * not yet), and they open the imaging document in it, a navigation inside the page. Measured
  * from that navigation.
@@ -129,21 +146,8 @@ try {
   // One unmeasured load, so the server's first-request costs (JIT, connection pool) are not counted.
   await openOnce(probe.page, portal.url, doc.id);
 
-  const cold = [];
-  let coldSteps = [];
-  for (let i = 0; i < RUNS; i++) {
-    const { context, page } = await newLoggedInPage(browser, portal.url);
-    cold.push(await openOnce(page, portal.url, doc.id));
-    if (i === RUNS - 1) coldSteps = await waterfall(page);
-    await context.close();
-  }
-  const coldIdle = [];
-  for (let i = 0; i < RUNS; i++) {
-    const { context, page } = await newLoggedInPage(browser, portal.url);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    coldIdle.push(await openOnce(page, portal.url, doc.id));
-    await context.close();
-  }
+  const { runs: cold, steps: coldSteps } = await coldLoads(browser, portal.url, doc.id, 0);
+  const { runs: coldIdle, steps: coldIdleSteps } = await coldLoads(browser, portal.url, doc.id, 1000);
   const warm = [];
   for (let i = 0; i < RUNS; i++) warm.push(await openOnce(probe.page, portal.url, doc.id));
   const warmSteps = await waterfall(probe.page);
@@ -166,6 +170,7 @@ try {
   report('warm (same context, viewer.js cached)', warm);
   report('from the record (shell loaded, viewer.js not yet)', inApp);
   console.log(`last cold load, ms since navigation start: ${coldSteps.join('; ')}; first image at ${ms(cold[cold.length - 1].firstImage)}`);
+  console.log(`last cold load in an idle tab: ${coldIdleSteps.join('; ')}; first image at ${ms(coldIdle[coldIdle.length - 1].firstImage)}`);
   console.log(
     `one more cold load, traced: first image at ${ms(traced.firstImage)}; renderer main thread busy ${ms(traced.busy)} before it ` +
       `(${Math.round((100 * traced.busy) / traced.firstImage)} %); longest tasks (start +duration): ${traced.longest.join(', ')}`,

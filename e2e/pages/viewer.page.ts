@@ -69,6 +69,14 @@ export class ViewerPage {
     );
   }
 
+  /** Waits until every series' progress bar is full: the whole study is loaded. */
+  async waitForWholeStudy(): Promise<void> {
+    await this.page.waitForFunction((sel) => {
+      const bars = Array.from(document.querySelectorAll(`${sel} .emv-thumb [role="progressbar"]`));
+      return bars.length > 0 && bars.every((b) => b.getAttribute('aria-valuenow') === b.getAttribute('aria-valuemax'));
+    }, ROOT);
+  }
+
   /** Luminance variance and a hash of what the main canvas shows now. */
   async canvas(): Promise<CanvasStats> {
     return this.page.evaluate(() => {

@@ -311,10 +311,7 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
       await viewer.waitForRenderAfter(rendered);
       expect((await viewer.canvas()).hash).not.toBe(before.hash);
       // The rest of the series, held while the page rendered, loads in the background.
-      await tab.waitForFunction(() => {
-        const bars = Array.from(document.querySelectorAll('[data-testid="viewer"] .emv-thumb [role="progressbar"]'));
-        return bars.length > 0 && bars.every((b) => b.getAttribute('aria-valuenow') === b.getAttribute('aria-valuemax'));
-      });
+      await viewer.waitForWholeStudy();
       expect(await viewer.attr('image-count')).toBe('64');
 
       await tab.getByTestId('back-to-documents').click();
@@ -378,10 +375,7 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
       expect(compared.variance).toBeGreaterThan(100);
       expect(compared.meanDifference).toBe(0);
       // Cornerstone took the previewed frame's bytes: no frame of the series was requested twice.
-      await tab.waitForFunction(() => {
-        const bars = Array.from(document.querySelectorAll('[data-testid="viewer"] .emv-thumb [role="progressbar"]'));
-        return bars.length > 0 && bars.every((b) => b.getAttribute('aria-valuenow') === b.getAttribute('aria-valuemax'));
-      });
+      await viewer.waitForWholeStudy();
       expect(frameRequests.size).toBe(64);
       expect([...frameRequests.values()].filter((n) => n > 1)).toEqual([]);
       await tab.close();

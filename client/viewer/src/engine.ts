@@ -6,7 +6,7 @@
  */
 import { cornerstone, cornerstoneWADOImageLoader } from './cornerstone/runtime';
 
-export { acquireRuntime, cacheMaximumBytes, cornerstone, cornerstoneWADOImageLoader, releaseRuntime, startDecodeWorkers, workerCount } from './cornerstone/runtime';
+export { acquireRuntime, cacheMaximumBytes, cornerstone, cornerstoneWADOImageLoader, releaseRuntime, startDecodeWorkers } from './cornerstone/runtime';
 export { loadTools, registerEarlierElement, toolsReady } from './cornerstone/tools';
 export { Prefetcher } from './viewer/prefetch';
 

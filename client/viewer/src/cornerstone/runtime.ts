@@ -108,7 +108,7 @@ export function releaseRuntime(client: RuntimeClient): void {
   if (clients.size === 0) cornerstoneWADOImageLoader.webWorkerManager.terminate();
 }
 
-export function workerCount(): number {
+function workerCount(): number {
   try {
     return cornerstoneWADOImageLoader.webWorkerManager.getStatistics().numWebWorkers;
   } catch {

@@ -1,6 +1,7 @@
 import { decodeUncompressedFrame, UNCOMPRESSED_TRANSFER_SYNTAXES, type ImageFrame } from '../cornerstone/main-thread-decode';
 import { codeForStatus, DicomWebError } from '../dicomweb/client';
-import { getNumber, getNumbers, getString, hasAttribute, type DicomJson } from '../dicomweb/dicomJson';
+import { getNumber, getNumbers, getString, hasAttribute, Tag, type DicomJson } from '../dicomweb/dicomJson';
+import { fileWindow } from './voi';
 
 /**
  * The first image before Cornerstone (docs/adr/0085-first-image-preview.md). Cornerstone and its
@@ -16,26 +17,6 @@ import { getNumber, getNumbers, getString, hasAttribute, type DicomJson } from '
  * Anything else (colour, compressed frames, LUT sequences, XA/XRF) waits for Cornerstone.
  */
 
-const T = {
-  SamplesPerPixel: '00280002',
-  PhotometricInterpretation: '00280004',
-  BitsAllocated: '00280100',
-  BitsStored: '00280101',
-  PixelRepresentation: '00280103',
-  PixelSpacing: '00280030',
-  ImagerPixelSpacing: '00181164',
-  WindowCenter: '00281050',
-  WindowWidth: '00281051',
-  RescaleIntercept: '00281052',
-  RescaleSlope: '00281053',
-  ModalityLUTSequence: '00283000',
-  VOILUTSequence: '00283010',
-  Rows: '00280010',
-  Columns: '00280011',
-  SOPClassUID: '00080016',
-  AvailableTransferSyntaxUID: '00083002',
-} as const;
-
 /** XA and XRF: the loader ignores their rescale for display; not worth a case of its own here. */
 const NO_MODALITY_LUT_SOP_CLASSES = new Set(['1.2.840.10008.5.1.4.1.1.12.1', '1.2.840.10008.5.1.4.1.1.12.2.1']);
 
@@ -44,20 +25,20 @@ export const FRAME_ACCEPT = 'multipart/related; type=application/octet-stream; t
 
 /** True when `instance`'s frames can be previewed: see the module's comment. */
 export function previewable(instance: DicomJson): boolean {
-  const photometric = getString(instance, T.PhotometricInterpretation);
-  const bits = getNumber(instance, T.BitsAllocated);
-  const syntax = getString(instance, T.AvailableTransferSyntaxUID);
-  const spacing = getNumbers(instance, T.PixelSpacing);
-  const imagerSpacing = getNumbers(instance, T.ImagerPixelSpacing);
+  const photometric = getString(instance, Tag.PhotometricInterpretation);
+  const bits = getNumber(instance, Tag.BitsAllocated);
+  const syntax = getString(instance, Tag.AvailableTransferSyntaxUID);
+  const spacing = getNumbers(instance, Tag.PixelSpacing);
+  const imagerSpacing = getNumbers(instance, Tag.ImagerPixelSpacing);
   return (
-    (getNumber(instance, T.SamplesPerPixel) ?? 1) === 1 &&
+    (getNumber(instance, Tag.SamplesPerPixel) ?? 1) === 1 &&
     (photometric === 'MONOCHROME1' || photometric === 'MONOCHROME2') &&
     (bits === 8 || bits === 16) &&
     syntax !== undefined &&
     UNCOMPRESSED_TRANSFER_SYNTAXES.has(syntax) &&
-    !hasAttribute(instance, T.ModalityLUTSequence) &&
-    !hasAttribute(instance, T.VOILUTSequence) &&
-    !NO_MODALITY_LUT_SOP_CLASSES.has(getString(instance, T.SOPClassUID) ?? '') &&
+    !hasAttribute(instance, Tag.ModalityLUTSequence) &&
+    !hasAttribute(instance, Tag.VOILUTSequence) &&
+    !NO_MODALITY_LUT_SOP_CLASSES.has(getString(instance, Tag.SOPClassUID) ?? '') &&
     // Without PixelSpacing, the loader may take ImagerPixelSpacing for the aspect ratio: only a square one is sure.
     (spacing !== undefined || imagerSpacing === undefined || imagerSpacing[0] === imagerSpacing[1])
   );
@@ -129,11 +110,11 @@ export interface PreviewImage {
 export function decodePreview(instance: DicomJson, frame: FetchedFrame): PreviewImage {
   // The metadata announced an uncompressed syntax; the frame itself must be in one too.
   if (!UNCOMPRESSED_TRANSFER_SYNTAXES.has(frame.transferSyntax)) throw new Error(`not previewed: ${frame.transferSyntax}`);
-  const rows = getNumber(instance, T.Rows) ?? 0;
-  const columns = getNumber(instance, T.Columns) ?? 0;
-  const bitsAllocated = getNumber(instance, T.BitsAllocated) ?? 16;
-  const pixelRepresentation = getNumber(instance, T.PixelRepresentation) ?? 0;
-  const bitsStored = getNumber(instance, T.BitsStored);
+  const rows = getNumber(instance, Tag.Rows) ?? 0;
+  const columns = getNumber(instance, Tag.Columns) ?? 0;
+  const bitsAllocated = getNumber(instance, Tag.BitsAllocated) ?? 16;
+  const pixelRepresentation = getNumber(instance, Tag.PixelRepresentation) ?? 0;
+  const bitsStored = getNumber(instance, Tag.BitsStored);
   const imageFrame: ImageFrame = { bitsAllocated, pixelRepresentation, ...(bitsStored !== undefined ? { bitsStored } : {}) };
   // Decoding works on a copy of its own (as the worker's): the bytes stay as sent, for Cornerstone.
   const decoded = decodeUncompressedFrame({ imageFrame, transferSyntax: frame.transferSyntax, pixelData: frame.pixelData });
@@ -141,22 +122,17 @@ export function decodePreview(instance: DicomJson, frame: FetchedFrame): Preview
   if (pixels.length < rows * columns) throw new Error('incomplete frame');
   const min = decoded.smallestPixelValue ?? 0;
   const max = decoded.largestPixelValue ?? 0;
-  const slope = getNumber(instance, T.RescaleSlope) ?? 1;
-  const intercept = getNumber(instance, T.RescaleIntercept) ?? 0;
-  const [spacingRow, spacingColumn] = getNumbers(instance, T.PixelSpacing) ?? [];
-  // The viewer's fileVoi(): the file's first window, or the stored range after the modality LUT.
-  const ww = getNumbers(instance, T.WindowWidth)?.[0];
-  const wc = getNumbers(instance, T.WindowCenter)?.[0];
-  let windowWidth: number;
-  let windowCenter: number;
-  if (ww !== undefined && wc !== undefined && Number.isFinite(ww) && Number.isFinite(wc) && ww > 1) {
-    windowWidth = ww;
-    windowCenter = wc;
-  } else {
-    const lo = min * slope + intercept;
-    windowWidth = Math.max(1, max * slope + intercept - lo);
-    windowCenter = lo + windowWidth / 2;
-  }
+  const slope = getNumber(instance, Tag.RescaleSlope) ?? 1;
+  const intercept = getNumber(instance, Tag.RescaleIntercept) ?? 0;
+  const [spacingRow, spacingColumn] = getNumbers(instance, Tag.PixelSpacing) ?? [];
+  const { windowWidth, windowCenter } = fileWindow({
+    windowWidth: getNumbers(instance, Tag.WindowWidth),
+    windowCenter: getNumbers(instance, Tag.WindowCenter),
+    minPixelValue: min,
+    maxPixelValue: max,
+    slope,
+    intercept,
+  });
   return {
     rows,
     columns,
@@ -167,7 +143,7 @@ export function decodePreview(instance: DicomJson, frame: FetchedFrame): Preview
     intercept,
     windowWidth,
     windowCenter,
-    invert: getString(instance, T.PhotometricInterpretation) === 'MONOCHROME1',
+    invert: getString(instance, Tag.PhotometricInterpretation) === 'MONOCHROME1',
     rowPixelSpacing: spacingRow || 1,
     columnPixelSpacing: spacingColumn || 1,
   };

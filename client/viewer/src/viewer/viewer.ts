@@ -11,6 +11,7 @@ import { h, icon, toolbarButton, type ToolbarButton } from './dom';
 import { loadEngine, preloadEngine, type Engine } from './engine-loader';
 import type { Prefetcher } from './prefetch';
 import { decodePreview, drawPreview, fetchFrame, previewable, type FetchedFrame } from './preview';
+import { fileWindow } from './voi';
 
 /**
  * Cornerstone and the viewer's code around it live in viewer-engine.js, run once a viewer needs
@@ -93,10 +94,6 @@ function statusOf(error: unknown): number | undefined {
   return undefined;
 }
 
-function firstNumber(v: number | number[] | undefined): number | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
-
 /**
  * The loader accepts a native frame shorter than Rows × Columns and renders garbage from it;
  * a truncated frame must show as unreadable instead.
@@ -107,22 +104,9 @@ function assertComplete(image: Image): void {
   }
 }
 
-/**
- * The file's own window, or, when the file gives none or a meaningless one (width 0 is common
- * in MR archives), the full range of the stored pixels after the modality LUT.
- */
+/** The series' initial window for a Cornerstone image (voi.ts). */
 function fileVoi(image: Image): VOI {
-  const ww = firstNumber(image.windowWidth);
-  const wc = firstNumber(image.windowCenter);
-  if (ww !== undefined && wc !== undefined && Number.isFinite(ww) && Number.isFinite(wc) && ww > 1) {
-    return { windowWidth: ww, windowCenter: wc };
-  }
-  const slope = image.slope ?? 1;
-  const intercept = image.intercept ?? 0;
-  const lo = image.minPixelValue * slope + intercept;
-  const hi = image.maxPixelValue * slope + intercept;
-  const width = Math.max(1, hi - lo);
-  return { windowWidth: width, windowCenter: lo + width / 2 };
+  return fileWindow(image);
 }
 
 /**
@@ -182,7 +166,7 @@ export class Viewer implements RuntimeClient {
     private readonly host: HTMLElement,
     private readonly options: ViewerOptions,
     /** Settles once the viewer's stylesheet is loaded: before that, the viewport has no size. */
-    private readonly styled: Promise<void> = Promise.resolve(),
+    private readonly styled: Promise<void>,
   ) {
     // The study's metadata is the first thing on the wire, before the page is built (unless the
     // host page already asked for it).
@@ -601,12 +585,17 @@ export class Viewer implements RuntimeClient {
     this.buildPresets(s);
     this.updateFrameErrorAttr();
     this.displayToken++;
-    this.imageIndex = middle;
-    this.root.dataset.imageIndex = String(middle);
-    this.slider.value = String(middle);
-    this.sliderOutput.textContent = `${middle + 1}/${s.frames.length}`;
-    this.updateOverlayText();
+    this.showPosition(middle, s.frames.length);
     return true;
+  }
+
+  /** Image `index` of `count` in the attributes, the slider and the overlays. */
+  private showPosition(index: number, count: number): void {
+    this.imageIndex = index;
+    this.root.dataset.imageIndex = String(index);
+    this.slider.value = String(index);
+    this.sliderOutput.textContent = `${index + 1}/${count}`;
+    this.updateOverlayText();
   }
 
   private async showImage(index: number, newSeries = false): Promise<void> {
@@ -616,11 +605,7 @@ export class Viewer implements RuntimeClient {
     const frame = s.frames[clamped];
     if (!frame) return;
     const token = ++this.displayToken;
-    this.imageIndex = clamped;
-    this.root.dataset.imageIndex = String(clamped);
-    this.slider.value = String(clamped);
-    this.sliderOutput.textContent = `${clamped + 1}/${s.frames.length}`;
-    this.updateOverlayText();
+    this.showPosition(clamped, s.frames.length);
     // The first image travels alone: background loading starts once it is on screen.
     if (this.firstImageWaiters === null) this.prefetcher?.focus(this.seriesIndex, clamped);
     else this.afterFirstImage(() => this.prefetcher?.focus(this.seriesIndex, this.imageIndex));
