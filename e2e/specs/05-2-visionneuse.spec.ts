@@ -360,11 +360,15 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
         return { preview: true, cornerstoneAtPreview: preview.cornerstoneCanvas, canvases: canvases.length, sameSize: true, meanDifference: diff / n, variance: sumSq / n - (sum / n) ** 2 };
       });
 
-    it('draws the first image before Cornerstone runs, as Cornerstone then draws it, with one request per frame', async () => {
+    it('draws the first image before Cornerstone runs, as Cornerstone then draws it, with one single-part request per frame', async () => {
       const tab = await previewRecordingPage();
       const frameRequests = new Map<string, number>();
+      const frameTypes = new Set<string>();
       tab.on('request', (r) => {
         if (/\/frames\/\d+$/.test(new URL(r.url()).pathname)) frameRequests.set(r.url(), (frameRequests.get(r.url()) ?? 0) + 1);
+      });
+      tab.on('response', (r) => {
+        if (/\/frames\/\d+$/.test(new URL(r.url()).pathname)) frameTypes.add(r.headers()['content-type'] ?? '');
       });
       await tab.goto(`${portal.url}/documents/${ct.id}`);
       const viewer = new ViewerPage(tab);
@@ -378,6 +382,8 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
       await viewer.waitForWholeStudy();
       expect(frameRequests.size).toBe(64);
       expect([...frameRequests.values()].filter((n) => n > 1)).toEqual([]);
+      // Every frame came as a single part, which the loader takes without scanning it (FRAME_ACCEPT).
+      expect([...frameTypes]).toEqual(['application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1']);
       await tab.close();
     });
 

@@ -46,6 +46,23 @@ describe('decoding uncompressed frames on the main thread', () => {
     expect([signed.smallestPixelValue, signed.largestPixelValue]).toEqual([7, 255]);
   });
 
+  it('decodes a whole buffer handed over in place, and leaves the bytes as they came otherwise', () => {
+    const whole = new Uint8Array([0x12, 0x34, 0x00, 0x01]);
+    const handedOver = decodeUncompressedFrame({ imageFrame: { bitsAllocated: 16, pixelRepresentation: 0 }, transferSyntax: BIG_ENDIAN, pixelData: whole }, { inPlace: true });
+    expect(handedOver.pixelData).toBe(whole.buffer);
+    expect(Array.from(new Uint16Array(whole.buffer))).toEqual([0x1234, 0x0001]);
+    // Kept by the caller (the preview's bytes, adopted by Cornerstone next): decoded from a copy.
+    const kept = new Uint8Array([0x12, 0x34, 0x00, 0x01]);
+    const copied = decodeUncompressedFrame({ imageFrame: { bitsAllocated: 16, pixelRepresentation: 0 }, transferSyntax: BIG_ENDIAN, pixelData: kept });
+    expect(Array.from(new Uint16Array(copied.pixelData as ArrayBuffer))).toEqual([0x1234, 0x0001]);
+    expect(Array.from(kept)).toEqual([0x12, 0x34, 0x00, 0x01]);
+    // Inside a larger (multipart) answer: a copy even when handed over, the answer untouched.
+    const inside = task({ bitsStored: 16 }, [0x12, 0x34, 0x00, 0x01], BIG_ENDIAN);
+    const decoded = decodeUncompressedFrame(inside, { inPlace: true });
+    expect(decoded.pixelData).not.toBe(inside.pixelData.buffer);
+    expect(Array.from(inside.pixelData)).toEqual([0x12, 0x34, 0x00, 0x01]);
+  });
+
   it('leaves compressed frames, pre-scaling and target buffers to the workers', () => {
     expect(decodesOnMainThread(task({}, le16(1)))).toBe(true);
     expect(decodesOnMainThread(task({}, le16(1), '1.2.840.10008.1.2.4.90'))).toBe(false);

@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DicomJson } from '../src/dicomweb/dicomJson';
-import { DicomWebError } from '../src/dicomweb/client';
-import { decodePreview, fetchFrame, FRAME_ACCEPT, previewable } from '../src/viewer/preview';
+import { DicomWebError, FRAME_ACCEPT } from '../src/dicomweb/client';
+import { decodePreview, fetchFrame, previewable } from '../src/viewer/preview';
 
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 const BIG_ENDIAN = '1.2.840.10008.1.2.2';

@@ -151,6 +151,17 @@ describe('DICOMweb conformance with dicomweb-client over the corpus', () => {
     expect((await fetch(t.url + url.replace('/frames/7', '/frames/0'), { headers: { cookie: physicianCookie } })).status).toBe(400);
     const several = await fetch(t.url + url.replace('/frames/7', '/frames/1,96,3'), { headers: { cookie: physicianCookie } });
     expect(splitMultipart(Buffer.from(await several.arrayBuffer()), several.headers.get('content-type') ?? '')).toHaveLength(3);
+    // The viewer's Accept (client/viewer/src/dicomweb/client.ts FRAME_ACCEPT): one frame as a
+    // single part, byte-identical to the multipart one; several frames fall back to multipart.
+    const viewerAccept = 'application/octet-stream; transfer-syntax=*, multipart/related; type="application/octet-stream"; transfer-syntax=*; q=0.9';
+    const single = await fetch(t.url + url, { headers: { cookie: physicianCookie, accept: viewerAccept } });
+    expect(single.status).toBe(200);
+    expect(single.headers.get('content-type')).toBe('application/octet-stream; transfer-syntax=1.2.840.10008.1.2.4.50');
+    expect(Buffer.from(await single.arrayBuffer()).equals(parts[0]!.body)).toBe(true);
+    const severalSingle = await fetch(t.url + url.replace('/frames/7', '/frames/1,96,3'), { headers: { cookie: physicianCookie, accept: viewerAccept } });
+    expect(severalSingle.headers.get('content-type')).toMatch(/^multipart\/related/);
+    expect(splitMultipart(Buffer.from(await severalSingle.arrayBuffer()), severalSingle.headers.get('content-type') ?? '')).toHaveLength(3);
+    expect((await fetch(t.url + url.replace('/frames/7', '/frames/1,96,3'), { headers: { cookie: physicianCookie, accept: 'application/octet-stream' } })).status).toBe(406);
   });
 
   it('series and study retrieve stream every instance of the study', async () => {

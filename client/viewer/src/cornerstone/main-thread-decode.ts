@@ -54,7 +54,7 @@ export function decodesOnMainThread(data: DecodeTaskData): boolean {
 }
 
 function typedPixels(frame: ImageFrame, bytes: Uint8Array, bigEndian: boolean): Uint8Array | Uint16Array | Int16Array | Float32Array {
-  // `bytes` is a copy of its own (offset 0), as the worker's is: no alignment to fix.
+  // `bytes` is a whole buffer (offset 0), as the worker's is: no alignment to fix.
   if (frame.bitsAllocated === 16) {
     const words = frame.pixelRepresentation === 0 ? new Uint16Array(bytes.buffer, 0, bytes.length / 2) : new Int16Array(bytes.buffer, 0, bytes.length / 2);
     if (bigEndian) for (let i = 0; i < words.length; i++) words[i] = (((words[i] as number) & 0xff) << 8) | (((words[i] as number) >> 8) & 0xff);
@@ -66,13 +66,30 @@ function typedPixels(frame: ImageFrame, bytes: Uint8Array, bigEndian: boolean): 
 }
 
 /**
+ * The bytes to decode: `pixelData` itself when the caller hands it over (`inPlace`) and it is a
+ * whole buffer, as a single-part frame answer is; otherwise a copy of its own, as the worker gets
+ * (the pixels of a multipart answer sit inside it, at any offset). Every copy costs: on the
+ * virtual machines of docs/benchmarks.md ("Session 6") a fresh 512 kB buffer costs 1.7 ms to
+ * fill, for its memory's first touch. `set` copies as one block, where `new Uint8Array(view)`
+ * copied element by element.
+ */
+function ownBytes(pixelData: Uint8Array, inPlace: boolean): Uint8Array {
+  if (inPlace && pixelData.byteOffset === 0 && pixelData.byteLength === pixelData.buffer.byteLength) return pixelData;
+  const bytes = new Uint8Array(pixelData.length);
+  bytes.set(pixelData);
+  return bytes;
+}
+
+/**
  * Decodes one uncompressed frame as the loader's worker does, and resolves with the frame the
  * worker would post back (pixel data as an ArrayBuffer, smallest/largest pixel values set).
+ * `inPlace`: the caller gives the bytes up (the loader does: its worker path transfers them), so
+ * a whole buffer is decoded where it is; without it, the bytes are left as they came.
  */
-export function decodeUncompressedFrame(data: DecodeTaskData): ImageFrame {
+export function decodeUncompressedFrame(data: DecodeTaskData, { inPlace = false } = {}): ImageFrame {
   const start = performance.now();
   const frame = data.imageFrame;
-  const pixels = typedPixels(frame, new Uint8Array(data.pixelData), data.transferSyntax === BIG_ENDIAN);
+  const pixels = typedPixels(frame, ownBytes(data.pixelData, inPlace), data.transferSyntax === BIG_ENDIAN);
   // One pass: sign extension of signed pixels stored on fewer bits than allocated (the worker's
   // postProcess), and the range the worker's calculateMinMax measures.
   const shift = frame.pixelRepresentation === 1 && frame.bitsStored !== undefined ? 32 - frame.bitsStored : undefined;

@@ -1,6 +1,7 @@
 import * as cornerstone from 'cornerstone-core';
 import dicomParser from 'dicom-parser';
 import cornerstoneWADOImageLoader from 'cornerstone-wado-image-loader';
+import { FRAME_ACCEPT } from '../dicomweb/client';
 import { decodesOnMainThread, decodeUncompressedFrame, type DecodeTaskData } from './main-thread-decode';
 
 /**
@@ -53,7 +54,8 @@ function wireOnce(): void {
       }
     },
     beforeSend(xhr) {
-      return xhrOwner.get(xhr)?.requestHeaders() ?? {};
+      // Replaces the loader's multipart-only Accept (see FRAME_ACCEPT).
+      return { ...(xhrOwner.get(xhr)?.requestHeaders() ?? {}), Accept: FRAME_ACCEPT };
     },
     onloadend(event) {
       const xhr = event.target as XMLHttpRequest;
@@ -70,7 +72,8 @@ function wireOnce(): void {
   const toWorkers = manager.addTask.bind(manager);
   manager.addTask = (taskType, data, priority, transferList) => {
     if (taskType === 'decodeTask' && decodesOnMainThread(data as DecodeTaskData)) {
-      const promise = new Promise((resolve) => resolve(decodeUncompressedFrame(data as DecodeTaskData)));
+      // The loader gives the bytes up (to a worker it would transfer them): decoded in place.
+      const promise = new Promise((resolve) => resolve(decodeUncompressedFrame(data as DecodeTaskData, { inPlace: true })));
       return { taskId: -1, promise };
     }
     return toWorkers(taskType, data, priority, transferList);

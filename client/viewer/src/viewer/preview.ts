@@ -1,5 +1,5 @@
 import { decodeUncompressedFrame, UNCOMPRESSED_TRANSFER_SYNTAXES, type ImageFrame } from '../cornerstone/main-thread-decode';
-import { codeForStatus, DicomWebError } from '../dicomweb/client';
+import { codeForStatus, DicomWebError, FRAME_ACCEPT } from '../dicomweb/client';
 import { getNumber, getNumbers, getString, hasAttribute, Tag, type DicomJson } from '../dicomweb/dicomJson';
 import { fileWindow } from './voi';
 
@@ -19,9 +19,6 @@ import { fileWindow } from './voi';
 
 /** XA and XRF: the loader ignores their rescale for display; not worth a case of its own here. */
 const NO_MODALITY_LUT_SOP_CLASSES = new Set(['1.2.840.10008.5.1.4.1.1.12.1', '1.2.840.10008.5.1.4.1.1.12.2.1']);
-
-/** What the loader asks a frame in (wadors/loadImage.js); the server then answers in the file's syntax. */
-export const FRAME_ACCEPT = 'multipart/related; type=application/octet-stream; transfer-syntax=*';
 
 /** True when `instance`'s frames can be previewed: see the module's comment. */
 export function previewable(instance: DicomJson): boolean {
@@ -65,8 +62,9 @@ function transferSyntaxOf(contentType: string | undefined): string {
 }
 
 /**
- * GETs one frame (`url`, a WADO-RS frame URL) the way the loader's getPixelData does, so the
- * bytes it returns are those the loader would hand to its decoder. Throws DicomWebError on an
+ * GETs one frame (`url`, a WADO-RS frame URL) with the loader's Accept and reads the answer as
+ * the loader's getPixelData does, so the bytes it returns are those the loader would hand to its
+ * decoder. Throws DicomWebError on an
  * HTTP error.
  */
 export async function fetchFrame(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<FetchedFrame> {
