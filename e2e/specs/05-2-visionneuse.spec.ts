@@ -459,6 +459,31 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
       await anonymous.close();
     });
 
+    it('a session that ends before the first image arrives: the access error at once, and Cornerstone is never loaded', async () => {
+      const own = await loggedIn(browser, portal, SCHMITT);
+      const viewerFiles: string[] = [];
+      own.page.on('request', (r) => {
+        if (new URL(r.url()).pathname.startsWith('/viewer/')) viewerFiles.push(new URL(r.url()).pathname);
+      });
+      // The first frame's request (the preview's) goes on to the server once the session has ended there.
+      await own.page.route(
+        /\/frames\/\d+$/,
+        async (route) => {
+          await graphql(own.page, portal.url, 'mutation { logout }');
+          await route.continue();
+        },
+        { times: 1 },
+      );
+      const { viewer, responses } = await mountWithoutGrant(own.page, ct.studyInstanceUid);
+      expect(await viewer.attr('error-code')).toBe('UNAUTHORIZED');
+      await own.page.getByTestId('viewer').getByRole('status').filter({ hasText: /session/i }).waitFor();
+      expect(await own.page.locator('[data-testid="viewport"] canvas').count()).toBe(0);
+      // Refused once, reported then: Cornerstone's bundle was not even fetched to ask again.
+      expect(responses.filter((r) => /\/frames\/\d+$/.test(r.url())).map((r) => r.status())).toEqual([401]);
+      expect(viewerFiles).toEqual(['/viewer/viewer.js', '/viewer/viewer.css']);
+      await own.ctx.close();
+    });
+
     it('a physician the exam does not name gets the same answer as for a study that does not exist', async () => {
       const other = await loggedIn(browser, portal, LAMBERT);
       const { viewer, responses } = await mountWithoutGrant(other.page, corpusStudyUid);

@@ -361,7 +361,7 @@ export class Viewer implements RuntimeClient {
     // previewed frame has arrived (showPreview): not while the metadata and that frame travel.
     if (!canPreview) preloadEngine();
     const previewed = canPreview ? await this.showPreview(first) : undefined;
-    if (this.destroyed) return;
+    if (this.destroyed || this.accessErrorShown) return;
     try {
       useEngine(await loadEngine());
     } catch {
@@ -384,7 +384,8 @@ export class Viewer implements RuntimeClient {
   /**
    * Fetches, decodes and draws `frame` without Cornerstone (preview.ts), in the viewport, where and
    * as Cornerstone will draw it. Returns the frame's bytes for Cornerstone, or undefined if the
-   * preview failed: Cornerstone then loads the frame itself and reports what went wrong.
+   * preview failed: Cornerstone then loads the frame itself and reports what went wrong, except
+   * for a refused access, reported at once (Cornerstone is then not loaded at all).
    */
   private async showPreview(frame: Frame): Promise<FetchedFrame | undefined> {
     this.removePreview();
@@ -406,7 +407,8 @@ export class Viewer implements RuntimeClient {
       this.message.hidden = true;
       this.firstImageDrawn();
       return fetched;
-    } catch {
+    } catch (error) {
+      if (error instanceof DicomWebError && (error.status === 401 || error.status === 403)) this.refuseAccess(error.status);
       return undefined;
     }
   }
@@ -677,21 +679,24 @@ export class Viewer implements RuntimeClient {
     void this.showImage(this.imageIndex + delta);
   }
 
+  /** The session or the share grant ended (a frame answered 401 or 403): the exam must disappear. */
+  private refuseAccess(status: number): void {
+    if (this.accessErrorShown) return;
+    this.accessErrorShown = true;
+    const code = codeForStatus(status);
+    this.fail(code, this.messageFor(code), false);
+    if (this.enabled) {
+      cornerstone.disable(this.viewport);
+      this.enabled = false;
+    }
+  }
+
   private onFrameFailed(seriesIndex: number, frameIndex: number, error: unknown): void {
     const s = this.series[seriesIndex];
     if (!s || this.destroyed) return;
     const status = statusOf(error);
     if (status === 401 || status === 403) {
-      // The session or the share grant ended while viewing: the exam must disappear.
-      if (!this.accessErrorShown) {
-        this.accessErrorShown = true;
-        const code = codeForStatus(status);
-        this.fail(code, this.messageFor(code), false);
-        if (this.enabled) {
-          cornerstone.disable(this.viewport);
-          this.enabled = false;
-        }
-      }
+      this.refuseAccess(status);
       return;
     }
     let set = this.failed.get(s.seriesUid);
