@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusStudy, corruptJpegSeries, isDisplayable, newUid, pairKey, readManifest, REPRESENTATIVES, type StudySeries } from '../fixtures/corpus-study.js';
 import { TestFacility } from '../fixtures/facility.js';
+import { DocumentPage } from '../pages/document.page.js';
 import { LoginPage } from '../pages/login.page.js';
 import { PatientRecordPage } from '../pages/patient.page.js';
 import { ViewerPage } from '../pages/viewer.page.js';
@@ -223,6 +224,39 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
     expect(seen.size).toBeGreaterThanOrEqual(4);
     await viewer.press(' ');
     await page.locator('[data-testid="viewer"][data-cine="stopped"]').waitFor();
+  });
+
+  it('opened from the patient’s record, asks for the study’s metadata once, as the navigation starts; a report asks for none', async () => {
+    const own = await loggedIn(browser, portal, SCHMITT);
+    const { document } = await graphql<{ document: { exam: { patientId: string } } }>(own.page, portal.url, `{ document(id: "${ct.id}") { exam { patientId } } }`);
+    const { patient } = await graphql<{ patient: { exams: Array<{ documents: Array<{ id: string; type: string }> }> } }>(
+      own.page,
+      portal.url,
+      `{ patient(id: "${document.exam.patientId}") { exams { documents { id type } } } }`,
+    );
+    const report = patient.exams.flatMap((e) => e.documents).find((d) => d.type === 'REPORT');
+    expect(report).toBeDefined();
+    const sent: string[] = [];
+    own.page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.endsWith('/metadata')) sent.push(`metadata ${decodeURIComponent(path.split('/studies/')[1]!.split('/')[0]!)}`);
+      if (path === '/graphql' && /DocumentView/.test(r.postData() ?? '')) sent.push('DocumentView');
+    });
+    const record = `${portal.url}/patients/${document.exam.patientId}?vue=resultats`;
+    await own.page.goto(record);
+    await own.page.locator(`a[href$="/documents/${ct.id}"]`).first().click();
+    const viewer = new ViewerPage(own.page);
+    await viewer.waitForState('ready');
+    expect(await viewer.attr('image-count')).toBe('64');
+    // The record told the page it is an imaging document: the metadata was asked for before the
+    // document itself, and the viewer took that answer instead of asking again.
+    expect(sent).toEqual([`metadata ${ct.studyInstanceUid}`, 'DocumentView']);
+    sent.length = 0;
+    await own.page.goto(record);
+    await own.page.locator(`a[href$="/documents/${report!.id}"]`).first().click();
+    await new DocumentPage(own.page).reportFrame().waitFor();
+    expect(sent).toEqual(['DocumentView']);
+    await own.ctx.close();
   });
 
   it('opens the images in a new tab and in a pop-up', async () => {

@@ -1,5 +1,5 @@
 import type { ApolloClient } from '@apollo/client/core';
-import { createRouter, createWebHistory, type RouteLocationResolved, type RouteRecordRaw } from 'vue-router';
+import { createRouter, createWebHistory, START_LOCATION, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -7,8 +7,11 @@ declare module 'vue-router' {
     public?: boolean;
     /** Roles allowed; absent = any signed-in user. */
     roles?: Array<'PHYSICIAN' | 'ANALYST' | 'ADMIN'>;
-    /** Starts what the page will ask for first, when the page is the one a full load opens. */
-    preload?: (route: RouteLocationResolved, apollo: ApolloClient<unknown>) => void;
+    /**
+     * Starts what the page will ask for first: when the page is the one a full load opens
+     * (preloadPage), or as an in-app navigation to it starts (`inApp`, preloadOnNavigation).
+     */
+    preload?: (route: Pick<RouteLocationNormalized, 'params'>, apollo: ApolloClient<unknown>, inApp?: boolean) => void;
   }
 }
 
@@ -34,4 +37,17 @@ export function preloadPage(path: string, apollo: ApolloClient<unknown>): void {
     if (typeof component === 'function') void (component as () => Promise<unknown>)().catch(() => undefined);
     record.meta.preload?.(route, apollo);
   }
+}
+
+/**
+ * In-app navigations start what their page will ask for first (`meta.preload`) as they start,
+ * while the router downloads the page's code, rather than once the page has rendered. Registered
+ * after the access guard (App.vue), so only a navigation that guard lets through preloads.
+ */
+export function preloadOnNavigation(apollo: ApolloClient<unknown>): void {
+  router.beforeEach((to, from) => {
+    // The page a full load opens was preloaded at page start (preloadPage).
+    if (from === START_LOCATION) return;
+    for (const record of to.matched) record.meta.preload?.(to, apollo, true);
+  });
 }

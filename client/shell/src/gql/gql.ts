@@ -27,6 +27,7 @@ type Documents = {
     "\n  query DashboardPatients($name: String, $first: Int!, $after: String) {\n    patients(filter: { name: $name }, first: $first, after: $after) {\n      edges { cursor node { id displayName birthName birthDate sex lastExamAt lastExamTitle hasUnopened } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.DashboardPatientsDocument,
     "\n  mutation DocumentViewOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id exam { id opened } }\n  }\n": typeof types.DocumentViewOpenedDocument,
     "\n  query DocumentView($id: ID!) {\n    document(id: $id) { id type title date reportUrl studyInstanceUid exam { id title patientId } }\n  }\n": typeof types.DocumentViewDocument,
+    "\n  fragment DocumentKind on Document { id type studyInstanceUid }\n": typeof types.DocumentKindFragmentDoc,
     "\n  mutation OpenNotification($id: ID!) {\n    markNotificationRead(id: $id) { id readAt exam { id } patient { id } }\n  }\n": typeof types.OpenNotificationDocument,
     "\n  fragment NotificationItem on Notification {\n    id\n    kind\n    createdAt\n    readAt\n    exam { id title date }\n    patient { id displayName }\n  }\n": typeof types.NotificationItemFragmentDoc,
     "\n  query BellNotifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...NotificationItem } }\n    }\n  }\n": typeof types.BellNotificationsDocument,
@@ -55,6 +56,7 @@ const documents: Documents = {
     "\n  query DashboardPatients($name: String, $first: Int!, $after: String) {\n    patients(filter: { name: $name }, first: $first, after: $after) {\n      edges { cursor node { id displayName birthName birthDate sex lastExamAt lastExamTitle hasUnopened } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.DashboardPatientsDocument,
     "\n  mutation DocumentViewOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id exam { id opened } }\n  }\n": types.DocumentViewOpenedDocument,
     "\n  query DocumentView($id: ID!) {\n    document(id: $id) { id type title date reportUrl studyInstanceUid exam { id title patientId } }\n  }\n": types.DocumentViewDocument,
+    "\n  fragment DocumentKind on Document { id type studyInstanceUid }\n": types.DocumentKindFragmentDoc,
     "\n  mutation OpenNotification($id: ID!) {\n    markNotificationRead(id: $id) { id readAt exam { id } patient { id } }\n  }\n": types.OpenNotificationDocument,
     "\n  fragment NotificationItem on Notification {\n    id\n    kind\n    createdAt\n    readAt\n    exam { id title date }\n    patient { id displayName }\n  }\n": types.NotificationItemFragmentDoc,
     "\n  query BellNotifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...NotificationItem } }\n    }\n  }\n": types.BellNotificationsDocument,
@@ -136,6 +138,10 @@ export function graphql(source: "\n  mutation DocumentViewOpened($id: ID!) {\n  
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query DocumentView($id: ID!) {\n    document(id: $id) { id type title date reportUrl studyInstanceUid exam { id title patientId } }\n  }\n"): (typeof documents)["\n  query DocumentView($id: ID!) {\n    document(id: $id) { id type title date reportUrl studyInstanceUid exam { id title patientId } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment DocumentKind on Document { id type studyInstanceUid }\n"): (typeof documents)["\n  fragment DocumentKind on Document { id type studyInstanceUid }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

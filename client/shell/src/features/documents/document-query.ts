@@ -1,6 +1,8 @@
 import type { ApolloClient } from '@apollo/client/core';
-import type { RouteLocationResolved } from 'vue-router';
+import type { RouteLocationNormalized } from 'vue-router';
 import { takeBootRequest } from '@/app/boot-requests';
+import { preloadStudyMetadata } from '@/features/viewer/study-metadata';
+import { loadViewerModule } from '@/features/viewer/viewer-module';
 import { graphql } from '@/gql';
 import type { DocumentViewQuery } from '@/gql/graphql';
 
@@ -8,6 +10,11 @@ export const DOCUMENT_VIEW = graphql(`
   query DocumentView($id: ID!) {
     document(id: $id) { id type title date reportUrl studyInstanceUid exam { id title patientId } }
   }
+`);
+
+/** What the page's cache knows of a document when the patient's record listed it. */
+const DOCUMENT_KIND = graphql(`
+  fragment DocumentKind on Document { id type studyInstanceUid }
 `);
 
 /** The document a full page load opened, and when its answer is in the Apollo cache (or failed). */
@@ -29,16 +36,30 @@ function fromBoot(id: string, apollo: ApolloClient<unknown>): Promise<unknown> |
 }
 
 /**
+ * What a document's page asks for first, started when the navigation to it starts.
+ *
  * A document opened by a full page load (a new tab, a pop-up, a link in a notification) is asked
  * for at page start, alongside the session and the runtime configuration (by the boot script,
  * which also shows an imaging document's first image, when it did), rather than once the page has
  * rendered. Without a session the answer is an error, which the page does not keep:
  * it asks again after the login.
+ *
+ * A document opened inside the page (`inApp`, from the patient's record) is asked for while the
+ * router downloads the page's code, unless the cache can already show it. When the record told the
+ * cache it is an imaging document, the viewer bundle and the study's metadata are asked for at
+ * the same moment (the boot script's work on a full load), not once the page has its answer.
  */
-export function preloadDocument(route: RouteLocationResolved, apollo: ApolloClient<unknown>): void {
+export function preloadDocument(route: Pick<RouteLocationNormalized, 'params'>, apollo: ApolloClient<unknown>, inApp = false): void {
   const id = route.params.docId;
   if (typeof id !== 'string') return;
-  const answer = fromBoot(id, apollo) ?? apollo.query({ query: DOCUMENT_VIEW, variables: { id }, fetchPolicy: 'network-only' });
+  if (inApp) {
+    const known = apollo.cache.readFragment({ id: apollo.cache.identify({ __typename: 'Document', id }), fragment: DOCUMENT_KIND });
+    // As the page itself does (DocumentPage.vue): the bundle unless the document is known to be a report.
+    if (known?.type !== 'REPORT') void loadViewerModule().catch(() => undefined);
+    if (known?.type === 'IMAGING' && known.studyInstanceUid) preloadStudyMetadata(id, known.studyInstanceUid);
+    if (apollo.cache.readQuery({ query: DOCUMENT_VIEW, variables: { id } })) return; // the page shows the cache at once
+  }
+  const answer = (inApp ? undefined : fromBoot(id, apollo)) ?? apollo.query({ query: DOCUMENT_VIEW, variables: { id }, fetchPolicy: 'network-only' });
   const preload: Preload = { id, done: false, settled: Promise.resolve() };
   const settle = () => void (preload.done = true);
   preload.settled = answer.then(settle, settle);

@@ -21,7 +21,7 @@ export interface ViewerOptions {
   onFirstImage?: () => void;
   /** What the viewer starts after its first image (background loading, thumbnails, tools) waits for this too. */
   holdAfterFirstImage?: Promise<unknown>;
-  /** The study's metadata already asked for by the page (the boot script), parsed JSON. */
+  /** The study's metadata already asked for by the page (the boot script, an in-app navigation), parsed JSON. */
   metadata?: Promise<unknown>;
 }
 
