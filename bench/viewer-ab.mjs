@@ -12,17 +12,22 @@
 // page around the image showed the document's title (the shell rendered) and when the whole
 // series was loaded.
 //
+// FROM_RECORD=1 measures the physician's usual path instead: the patient's record on screen, the
+// imaging document opened inside the page (bench/viewer.mjs's "from the record"), times from that
+// navigation; the page's title is not printed then.
+//
 // A client dir holds shell/dist, viewer/dist, share/dist and playground/dist, e.g. the `client`
 // folder of a git worktree of another commit, built:
 //   git worktree add /tmp/emage-base <commit> && (cd /tmp/emage-base && npm ci && npx turbo run build)
 //   node bench/viewer-ab.mjs 20 /tmp/emage-base/client client
 import path from 'node:path';
-import { cpuReferenceMs, ctDocument, launchBrowser, newLoggedInPage, openOnce, startPortal } from './lib/viewer-portal.mjs';
+import { cpuReferenceMs, ctDocument, launchBrowser, newLoggedInPage, openFromRecord, openOnce, startPortal } from './lib/viewer-portal.mjs';
 import { median } from './lib/measure.mjs';
 
 const RUNS = Number(process.argv[2] ?? 20);
 /** IDLE_TAB_MS=1000: each new tab idles that long before navigating (bench/viewer.mjs's "cold, idle tab"). */
 const IDLE_TAB_MS = Number(process.env.IDLE_TAB_MS ?? 0);
+const FROM_RECORD = process.env.FROM_RECORD === '1';
 const dirs = process.argv.slice(3);
 if (dirs.length < 2 || !Number.isInteger(RUNS) || RUNS < 1) {
   console.error('usage: node bench/viewer-ab.mjs [runs] <clientDirA> <clientDirB> [...]');
@@ -41,7 +46,7 @@ try {
     const doc = await ctDocument(page, portal.url);
     await openOnce(page, portal.url, doc.id);
     await context.close();
-    docs.push(doc.id);
+    docs.push(doc);
   }
   const firstImage = dirs.map(() => []);
   const pageShown = dirs.map(() => []);
@@ -50,22 +55,30 @@ try {
   for (let i = 0; i < RUNS; i++) {
     for (let k = 0; k < dirs.length; k++) {
       const b = (k + i) % dirs.length; // rotate who goes first
-      const { context, page } = await newLoggedInPage(browser, portals[b].url);
-      if (IDLE_TAB_MS > 0) await new Promise((resolve) => setTimeout(resolve, IDLE_TAB_MS));
-      const marks = await openOnce(page, portals[b].url, docs[b]);
+      let marks;
+      if (FROM_RECORD) {
+        marks = await openFromRecord(browser, portals[b].url, docs[b]);
+      } else {
+        const { context, page } = await newLoggedInPage(browser, portals[b].url);
+        if (IDLE_TAB_MS > 0) await new Promise((resolve) => setTimeout(resolve, IDLE_TAB_MS));
+        marks = await openOnce(page, portals[b].url, docs[b].id);
+        await context.close();
+      }
       firstImage[b].push(marks.firstImage);
       pageShown[b].push(marks.pageShown);
       cornerstoneImage[b].push(marks.cornerstoneImage);
       allLoaded[b].push(marks.allLoaded);
-      await context.close();
     }
   }
-  console.log(`Demo CT, cold first image (new browser context per load${IDLE_TAB_MS ? `, tab idle ${IDLE_TAB_MS} ms before navigating` : ''}), ${RUNS} interleaved loads per build`);
+  const what = FROM_RECORD
+    ? 'first image opened from the patient’s record (new browser context per load, viewer.js not yet loaded), from the navigation inside the page'
+    : `cold first image (new browser context per load${IDLE_TAB_MS ? `, tab idle ${IDLE_TAB_MS} ms before navigating` : ''})`;
+  console.log(`Demo CT, ${what}, ${RUNS} interleaved loads per build`);
   console.log(`CPU reference (lower is faster): ${cpuBefore} ms before the runs, ${cpuReferenceMs()} ms after`);
   dirs.forEach((dir, k) => {
     const runs = firstImage[k].map(Math.round);
     const diff = k === 0 ? '' : `; paired difference with ${dirs[0]}: median ${Math.round(median(firstImage[k].map((t, i) => t - firstImage[0][i])))} ms`;
-    console.log(`${dir}: median ${Math.round(median(firstImage[k]))} ms (runs ${runs.join(', ')})${diff}; drawn by Cornerstone median ${Math.round(median(cornerstoneImage[k]))} ms; the page around it (document title) median ${Math.round(median(pageShown[k]))} ms; whole series median ${Math.round(median(allLoaded[k]))} ms`);
+    console.log(`${dir}: median ${Math.round(median(firstImage[k]))} ms (runs ${runs.join(', ')})${diff}; drawn by Cornerstone median ${Math.round(median(cornerstoneImage[k]))} ms; ${FROM_RECORD ? '' : `the page around it (document title) median ${Math.round(median(pageShown[k]))} ms; `}whole series median ${Math.round(median(allLoaded[k]))} ms`);
   });
 } finally {
   await browser.close();

@@ -22,7 +22,7 @@
 // already open; "warm": the same context navigating again (viewer.js from the HTTP cache, as for
 // a physician's second study).
 // Usage: node bench/viewer.mjs [runs=5]
-import { cpuReferenceMs, ctDocument, launchBrowser, newLoggedInPage, openOnce, startPortal, tracedColdLoad } from './lib/viewer-portal.mjs';
+import { cpuReferenceMs, ctDocument, launchBrowser, newLoggedInPage, openFromRecord, openOnce, startPortal, tracedColdLoad } from './lib/viewer-portal.mjs';
 import { median } from './lib/measure.mjs';
 
 const RUNS = Number(process.argv[2] ?? 5);
@@ -61,29 +61,6 @@ async function coldLoads(browser, url, docId, idleMs) {
     await context.close();
   }
   return { runs, steps };
-}
-
-/**
- * The physician's usual path: the patient's record is on screen (shell loaded, the viewer bundle
- * not yet), and they open the imaging document in it, a navigation inside the page. Measured
- * from that navigation.
- */
-async function openFromRecord(browser, url, doc) {
-  const { context, page } = await newLoggedInPage(browser, url);
-  try {
-    await page.goto(`${url}/patients/${doc.patientId}?vue=resultats`);
-    await page.locator(`a[href*="/documents/${doc.id}"]`).first().waitFor();
-    const start = await page.evaluate((path) => {
-      const t = performance.now();
-      document.querySelector('#app').__vue_app__.config.globalProperties.$router.push(path);
-      return t;
-    }, `/patients/${doc.patientId}/documents/${doc.id}`);
-    await page.waitForFunction(() => window.__viewerMarks?.allLoaded !== undefined, undefined, { timeout: 60_000 });
-    const marks = await page.evaluate(() => window.__viewerMarks);
-    return { firstImage: marks.firstImage - start, cornerstoneImage: marks.cornerstoneImage - start, allLoaded: marks.allLoaded - start };
-  } finally {
-    await context.close();
-  }
 }
 
 /**

@@ -120,6 +120,29 @@ export async function openOnce(page, url, docId) {
 }
 
 /**
+ * The physician's usual path: the patient's record is on screen (shell loaded, the viewer bundle
+ * not yet), and they open the imaging document in it, a navigation inside the page. Measured
+ * from that navigation.
+ */
+export async function openFromRecord(browser, url, doc) {
+  const { context, page } = await newLoggedInPage(browser, url);
+  try {
+    await page.goto(`${url}/patients/${doc.patientId}?vue=resultats`);
+    await page.locator(`a[href*="/documents/${doc.id}"]`).first().waitFor();
+    const start = await page.evaluate((path) => {
+      const t = performance.now();
+      document.querySelector('#app').__vue_app__.config.globalProperties.$router.push(path);
+      return t;
+    }, `/patients/${doc.patientId}/documents/${doc.id}`);
+    await page.waitForFunction(() => window.__viewerMarks?.allLoaded !== undefined, undefined, { timeout: 60_000 });
+    const marks = await page.evaluate(() => window.__viewerMarks);
+    return { firstImage: marks.firstImage - start, cornerstoneImage: marks.cornerstoneImage - start, allLoaded: marks.allLoaded - start };
+  } finally {
+    await context.close();
+  }
+}
+
+/**
  * A CPU reference: milliseconds a fixed JavaScript loop takes in this Node.js. The machines of
  * this workplace are virtual and their speed varies (this loop took from 567 to 1,145 ms on one
  * machine in one morning), so each viewer bench prints it with its figures.
