@@ -240,7 +240,8 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
     own.page.on('request', (r) => {
       const path = new URL(r.url()).pathname;
       if (path.endsWith('/metadata')) sent.push(`metadata ${decodeURIComponent(path.split('/studies/')[1]!.split('/')[0]!)}`);
-      if (path === '/graphql' && /DocumentView/.test(r.postData() ?? '')) sent.push('DocumentView');
+      // The document's query, not the DocumentViewOpened mutation the page sends when idle.
+      if (path === '/graphql' && /"operationName":"DocumentView"/.test(r.postData() ?? '')) sent.push('DocumentView');
     });
     const record = `${portal.url}/patients/${document.exam.patientId}?vue=resultats`;
     await own.page.goto(record);
