@@ -11,6 +11,9 @@
 //              Cornerstone libraries' own maps), mean per load. "(program)" is V8/Blink work
 //              outside JavaScript (compiling, style, layout).
 //
+// UNTIL=series profiles each load up to the whole series loaded instead (the main-thread JS of the
+// background loading too; no thread trace then).
+//
 // `clientDir` serves another build of the clients (CLIENT_DIR, as bench/viewer-ab.mjs), e.g. a
 // worktree of an earlier commit; its source maps are read from there.
 import fs from 'node:fs/promises';
@@ -19,6 +22,8 @@ import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { cpuReferenceMs, ctDocument, launchBrowser, newLoggedInPage, startPortal, tracedColdLoad } from './lib/viewer-portal.mjs';
 
 const LOADS = Number(process.argv[2] ?? 3);
+const SERIES = process.env.UNTIL === 'series';
+const END_MARK = SERIES ? 'allLoaded' : 'firstImage';
 const clientDir = path.resolve(process.argv[3] ?? 'client');
 const nodeModules = path.resolve('node_modules');
 
@@ -65,25 +70,25 @@ try {
   const firstImages = [];
   for (let i = 0; i < LOADS; i++) {
     // Traced load: CPU of every thread.
-    for (const task of (await tracedColdLoad(browser, portal.url, doc.id)).tasks) add(threads, task.thread, task.ms / LOADS);
+    if (!SERIES) for (const task of (await tracedColdLoad(browser, portal.url, doc.id)).tasks) add(threads, task.thread, task.ms / LOADS);
     // Profiled load: main-thread JavaScript.
     {
       const { context, page } = await newLoggedInPage(browser, portal.url);
-      await page.addInitScript(() => {
-        console.profile('first-image');
+      await page.addInitScript((mark) => {
+        console.profile('load');
         new MutationObserver((_, observer) => {
-          if (window.__viewerMarks?.firstImage === undefined) return;
-          console.profileEnd('first-image');
+          if (window.__viewerMarks?.[mark] === undefined) return;
+          console.profileEnd('load');
           observer.disconnect();
-        }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-rendered-count', 'data-preview'] });
-      });
+        }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-rendered-count', 'data-preview', 'aria-valuenow'] });
+      }, END_MARK);
       const cdp = await context.newCDPSession(page);
       await cdp.send('Profiler.enable');
       await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
       const finished = new Promise((resolve) => cdp.on('Profiler.consoleProfileFinished', (e) => resolve(e.profile)));
       await page.goto(`${portal.url}/documents/${doc.id}`);
       const profile = await finished;
-      firstImages.push(Math.round(await page.evaluate(() => window.__viewerMarks.firstImage)));
+      firstImages.push(Math.round(await page.evaluate((mark) => window.__viewerMarks[mark], END_MARK)));
       const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
       for (let k = 0; k < profile.samples.length; k++) {
         const ms = profile.timeDeltas[k] / 1000 / LOADS;
@@ -94,9 +99,9 @@ try {
       await context.close();
     }
   }
-  console.log(`Cold load of the demo CT's document page, ${LOADS} traced + ${LOADS} profiled loads, client ${clientDir}`);
-  console.log(`CPU reference (lower is faster): ${cpuBefore} ms before, ${cpuReferenceMs()} ms after; first image of the profiled loads: ${firstImages.join(', ')} ms`);
-  console.log(`\nBusy time per thread before the first image (mean per load):\n${top(threads, 12)}`);
+  console.log(`Cold load of the demo CT's document page, ${SERIES ? '' : `${LOADS} traced + `}${LOADS} profiled loads up to the ${SERIES ? 'whole series loaded' : 'first image'}, client ${clientDir}`);
+  console.log(`CPU reference (lower is faster): ${cpuBefore} ms before, ${cpuReferenceMs()} ms after; ${SERIES ? 'whole series' : 'first image'} of the profiled loads: ${firstImages.join(', ')} ms`);
+  if (!SERIES) console.log(`\nBusy time per thread before the first image (mean per load):\n${top(threads, 12)}`);
   console.log(`\nMain-thread self time by package / source (mean per load):\n${top(byWhere, 30)}`);
   console.log(`\nMain-thread self time by function (mean per load):\n${top(byFn, 30)}`);
 } finally {

@@ -68,10 +68,9 @@ function typedPixels(frame: ImageFrame, bytes: Uint8Array, bigEndian: boolean): 
 /**
  * The bytes to decode: `pixelData` itself when the caller hands it over (`inPlace`) and it is a
  * whole buffer, as a single-part frame answer is; otherwise a copy of its own, as the worker gets
- * (the pixels of a multipart answer sit inside it, at any offset). Every copy costs: on the
- * virtual machines of docs/benchmarks.md ("Session 6") a fresh 512 kB buffer costs 1.7 ms to
- * fill, for its memory's first touch. `set` copies as one block, where `new Uint8Array(view)`
- * copied element by element.
+ * (the pixels of a multipart answer sit inside it, at any offset). A copy is not free: filling a
+ * 512 kB buffer of fresh memory took 1.7 ms on session 6's machine, for its pages' first touch,
+ * against microseconds for memory reused (`node bench/frame-bytes.mjs`, ADR 0086).
  */
 function ownBytes(pixelData: Uint8Array, inPlace: boolean): Uint8Array {
   if (inPlace && pixelData.byteOffset === 0 && pixelData.byteLength === pixelData.buffer.byteLength) return pixelData;

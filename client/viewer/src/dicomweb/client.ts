@@ -16,9 +16,10 @@ export class DicomWebError extends Error {
  * The Accept of every frame request, the preview's (viewer/preview.ts) and Cornerstone's loader's
  * (cornerstone/runtime.ts), so both receive the same bytes. A single-part answer first: the
  * viewer asks one frame per request, and the loader takes a single-part body as the pixel data
- * as is, where it scans a multipart body byte by byte in JavaScript for its closing boundary (3 ms
- * of main thread per 512 kB frame on the machine of docs/benchmarks.md, "Session 6"). The
- * loader's own multipart Accept follows, for a server that answers frames only in multipart.
+ * as is, where it scans a multipart body for its closing boundary with a JavaScript loop over
+ * every byte (about 4 times a native search once optimised, slower before that:
+ * `node bench/frame-bytes.mjs`, ADR 0086). The loader's own multipart Accept follows, for a
+ * server that answers frames only in multipart.
  */
 export const FRAME_ACCEPT = 'application/octet-stream; transfer-syntax=*, multipart/related; type="application/octet-stream"; transfer-syntax=*; q=0.9';
 
