@@ -122,13 +122,16 @@ export async function openOnce(page, url, docId) {
 /**
  * The physician's usual path: the patient's record is on screen (shell loaded, the viewer bundle
  * not yet), and they open the imaging document in it, a navigation inside the page. Measured
- * from that navigation.
+ * from that navigation. `pauseMs`: how long the record stays on screen before (0: as soon as the
+ * document is listed).
  */
-export async function openFromRecord(browser, url, doc) {
+export async function openFromRecord(browser, url, doc, { pauseMs = 0 } = {}) {
   const { context, page } = await newLoggedInPage(browser, url);
   try {
     await page.goto(`${url}/patients/${doc.patientId}?vue=resultats`);
     await page.locator(`a[href*="/documents/${doc.id}"]`).first().waitFor();
+    // A physician reads the record before opening a document; 0 opens it as soon as it is listed.
+    if (pauseMs > 0) await page.waitForTimeout(pauseMs);
     const start = await page.evaluate((path) => {
       const t = performance.now();
       document.querySelector('#app').__vue_app__.config.globalProperties.$router.push(path);
