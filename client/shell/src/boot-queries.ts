@@ -9,12 +9,19 @@ export const BOOT_DOCUMENT_QUERY =
 /** Where the shell's image viewer reads DICOMweb (ImageViewer.vue's default root). */
 export const DICOMWEB_ROOT = '/dicomweb';
 
-/** The viewer's own study-metadata request (client/viewer/src/dicomweb/client.ts). */
-export function studyMetadataRequest(studyUid: string): [string, RequestInit] {
-  return [
-    `${DICOMWEB_ROOT}/studies/${encodeURIComponent(studyUid)}/metadata`,
-    { headers: { Accept: 'application/dicom+json, application/json' }, credentials: 'include' },
-  ];
+/**
+ * The study's metadata, asked as the viewer asks it (client/viewer/src/dicomweb/client.ts), for a
+ * viewer mounted with it (its `metadata` option): by the boot script on a full load, by an in-app
+ * navigation otherwise (features/viewer/study-metadata.ts). Rejects on an HTTP error: the viewer
+ * then asks itself, and reports what it gets.
+ */
+export async function fetchStudyMetadata(studyUid: string): Promise<unknown> {
+  const response = await fetch(`${DICOMWEB_ROOT}/studies/${encodeURIComponent(studyUid)}/metadata`, {
+    headers: { Accept: 'application/dicom+json, application/json' },
+    credentials: 'include',
+  });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return (await response.json()) as unknown;
 }
 
 /** The document routes of features/documents/routes.ts: in a record, and on its own. */

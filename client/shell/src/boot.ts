@@ -19,7 +19,7 @@
  */
 // Only types from the shell: a module both imported would become a chunk of its own, a request
 // more before the boot script could run.
-import { BOOT_DOCUMENT_QUERY, BOOT_ME_QUERY, DICOMWEB_ROOT, DOCUMENT_PATH, bootLocale, studyMetadataRequest, type GraphQLBody } from './boot-queries';
+import { BOOT_DOCUMENT_QUERY, BOOT_ME_QUERY, DICOMWEB_ROOT, DOCUMENT_PATH, bootLocale, fetchStudyMetadata, type GraphQLBody } from './boot-queries';
 import type { ViewerError, ViewerHandle, ViewerModule } from './features/viewer/viewer-contract';
 import type { Locale } from './i18n/stored-locale';
 
@@ -182,11 +182,9 @@ function boot(): BootRequests {
     requests.document = { id, body };
     const studyUid = body.then((b) => (b.data?.document?.type === 'IMAGING' ? b.data.document.studyInstanceUid ?? undefined : undefined));
     // The study's metadata, for the viewer mounted below (which asks itself if this failed).
-    const metadata = studyUid.then(async (uid) => {
+    const metadata = studyUid.then((uid) => {
       if (!uid) throw new Error('not an imaging document');
-      const response = await fetch(...studyMetadataRequest(uid));
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return (await response.json()) as unknown;
+      return fetchStudyMetadata(uid);
     });
     metadata.catch(() => undefined);
     shellMayStart = bootViewer(requests, id, [config, me, studyUid], metadata, bootLocale());

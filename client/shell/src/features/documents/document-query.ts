@@ -2,7 +2,7 @@ import type { ApolloClient } from '@apollo/client/core';
 import type { RouteLocationNormalized } from 'vue-router';
 import { takeBootRequest } from '@/app/boot-requests';
 import { preloadStudyMetadata } from '@/features/viewer/study-metadata';
-import { loadViewerModule } from '@/features/viewer/viewer-module';
+import { preloadViewerModule } from '@/features/viewer/viewer-module';
 import { graphql } from '@/gql';
 import type { DocumentViewQuery } from '@/gql/graphql';
 
@@ -54,8 +54,7 @@ export function preloadDocument(route: Pick<RouteLocationNormalized, 'params'>, 
   if (typeof id !== 'string') return;
   if (inApp) {
     const known = apollo.cache.readFragment({ id: apollo.cache.identify({ __typename: 'Document', id }), fragment: DOCUMENT_KIND });
-    // As the page itself does (DocumentPage.vue): the bundle unless the document is known to be a report.
-    if (known?.type !== 'REPORT') void loadViewerModule().catch(() => undefined);
+    preloadViewerModule(known?.type);
     if (known?.type === 'IMAGING' && known.studyInstanceUid) preloadStudyMetadata(id, known.studyInstanceUid);
     if (apollo.cache.readQuery({ query: DOCUMENT_VIEW, variables: { id } })) return; // the page shows the cache at once
   }

@@ -1,4 +1,4 @@
-import { studyMetadataRequest } from '@/boot-queries';
+import { DICOMWEB_ROOT, fetchStudyMetadata } from '@/boot-queries';
 
 /**
  * The study metadata that an in-app navigation to an imaging document asks for at once
@@ -16,18 +16,18 @@ let pending: Pending | undefined;
 /** Asks for `studyUid`'s metadata for the page of document `documentId`. */
 export function preloadStudyMetadata(documentId: string, studyUid: string): void {
   if (pending?.documentId === documentId && pending.studyUid === studyUid) return;
-  const metadata = fetch(...studyMetadataRequest(studyUid)).then(async (response) => {
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return (await response.json()) as unknown;
-  });
+  const metadata = fetchStudyMetadata(studyUid);
   // The viewer asks again itself if this failed: nothing to report here.
   metadata.catch(() => undefined);
   pending = { documentId, studyUid, metadata };
 }
 
-/** The metadata asked for `studyUid`, taken once by the viewer that shows it. */
-export function takeStudyMetadata(studyUid: string): Promise<unknown> | undefined {
-  if (pending?.studyUid !== studyUid) return undefined;
+/**
+ * The metadata asked for `studyUid`, taken once by the viewer that shows it, if that viewer reads
+ * what was asked: the page's DICOMweb root with the page's session, no headers of its own.
+ */
+export function takeStudyMetadata(wanted: { studyUid: string; dicomwebRoot: string; headers?: Record<string, string> }): Promise<unknown> | undefined {
+  if (pending?.studyUid !== wanted.studyUid || wanted.dicomwebRoot !== DICOMWEB_ROOT || wanted.headers) return undefined;
   const { metadata } = pending;
   pending = undefined;
   return metadata;

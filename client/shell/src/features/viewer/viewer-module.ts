@@ -22,3 +22,11 @@ export function loadViewerModule(): Promise<ViewerModule> {
   });
   return loading;
 }
+
+/**
+ * Starts importing the viewer bundle for a document page whose type may not be known yet: most
+ * documents opened are images, so only a document known to be a report skips it.
+ */
+export function preloadViewerModule(documentType: string | undefined): void {
+  if (documentType !== 'REPORT') void loadViewerModule().catch(() => undefined);
+}
