@@ -14,8 +14,9 @@
 //
 // FROM_RECORD=1 measures the physician's usual path instead: the patient's record on screen, the
 // imaging document opened inside the page (bench/viewer.mjs's "from the record"), times from that
-// navigation; the page's title is not printed then. RECORD_PAUSE_MS: the record stays on screen
-// that long before the document is opened (a physician reading it; 0 by default).
+// navigation; the page's title is not printed then. RECORD_SETTLED=1: the document is opened once
+// the record has settled (every result listed, network and main thread idle), as a physician who
+// read it does; by default, as soon as it is listed.
 //
 // A client dir holds shell/dist, viewer/dist, share/dist and playground/dist, e.g. the `client`
 // folder of a git worktree of another commit, built:
@@ -29,7 +30,7 @@ const RUNS = Number(process.argv[2] ?? 20);
 /** IDLE_TAB_MS=1000: each new tab idles that long before navigating (bench/viewer.mjs's "cold, idle tab"). */
 const IDLE_TAB_MS = Number(process.env.IDLE_TAB_MS ?? 0);
 const FROM_RECORD = process.env.FROM_RECORD === '1';
-const RECORD_PAUSE_MS = Number(process.env.RECORD_PAUSE_MS ?? 0);
+const RECORD_SETTLED = process.env.RECORD_SETTLED === '1';
 const dirs = process.argv.slice(3);
 if (dirs.length < 2 || !Number.isInteger(RUNS) || RUNS < 1) {
   console.error('usage: node bench/viewer-ab.mjs [runs] <clientDirA> <clientDirB> [...]');
@@ -59,7 +60,7 @@ try {
       const b = (k + i) % dirs.length; // rotate who goes first
       let marks;
       if (FROM_RECORD) {
-        marks = await openFromRecord(browser, portals[b].url, docs[b], { pauseMs: RECORD_PAUSE_MS });
+        marks = await openFromRecord(browser, portals[b].url, docs[b], { settled: RECORD_SETTLED });
       } else {
         const { context, page } = await newLoggedInPage(browser, portals[b].url);
         if (IDLE_TAB_MS > 0) await new Promise((resolve) => setTimeout(resolve, IDLE_TAB_MS));
@@ -73,7 +74,7 @@ try {
     }
   }
   const what = FROM_RECORD
-    ? `first image opened from the patient’s record${RECORD_PAUSE_MS ? ` after ${RECORD_PAUSE_MS} ms on it` : ''} (new browser context per load, viewer.js not yet loaded), from the navigation inside the page`
+    ? `first image opened from the patient’s record${RECORD_SETTLED ? ' once it has settled' : ''} (new browser context per load, viewer.js not yet loaded), from the navigation inside the page`
     : `cold first image (new browser context per load${IDLE_TAB_MS ? `, tab idle ${IDLE_TAB_MS} ms before navigating` : ''})`;
   console.log(`Demo CT, ${what}, ${RUNS} interleaved loads per build`);
   console.log(`CPU reference (lower is faster): ${cpuBefore} ms before the runs, ${cpuReferenceMs()} ms after`);

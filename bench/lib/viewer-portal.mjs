@@ -122,16 +122,22 @@ export async function openOnce(page, url, docId) {
 /**
  * The physician's usual path: the patient's record is on screen (shell loaded, the viewer bundle
  * not yet), and they open the imaging document in it, a navigation inside the page. Measured
- * from that navigation. `pauseMs`: how long the record stays on screen before (0: as soon as the
- * document is listed).
+ * from that navigation: as soon as the document is listed, or with `settled` once the record is
+ * settled (every result listed, the network and the main thread idle), as a physician who read it
+ * opens a document.
  */
-export async function openFromRecord(browser, url, doc, { pauseMs = 0 } = {}) {
+export async function openFromRecord(browser, url, doc, { settled = false } = {}) {
   const { context, page } = await newLoggedInPage(browser, url);
   try {
     await page.goto(`${url}/patients/${doc.patientId}?vue=resultats`);
     await page.locator(`a[href*="/documents/${doc.id}"]`).first().waitFor();
-    // A physician reads the record before opening a document; 0 opens it as soon as it is listed.
-    if (pauseMs > 0) await page.waitForTimeout(pauseMs);
+    if (settled) {
+      // As a physician finds it after reading: every result listed, nothing left on the wire
+      // (no request for 500 ms), and the page's main thread idle.
+      await page.getByTestId('result-row').last().waitFor();
+      await page.waitForLoadState('networkidle');
+      await page.evaluate(() => new Promise((resolve) => requestIdleCallback(() => resolve(undefined))));
+    }
     const start = await page.evaluate((path) => {
       const t = performance.now();
       document.querySelector('#app').__vue_app__.config.globalProperties.$router.push(path);
