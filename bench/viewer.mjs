@@ -12,7 +12,8 @@
 //   page around   same start → the document page's title in the page (the shell rendered);
 //   heap          10 mount/destroy cycles of the viewer on one page (each waits for the whole
 //                 series), JS heap after CDP HeapProfiler.collectGarbage + Runtime.getHeapUsage,
-//                 after cycle 10 vs after cycle 1.
+//                 after cycle 10 vs after cycle 1 (HEAP_CYCLES=N for more cycles, to tell a
+//                 leak, which grows with every cycle, from warm-up, which levels off).
 //
 // Document: the demo CT thorax (64 slices of 512×512, 16-bit). "cold": a new browser context
 // each run (empty HTTP cache: the shell and viewer.js are downloaded), its tab created just
@@ -21,12 +22,13 @@
 // 1 s before the navigation, as when a physician pastes the document's address into a tab
 // already open; "warm": the same context navigating again (viewer.js from the HTTP cache, as for
 // a physician's second study).
-// Usage: node bench/viewer.mjs [runs=5]
+// Usage: node bench/viewer.mjs [runs=5]; ONLY=heap [HEAP_CYCLES=40] for the heap cycles alone.
 import { cpuReferenceMs, ctDocument, launchBrowser, newLoggedInPage, openFromRecord, openOnce, startPortal, tracedColdLoad } from './lib/viewer-portal.mjs';
 import { median } from './lib/measure.mjs';
 
 const RUNS = Number(process.argv[2] ?? 5);
-const CYCLES = 10;
+const CYCLES = Number(process.env.HEAP_CYCLES ?? 10);
+const HEAP_ONLY = process.env.ONLY === 'heap';
 
 /**
  * Where the time of a load went: every request up to the first image (the shell's own files,
@@ -120,39 +122,42 @@ const browser = await launchBrowser();
 try {
   const probe = await newLoggedInPage(browser, portal.url);
   const doc = await ctDocument(probe.page, portal.url);
-  // One unmeasured load, so the server's first-request costs (JIT, connection pool) are not counted.
-  await openOnce(probe.page, portal.url, doc.id);
+  if (HEAP_ONLY) await probe.context.close();
+  else {
+    // One unmeasured load, so the server's first-request costs (JIT, connection pool) are not counted.
+    await openOnce(probe.page, portal.url, doc.id);
 
-  const { runs: cold, steps: coldSteps } = await coldLoads(browser, portal.url, doc.id, 0);
-  const { runs: coldIdle, steps: coldIdleSteps } = await coldLoads(browser, portal.url, doc.id, 1000);
-  const warm = [];
-  for (let i = 0; i < RUNS; i++) warm.push(await openOnce(probe.page, portal.url, doc.id));
-  const warmSteps = await waterfall(probe.page);
-  await probe.context.close();
-  const inApp = [];
-  for (let i = 0; i < RUNS; i++) inApp.push(await openFromRecord(browser, portal.url, doc));
-  const traced = await coldMainThread(browser, portal.url, doc.id);
+    const { runs: cold, steps: coldSteps } = await coldLoads(browser, portal.url, doc.id, 0);
+    const { runs: coldIdle, steps: coldIdleSteps } = await coldLoads(browser, portal.url, doc.id, 1000);
+    const warm = [];
+    for (let i = 0; i < RUNS; i++) warm.push(await openOnce(probe.page, portal.url, doc.id));
+    const warmSteps = await waterfall(probe.page);
+    await probe.context.close();
+    const inApp = [];
+    for (let i = 0; i < RUNS; i++) inApp.push(await openFromRecord(browser, portal.url, doc));
+    const traced = await coldMainThread(browser, portal.url, doc.id);
 
-  const report = (label, runs) =>
+    const report = (label, runs) =>
+      console.log(
+        `${label}: first image median ${ms(median(runs.map((r) => r.firstImage)))} (runs ${runs.map((r) => ms(r.firstImage)).join(', ')}); ` +
+          `drawn by Cornerstone (tools work) median ${ms(median(runs.map((r) => r.cornerstoneImage)))}; ` +
+          `whole series median ${ms(median(runs.map((r) => r.allLoaded)))} (runs ${runs.map((r) => ms(r.allLoaded)).join(', ')})` +
+          (runs[0].pageShown === undefined ? '' : `; the page around it (document title) median ${ms(median(runs.map((r) => r.pageShown)))}`),
+      );
+    console.log(`Demo CT thorax, 64 × 512×512 16-bit, ${RUNS} runs each, Chromium headless on loopback`);
+    console.log(`CPU reference (lib/viewer-portal.mjs cpuReferenceMs, lower is faster): ${cpuBefore} ms before the runs, ${cpuReferenceMs()} ms after`);
+    report('cold (new context, empty cache)', cold);
+    report('cold, idle tab (the same, the tab idle 1 s before navigating)', coldIdle);
+    report('warm (same context, viewer.js cached)', warm);
+    report('from the record (shell loaded, viewer.js not yet)', inApp);
+    console.log(`last cold load, ms since navigation start: ${coldSteps.join('; ')}; first image at ${ms(cold[cold.length - 1].firstImage)}`);
+    console.log(`last cold load in an idle tab: ${coldIdleSteps.join('; ')}; first image at ${ms(coldIdle[coldIdle.length - 1].firstImage)}`);
     console.log(
-      `${label}: first image median ${ms(median(runs.map((r) => r.firstImage)))} (runs ${runs.map((r) => ms(r.firstImage)).join(', ')}); ` +
-        `drawn by Cornerstone (tools work) median ${ms(median(runs.map((r) => r.cornerstoneImage)))}; ` +
-        `whole series median ${ms(median(runs.map((r) => r.allLoaded)))} (runs ${runs.map((r) => ms(r.allLoaded)).join(', ')})` +
-        (runs[0].pageShown === undefined ? '' : `; the page around it (document title) median ${ms(median(runs.map((r) => r.pageShown)))}`),
+      `one more cold load, traced: first image at ${ms(traced.firstImage)}; renderer main thread busy ${ms(traced.busy)} before it ` +
+        `(${Math.round((100 * traced.busy) / traced.firstImage)} %); longest tasks (start +duration): ${traced.longest.join(', ')}`,
     );
-  console.log(`Demo CT thorax, 64 × 512×512 16-bit, ${RUNS} runs each, Chromium headless on loopback`);
-  console.log(`CPU reference (lib/viewer-portal.mjs cpuReferenceMs, lower is faster): ${cpuBefore} ms before the runs, ${cpuReferenceMs()} ms after`);
-  report('cold (new context, empty cache)', cold);
-  report('cold, idle tab (the same, the tab idle 1 s before navigating)', coldIdle);
-  report('warm (same context, viewer.js cached)', warm);
-  report('from the record (shell loaded, viewer.js not yet)', inApp);
-  console.log(`last cold load, ms since navigation start: ${coldSteps.join('; ')}; first image at ${ms(cold[cold.length - 1].firstImage)}`);
-  console.log(`last cold load in an idle tab: ${coldIdleSteps.join('; ')}; first image at ${ms(coldIdle[coldIdle.length - 1].firstImage)}`);
-  console.log(
-    `one more cold load, traced: first image at ${ms(traced.firstImage)}; renderer main thread busy ${ms(traced.busy)} before it ` +
-      `(${Math.round((100 * traced.busy) / traced.firstImage)} %); longest tasks (start +duration): ${traced.longest.join(', ')}`,
-  );
-  console.log(`last warm load, ms since navigation start: ${warmSteps.join('; ')}; first image at ${ms(warm[warm.length - 1].firstImage)}`);
+    console.log(`last warm load, ms since navigation start: ${warmSteps.join('; ')}; first image at ${ms(warm[warm.length - 1].firstImage)}`);
+  }
 
   const { before, after } = await heapCycles(browser, portal.url, doc.studyInstanceUid);
   const first = after[0];
