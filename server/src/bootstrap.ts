@@ -10,7 +10,8 @@ import { createMailer } from './infra/mail/mailer.js';
 import { OutboxWorker, type OutboxWorkerOptions } from './infra/mail/outbox.js';
 import { startSmtpCatcher } from './infra/mail/smtp-catcher.js';
 import { PgPubSub } from './infra/pubsub/pg-pubsub.js';
-import { FileStorage } from './infra/storage/storage.js';
+import { S3Storage } from './infra/storage/s3-storage.js';
+import { FileStorage, type Storage } from './infra/storage/storage.js';
 
 export interface Services {
   deps: AppDeps;
@@ -54,6 +55,16 @@ export async function startServices(config: Config, opts: StartOptions = {}): Pr
     const mailer = createMailer(smtpUrl, config.mailFrom, { loopbackCatcher: !!catcher });
     stops.push(() => mailer.close());
 
+    let storage: Storage = new FileStorage(config.storageDir);
+    if (config.s3) {
+      const s3 = new S3Storage(config.s3);
+      stops.push(() => s3.close());
+      // Fail at start, with the reason, rather than at the first image.
+      await s3.check();
+      logger.info({ endpoint: new URL(config.s3.endpoint).origin, bucket: config.s3.bucket, prefix: config.s3.prefix }, 'S3 storage ready');
+      storage = s3;
+    }
+
     const pubsub = new PgPubSub(databaseUrl, logger);
     await pubsub.start();
     stops.push(() => pubsub.close());
@@ -62,7 +73,7 @@ export async function startServices(config: Config, opts: StartOptions = {}): Pr
     if (opts.outbox?.start !== false) outbox.start();
     stops.push(() => outbox.stop());
 
-    const deps: AppDeps = { config, orm, logger, pubsub, outbox, storage: new FileStorage(config.storageDir), catcher };
+    const deps: AppDeps = { config, orm, logger, pubsub, outbox, storage, catcher };
     return {
       deps,
       databaseUrl,

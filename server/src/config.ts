@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { S3Options } from './infra/storage/s3-storage.js';
 
 /**
  * The one reader of process.env. Every variable is validated at start-up; all problems are
@@ -15,7 +16,10 @@ export interface Config {
   /** Unset: a built-in SMTP catcher is started and its mailbox served at /dev/mailbox. */
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** Filesystem storage (the default), unless `s3` is set. */
   storageDir: string;
+  /** STORAGE_URL=s3://bucket[/prefix]: DICOM files in an S3-compatible store. */
+  s3: S3Options | undefined;
   dataDir: string;
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
@@ -103,9 +107,13 @@ export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(repoRoot, str('DATA_DIR', '.data'));
   const storageUrl = env.STORAGE_URL;
   let storageDir = path.join(dataDir, 'storage');
+  let s3: S3Options | undefined;
   if (storageUrl) {
     if (storageUrl.startsWith('file://')) storageDir = fileURLToPath(storageUrl);
-    else problems.push('STORAGE_URL must be a file:// URL (S3-compatible storage is not built in yet)');
+    else if (storageUrl.startsWith('s3://')) {
+      s3 = s3Options(env, storageUrl, problems);
+      if (env.STORAGE_DIR) problems.push('STORAGE_DIR and an s3:// STORAGE_URL are both set: keep one');
+    } else problems.push('STORAGE_URL must be a file:// or s3:// URL');
   }
   if (env.STORAGE_DIR) storageDir = path.resolve(repoRoot, env.STORAGE_DIR);
 
@@ -121,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl,
     mailFrom,
     storageDir,
+    s3,
     dataDir,
     sessionIdleMinutes: num('SESSION_IDLE_MINUTES', 15, 0.05, 24 * 60),
     sessionAbsoluteHours: num('SESSION_ABSOLUTE_HOURS', 12, 0.01, 24 * 30),
@@ -149,6 +158,57 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * STORAGE_URL=s3://bucket[/prefix], with S3_ENDPOINT (default AWS in S3_REGION), S3_REGION
+ * (default AWS_REGION, then us-east-1), S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (default the
+ * AWS_… ones, and AWS_SESSION_TOKEN), S3_FORCE_PATH_STYLE (default: true with S3_ENDPOINT).
+ * Credentials never go in the URL: it is printed in logs and process listings.
+ */
+function s3Options(env: Env, storageUrl: string, problems: string[]): S3Options | undefined {
+  const get = (...names: string[]): string | undefined => names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
+  const match = /^s3:\/\/([^/?#]+)(\/[^?#]*)?$/.exec(storageUrl);
+  if (!match) {
+    problems.push('STORAGE_URL must be s3://bucket or s3://bucket/prefix');
+    return undefined;
+  }
+  const bucket = match[1] ?? '';
+  const rawPrefix = match[2] ?? '';
+  if (bucket.includes('@')) problems.push('STORAGE_URL must not hold credentials: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY');
+  else if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push(`STORAGE_URL: "${bucket}" is not a valid S3 bucket name`);
+  const prefix = rawPrefix.replace(/^\/+|\/+$/g, '');
+  if (prefix && (!/^[A-Za-z0-9._/-]+$/.test(prefix) || prefix.split('/').some((part) => part === '.' || part === '..' || part === ''))) problems.push('STORAGE_URL: the prefix may hold only letters, digits, ".", "_", "-" and "/", and no empty, "." or ".." segment');
+  const region = get('S3_REGION', 'AWS_REGION') ?? 'us-east-1';
+  if (!/^[a-z0-9-]+$/.test(region)) problems.push(`S3_REGION must be a region name such as eu-west-3 (got "${region}")`);
+  const endpoint = get('S3_ENDPOINT');
+  if (endpoint) {
+    try {
+      const u = new URL(endpoint);
+      if (!['http:', 'https:'].includes(u.protocol)) problems.push(`S3_ENDPOINT must use http: or https: (got "${u.protocol}")`);
+      if (u.username || u.password) problems.push('S3_ENDPOINT must not hold credentials');
+    } catch {
+      problems.push('S3_ENDPOINT is not a valid URL');
+    }
+  }
+  const accessKeyId = get('S3_ACCESS_KEY_ID', 'AWS_ACCESS_KEY_ID');
+  const secretAccessKey = get('S3_SECRET_ACCESS_KEY', 'AWS_SECRET_ACCESS_KEY');
+  if (!accessKeyId || !secretAccessKey) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) are required with an s3:// STORAGE_URL');
+  const forcePathStyle = env.S3_FORCE_PATH_STYLE;
+  let pathStyle = !!endpoint;
+  if (forcePathStyle !== undefined && forcePathStyle !== '') {
+    if (['1', 'true', 'yes', 'on'].includes(forcePathStyle.toLowerCase())) pathStyle = true;
+    else if (['0', 'false', 'no', 'off'].includes(forcePathStyle.toLowerCase())) pathStyle = false;
+    else problems.push(`S3_FORCE_PATH_STYLE must be true or false (got "${forcePathStyle}")`);
+  }
+  return {
+    endpoint: endpoint ?? `https://s3.${region}.amazonaws.com`,
+    region,
+    bucket,
+    prefix: prefix ? `${prefix}/` : '',
+    credentials: { accessKeyId: accessKeyId ?? '', secretAccessKey: secretAccessKey ?? '', sessionToken: get('S3_SESSION_TOKEN', 'AWS_SESSION_TOKEN') },
+    pathStyle,
+  };
 }
 
 /** Cookies are Secure everywhere but on a loopback HTTP URL, where browsers would drop them. */

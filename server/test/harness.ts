@@ -75,7 +75,8 @@ export async function startTestServer(env: Record<string, string> = {}, opts: St
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: db.url,
     SMTP_URL: catcher.url,
-    STORAGE_DIR: storageDir,
+    // An s3:// STORAGE_URL in env replaces the directory (both set is a configuration error).
+    ...(env.STORAGE_URL ? {} : { STORAGE_DIR: storageDir }),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SEED_DEMO: 'false',
     RATE_LIMIT_SCALE: '100',

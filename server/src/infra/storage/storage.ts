@@ -2,7 +2,7 @@ import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 
-/** Where DICOM files live. Filesystem by default; the interface fits an S3-compatible store. */
+/** Where DICOM files live: the filesystem by default, an S3-compatible store (s3-storage.ts) in production. */
 export interface Storage {
   /** Atomic: readers never see a partial object. Overwrites an existing key. */
   put(key: string, data: Buffer): Promise<void>;
@@ -20,14 +20,19 @@ export interface Storage {
   delete(key: string): Promise<void>;
 }
 
+/** Keys are made by the server (stow.service.ts); anything else is refused before it reaches a path or a URL. */
+export function checkStorageKey(key: string): string {
+  if (!/^[A-Za-z0-9._/-]+$/.test(key) || key.includes('..') || key.startsWith('/')) throw new Error(`Invalid storage key`);
+  return key;
+}
+
 export class FileStorage implements Storage {
   private readonly handles = new FileHandleCache();
 
   constructor(private readonly root: string) {}
 
   private pathOf(key: string): string {
-    if (!/^[A-Za-z0-9._/-]+$/.test(key) || key.includes('..')) throw new Error(`Invalid storage key`);
-    return path.join(this.root, key);
+    return path.join(this.root, checkStorageKey(key));
   }
 
   async put(key: string, data: Buffer): Promise<void> {

@@ -1,0 +1,202 @@
+import http from 'node:http';
+import https from 'node:https';
+import { EMPTY_SHA256, sha256Hex, signV4, type Credentials } from './sigv4.js';
+import { checkStorageKey, type Storage } from './storage.js';
+
+export interface S3Options {
+  /** `https://s3.eu-west-3.amazonaws.com`, `http://minio:9000`, … */
+  endpoint: string;
+  region: string;
+  bucket: string;
+  /** Prepended to every key (no leading slash; ends with one when set). */
+  prefix: string;
+  credentials: Credentials;
+  /** `endpoint/bucket/key` (MinIO, most on-premises stores) rather than `bucket.endpoint/key`. */
+  pathStyle: boolean;
+  /** Per attempt. */
+  timeoutMs?: number;
+}
+
+/** An S3 answer other than the one expected, with S3's own error code (never the credentials). */
+export class S3Error extends Error {
+  constructor(
+    readonly status: number,
+    readonly s3Code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'S3Error';
+  }
+}
+
+/** A stored object that is not there: the same code as the filesystem's, for callers that check it. */
+class MissingObject extends Error {
+  readonly code = 'ENOENT';
+  constructor(key: string) {
+    super(`Stored object not found: ${key}`);
+  }
+}
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** Ranges closer than this are fetched in one request (a frame's fragments are 8 bytes apart). */
+const COALESCE_GAP = 64 * 1024;
+const ATTEMPTS = 3;
+
+/**
+ * DICOM files in an S3-compatible object store (AWS S3, MinIO, Ceph RGW, Scality, …), over
+ * plain HTTP(S) with Signature V4: no SDK. A PUT is atomic in S3 (readers see the old object or
+ * the new one, never part of one), as the Storage contract asks. Byte ranges are read with Range
+ * requests, neighbours merged into one.
+ */
+export class S3Storage implements Storage {
+  private readonly endpoint: URL;
+  private readonly agent: http.Agent;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: S3Options) {
+    this.endpoint = new URL(options.endpoint);
+    const Agent = this.endpoint.protocol === 'https:' ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 64 });
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /** The object's URL; the bucket's when key is undefined. */
+  private urlOf(key: string | undefined): URL {
+    const { bucket, prefix, pathStyle } = this.options;
+    const objectPath = key === undefined ? '/' : `/${prefix}${checkStorageKey(key)}`;
+    const url = new URL(this.endpoint.href);
+    const base = url.pathname.replace(/\/+$/, '');
+    if (pathStyle) url.pathname = `${base}/${bucket}${objectPath}`;
+    else {
+      url.hostname = `${bucket}.${url.hostname}`;
+      url.pathname = `${base}${objectPath}`;
+    }
+    return url;
+  }
+
+  async put(key: string, data: Buffer): Promise<void> {
+    const answer = await this.request('PUT', this.urlOf(key), { 'content-length': String(data.length), 'content-type': 'application/dicom' }, data);
+    this.expect(answer, [200], 'PUT', key);
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    const answer = await this.request('HEAD', this.urlOf(key));
+    if (answer.status === 404) return undefined;
+    this.expect(answer, [200], 'HEAD', key);
+    return Number(answer.headers['content-length']);
+  }
+
+  async readAll(key: string): Promise<Buffer> {
+    const answer = await this.request('GET', this.urlOf(key));
+    if (answer.status === 404) throw new MissingObject(key);
+    this.expect(answer, [200], 'GET', key);
+    return answer.body;
+  }
+
+  async readRanges(key: string, ranges: Array<[number, number]>): Promise<Buffer> {
+    const out = Buffer.allocUnsafe(ranges.reduce((n, [, len]) => n + len, 0));
+    await this.readRangesInto(key, ranges, out, 0);
+    return out;
+  }
+
+  async readRangesInto(key: string, ranges: Array<[number, number]>, target: Buffer, at: number): Promise<void> {
+    // Consecutive ranges in ascending order, close together, become one request.
+    const groups: Array<{ start: number; end: number; parts: Array<{ offset: number; length: number; into: number }> }> = [];
+    let into = at;
+    for (const [offset, length] of ranges) {
+      let group = groups[groups.length - 1];
+      if (group && offset >= group.end && offset - group.end <= COALESCE_GAP) group.end = offset + length;
+      else groups.push((group = { start: offset, end: offset + length, parts: [] }));
+      group.parts.push({ offset, length, into });
+      into += length;
+    }
+    await Promise.all(
+      groups.map(async (group) => {
+        if (group.end === group.start) return;
+        const answer = await this.request('GET', this.urlOf(key), { range: `bytes=${group.start}-${group.end - 1}` });
+        if (answer.status === 404) throw new MissingObject(key);
+        // 416: the range starts past the end of the object.
+        if (answer.status === 416) throw new Error('Stored object shorter than its index');
+        this.expect(answer, [206, 200], 'GET', key);
+        // A 200 is the whole object (a store that ignores Range): take the group's bytes from it.
+        const body = answer.status === 200 ? answer.body.subarray(group.start, group.end) : answer.body;
+        if (body.length !== group.end - group.start) throw new Error('Stored object shorter than its index');
+        for (const part of group.parts) body.copy(target, part.into, part.offset - group.start, part.offset - group.start + part.length);
+      }),
+    );
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.size(key)) !== undefined;
+  }
+
+  async delete(key: string): Promise<void> {
+    const answer = await this.request('DELETE', this.urlOf(key));
+    // S3 answers 204 whether the object was there or not; some stores answer 404.
+    if (answer.status !== 404) this.expect(answer, [204, 200], 'DELETE', key);
+  }
+
+  /** At start-up: the bucket is reachable with these credentials, or a clear reason why not. */
+  async check(): Promise<void> {
+    let answer: Answer;
+    try {
+      answer = await this.request('HEAD', this.urlOf(undefined));
+    } catch (error) {
+      throw new Error(`S3 storage at ${this.endpoint.origin} unreachable: ${(error as Error).message}`, { cause: error });
+    }
+    if (answer.status === 404) throw new Error(`S3 bucket "${this.options.bucket}" does not exist at ${this.endpoint.origin}`);
+    if (answer.status === 403 || answer.status === 401) throw new Error(`S3 bucket "${this.options.bucket}": access denied with the configured credentials`);
+    this.expect(answer, [200], 'HEAD', `bucket ${this.options.bucket}`);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private expect(answer: Answer, statuses: number[], method: string, key: string): void {
+    if (statuses.includes(answer.status)) return;
+    const text = answer.body.toString('utf8');
+    const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? `HTTP ${answer.status}`;
+    throw new S3Error(answer.status, code, `S3 ${method} ${key}: ${answer.status} ${code}`);
+  }
+
+  /** One signed request, tried again on a network error, a 5xx or a 429 (all our requests are idempotent). */
+  private async request(method: string, url: URL, headers: Record<string, string> = {}, body?: Buffer): Promise<Answer> {
+    const payloadHash = body ? sha256Hex(body) : EMPTY_SHA256;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Signed at each attempt: the signature holds the time.
+        const signed = signV4({ method, url, headers, payloadHash, credentials: this.options.credentials, region: this.options.region, date: new Date() });
+        const answer = await this.send(method, url, signed, body);
+        if ((answer.status >= 500 || answer.status === 429) && attempt < ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, 100 * 4 ** (attempt - 1)));
+          continue;
+        }
+        return answer;
+      } catch (error) {
+        if (attempt >= ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * 4 ** (attempt - 1)));
+      }
+    }
+  }
+
+  private send(method: string, url: URL, headers: Record<string, string>, body?: Buffer): Promise<Answer> {
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = transport.request(url, { method, headers, agent: this.agent, timeout: this.timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+}
