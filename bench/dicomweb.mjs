@@ -20,7 +20,12 @@
  * share of the CPU the processes got; CPU per request measures the work itself, and the floor
  * run says what the same bytes cost with nothing but Node's HTTP server around them.
  *
- * Env: BENCH_DURATION (s per load run, default 10), BENCH_BIG_MB (default 560), CORPUS_DIR.
+ * Env: BENCH_DURATION (s per load run, default 10), BENCH_BIG_MB (default 560), CORPUS_DIR;
+ * STORAGE=s3: the server keeps its files in an S3-compatible store instead of its data dir
+ * (STORAGE_URL=s3://…): s3rver, the test suite's S3 server, in a process of its own whose CPU is
+ * reported apart ("s3"). s3rver is a test double on the filesystem, not AWS or MinIO: the
+ * figures say what the S3 path costs the portal (its CPU per request), not what a real store
+ * answers in.
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -290,6 +295,21 @@ async function floor(dataDir, headers, studyBytes) {
   }
 }
 
+/** s3rver in a process of its own on a free port, its bucket created; the server's S3 settings. */
+async function startS3rver(directory) {
+  await fs.mkdir(directory, { recursive: true });
+  const script = `const S3rver = require('s3rver');
+    new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: process.argv[1], configureBuckets: [{ name: 'e-mage-bench' }] })
+      .run().then((a) => process.stdout.write(a.port + '\\n'));`;
+  const child = spawn(process.execPath, ['-e', script, directory], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(Number(String(d).trim())));
+    child.once('exit', (code) => reject(new Error(`s3rver exited (${code})`)));
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  return { child, env: { STORAGE_URL: 's3://e-mage-bench/portal', S3_ENDPOINT: endpoint, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' } };
+}
+
 async function main() {
   if (!existsSync(dist('main.js'))) throw new Error('Build the server first: npx turbo run build --filter=@e-mage/server');
   const loadAtStart = os.loadavg()[0];
@@ -299,10 +319,11 @@ async function main() {
   const databaseUrl = process.env.DATABASE_URL ?? embedded.url;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_SCALE: '1000', SESSION_IDLE_MINUTES: '120' };
+  const s3 = process.env.STORAGE === 's3' ? await startS3rver(path.join(dataDir, 's3')) : undefined;
+  const env = { ...process.env, ...(s3?.env ?? {}), NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_SCALE: '1000', SESSION_IDLE_MINUTES: '120' };
   const server = spawn(process.execPath, [dist('main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const results = {};
-  const cpu = { server: () => cpuMsOf(server.pid), ...(embedded ? { postgres: () => postgresCpuMs(path.join(dataDir, 'postgres')) } : {}), client: clientCpuMs };
+  const cpu = { server: () => cpuMsOf(server.pid), ...(embedded ? { postgres: () => postgresCpuMs(path.join(dataDir, 'postgres')) } : {}), ...(s3 ? { s3: () => cpuMsOf(s3.child.pid) } : {}), client: clientCpuMs };
   try {
     for (let i = 0; ; i++) {
       if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) break;
@@ -459,9 +480,11 @@ async function main() {
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
+    s3?.child.kill('SIGTERM');
     await embedded?.stop();
     await fs.rm(dataDir, { recursive: true, force: true });
   }
+  results.storage = s3 ? 's3 (s3rver on loopback)' : 'filesystem';
   results.machine = { cpus: os.cpus().length, memoryGb: round(os.totalmem() / 2 ** 30, 0), node: process.version, loadAverage1mAtStart: round(loadAtStart, 1), loadAverage1mAtEnd: round(os.loadavg()[0], 1), date: new Date().toISOString() };
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }

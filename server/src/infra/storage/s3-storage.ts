@@ -40,7 +40,14 @@ class MissingObject extends Error {
 interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
+  /** Empty when a sink took it. */
   body: Buffer;
+}
+
+/** Where a successful answer's bytes go as they arrive (`position`: from the body's start). */
+interface Sink {
+  start(status: number): void;
+  chunk(chunk: Buffer, position: number): void;
 }
 
 /** Ranges closer than this are fetched in one request (a frame's fragments are 8 bytes apart). */
@@ -79,8 +86,9 @@ export class S3Storage implements Storage {
     return url;
   }
 
-  async put(key: string, data: Buffer): Promise<void> {
-    const answer = await this.request('PUT', this.urlOf(key), { 'content-length': String(data.length), 'content-type': 'application/dicom' }, data);
+  async put(key: string, data: Buffer, sha256?: string): Promise<void> {
+    // S3 refuses the object when its bytes do not hash to the signed value (XAmzContentSHA256Mismatch).
+    const answer = await this.request('PUT', this.urlOf(key), { 'content-length': String(data.length), 'content-type': 'application/dicom' }, data, undefined, sha256);
     this.expect(answer, [200], 'PUT', key);
   }
 
@@ -118,15 +126,30 @@ export class S3Storage implements Storage {
     await Promise.all(
       groups.map(async (group) => {
         if (group.end === group.start) return;
-        const answer = await this.request('GET', this.urlOf(key), { range: `bytes=${group.start}-${group.end - 1}` });
+        // The answer's bytes go straight to where the caller wants them, chunk by chunk as they
+        // arrive: no buffer per read (a study streams through here a megabyte at a time).
+        let base = group.start;
+        let received = 0;
+        const answer = await this.request('GET', this.urlOf(key), { range: `bytes=${group.start}-${group.end - 1}` }, undefined, {
+          start: (status) => {
+            // A 200 is the whole object (a store that ignores Range): its bytes count from 0.
+            base = status === 200 ? 0 : group.start;
+            received = 0;
+          },
+          chunk: (chunk, position) => {
+            received = position + chunk.length;
+            for (const part of group.parts) {
+              const from = Math.max(part.offset, base + position);
+              const to = Math.min(part.offset + part.length, base + position + chunk.length);
+              if (from < to) chunk.copy(target, part.into + (from - part.offset), from - base - position, to - base - position);
+            }
+          },
+        });
         if (answer.status === 404) throw new MissingObject(key);
         // 416: the range starts past the end of the object.
         if (answer.status === 416) throw new Error('Stored object shorter than its index');
         this.expect(answer, [206, 200], 'GET', key);
-        // A 200 is the whole object (a store that ignores Range): take the group's bytes from it.
-        const body = answer.status === 200 ? answer.body.subarray(group.start, group.end) : answer.body;
-        if (body.length !== group.end - group.start) throw new Error('Stored object shorter than its index');
-        for (const part of group.parts) body.copy(target, part.into, part.offset - group.start, part.offset - group.start + part.length);
+        if (base + received < group.end) throw new Error('Stored object shorter than its index');
       }),
     );
   }
@@ -166,13 +189,13 @@ export class S3Storage implements Storage {
   }
 
   /** One signed request, tried again on a network error, a 5xx or a 429 (all our requests are idempotent). */
-  private async request(method: string, url: URL, headers: Record<string, string> = {}, body?: Buffer): Promise<Answer> {
-    const payloadHash = body ? sha256Hex(body) : EMPTY_SHA256;
+  private async request(method: string, url: URL, headers: Record<string, string> = {}, body?: Buffer, sink?: Sink, bodySha256?: string): Promise<Answer> {
+    const payloadHash = body ? (bodySha256 ?? sha256Hex(body)) : EMPTY_SHA256;
     for (let attempt = 1; ; attempt++) {
       try {
         // Signed at each attempt: the signature holds the time.
         const signed = signV4({ method, url, headers, payloadHash, credentials: this.options.credentials, region: this.options.region, date: new Date() });
-        const answer = await this.send(method, url, signed, body);
+        const answer = await this.send(method, url, signed, body, sink);
         if ((answer.status >= 500 || answer.status === 429) && attempt < ATTEMPTS) {
           await new Promise((resolve) => setTimeout(resolve, 100 * 4 ** (attempt - 1)));
           continue;
@@ -185,14 +208,23 @@ export class S3Storage implements Storage {
     }
   }
 
-  private send(method: string, url: URL, headers: Record<string, string>, body?: Buffer): Promise<Answer> {
+  /** A 200 or 206 body goes to `sink` when there is one; any other body is kept (S3's XML error). */
+  private send(method: string, url: URL, headers: Record<string, string>, body?: Buffer, sink?: Sink): Promise<Answer> {
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = transport.request(url, { method, headers, agent: this.agent, timeout: this.timeoutMs }, (res) => {
+        const status = res.statusCode ?? 0;
+        const streamed = sink !== undefined && (status === 200 || status === 206);
+        if (streamed) sink.start(status);
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let position = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (streamed) sink.chunk(chunk, position);
+          else chunks.push(chunk);
+          position += chunk.length;
+        });
         res.on('error', reject);
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () => resolve({ status, headers: res.headers, body: Buffer.concat(chunks) }));
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
       req.on('error', reject);

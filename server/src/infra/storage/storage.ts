@@ -4,8 +4,12 @@ import { randomUUID } from 'node:crypto';
 
 /** Where DICOM files live: the filesystem by default, an S3-compatible store (s3-storage.ts) in production. */
 export interface Storage {
-  /** Atomic: readers never see a partial object. Overwrites an existing key. */
-  put(key: string, data: Buffer): Promise<void>;
+  /**
+   * Atomic: readers never see a partial object. Overwrites an existing key. `sha256`, the data's
+   * hex SHA-256 when the caller has computed it already, spares hashing it again where the store
+   * checks it (S3 signs it).
+   */
+  put(key: string, data: Buffer, sha256?: string): Promise<void>;
   /** Size in bytes, or undefined when the object does not exist. */
   size(key: string): Promise<number | undefined>;
   readAll(key: string): Promise<Buffer>;

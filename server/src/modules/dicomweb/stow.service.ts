@@ -153,7 +153,7 @@ async function storeOne(deps: AppDeps, em: EntityManager, facilityId: string, by
   // deletes its own copy and never the winner's.
   const storageKey = `studies/${parsed.studyInstanceUid}/${parsed.seriesInstanceUid}/${parsed.sopInstanceUid}.${sha256.slice(0, 16)}${randomBytes(4).toString('hex')}.dcm`;
   try {
-    await deps.storage.put(storageKey, bytes);
+    await deps.storage.put(storageKey, bytes, sha256);
   } catch (error) {
     deps.logger.error({ err: errorSummary(error) }, 'STOW: storage write failed');
     return failure(parsed, FailureReason.PROCESSING_FAILURE, 'The instance could not be written to storage');
