@@ -33,6 +33,8 @@ describe('STORAGE_URL', () => {
   it('s3:// on premises (MinIO): its endpoint, path-style unless told otherwise', () => {
     expect(loadConfig({ STORAGE_URL: 's3://dicom', S3_ENDPOINT: 'http://minio:9000', ...keys }).s3).toMatchObject({ endpoint: 'http://minio:9000', region: 'us-east-1', prefix: '', pathStyle: true });
     expect(loadConfig({ STORAGE_URL: 's3://dicom', S3_ENDPOINT: 'https://s3.ovh.example', S3_FORCE_PATH_STYLE: 'false', ...keys }).s3?.pathStyle).toBe(false);
+    // A dotted bucket name would not match AWS's wildcard certificate as a host name.
+    expect(loadConfig({ STORAGE_URL: 's3://imagerie.chu.example', ...keys }).s3?.pathStyle).toBe(true);
   });
 
   it('reports every mistake by name, and never echoes a secret', () => {

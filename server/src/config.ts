@@ -163,7 +163,8 @@ export function loadConfig(env: Env = process.env): Config {
 /**
  * STORAGE_URL=s3://bucket[/prefix], with S3_ENDPOINT (default AWS in S3_REGION), S3_REGION
  * (default AWS_REGION, then us-east-1), S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (default the
- * AWS_… ones, and AWS_SESSION_TOKEN), S3_FORCE_PATH_STYLE (default: true with S3_ENDPOINT).
+ * AWS_… ones, and AWS_SESSION_TOKEN), S3_FORCE_PATH_STYLE (default: true with S3_ENDPOINT or a
+ * bucket name with dots).
  * Credentials never go in the URL: it is printed in logs and process listings.
  */
 function s3Options(env: Env, storageUrl: string, problems: string[]): S3Options | undefined {
@@ -195,7 +196,8 @@ function s3Options(env: Env, storageUrl: string, problems: string[]): S3Options 
   const secretAccessKey = get('S3_SECRET_ACCESS_KEY', 'AWS_SECRET_ACCESS_KEY');
   if (!accessKeyId || !secretAccessKey) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) are required with an s3:// STORAGE_URL');
   const forcePathStyle = env.S3_FORCE_PATH_STYLE;
-  let pathStyle = !!endpoint;
+  // A bucket name with dots does not match the store's TLS certificate as a host name: path style.
+  let pathStyle = !!endpoint || bucket.includes('.');
   if (forcePathStyle !== undefined && forcePathStyle !== '') {
     if (['1', 'true', 'yes', 'on'].includes(forcePathStyle.toLowerCase())) pathStyle = true;
     else if (['0', 'false', 'no', 'off'].includes(forcePathStyle.toLowerCase())) pathStyle = false;
