@@ -83,11 +83,13 @@ describe('S3Storage against an S3-compatible server on loopback', () => {
     nowhere.close();
   });
 
-  it('reports S3’s error code, never the credentials', async () => {
+  it('reports S3’s error code, never the credentials nor the key (it holds the study’s UIDs)', async () => {
+    const key = 'studies/1.2.250.1.59.1234/1.2.250.1.59.5678/1.2.250.1.59.91011.dcm';
     const unknownKey = open({ credentials: { accessKeyId: 'UNKNOWN', secretAccessKey: 'very-secret-value' } });
-    const error = await unknownKey.put('e/x.dcm', Buffer.alloc(8)).catch((e: unknown) => e as Error);
-    expect(error).toMatchObject({ name: 'S3Error', status: 403, s3Code: 'InvalidAccessKeyId' });
-    expect(String((error as Error).message)).not.toContain('very-secret-value');
+    const error = await unknownKey.put(key, Buffer.alloc(8)).catch((e: unknown) => e as Error);
+    expect(error).toMatchObject({ name: 'S3Error', status: 403, s3Code: 'InvalidAccessKeyId', message: 'S3 PUT: 403 InvalidAccessKeyId' });
     unknownKey.close();
+    const missing = await storage.readAll(key).catch((e: unknown) => e as Error);
+    expect(missing).toMatchObject({ code: 'ENOENT', message: 'Stored object not found' });
   });
 });

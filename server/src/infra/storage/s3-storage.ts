@@ -29,11 +29,14 @@ export class S3Error extends Error {
   }
 }
 
-/** A stored object that is not there: the same code as the filesystem's, for callers that check it. */
+/**
+ * A stored object that is not there: the same code as the filesystem's, for callers that check
+ * it. Messages here never name the key: keys hold study, series and instance UIDs.
+ */
 class MissingObject extends Error {
   readonly code = 'ENOENT';
-  constructor(key: string) {
-    super(`Stored object not found: ${key}`);
+  constructor() {
+    super('Stored object not found');
   }
 }
 
@@ -89,20 +92,20 @@ export class S3Storage implements Storage {
   async put(key: string, data: Buffer, sha256?: string): Promise<void> {
     // S3 refuses the object when its bytes do not hash to the signed value (XAmzContentSHA256Mismatch).
     const answer = await this.request('PUT', this.urlOf(key), { 'content-length': String(data.length), 'content-type': 'application/dicom' }, data, undefined, sha256);
-    this.expect(answer, [200], 'PUT', key);
+    this.expect(answer, [200], 'PUT');
   }
 
   async size(key: string): Promise<number | undefined> {
     const answer = await this.request('HEAD', this.urlOf(key));
     if (answer.status === 404) return undefined;
-    this.expect(answer, [200], 'HEAD', key);
+    this.expect(answer, [200], 'HEAD');
     return Number(answer.headers['content-length']);
   }
 
   async readAll(key: string): Promise<Buffer> {
     const answer = await this.request('GET', this.urlOf(key));
-    if (answer.status === 404) throw new MissingObject(key);
-    this.expect(answer, [200], 'GET', key);
+    if (answer.status === 404) throw new MissingObject();
+    this.expect(answer, [200], 'GET');
     return answer.body;
   }
 
@@ -145,10 +148,10 @@ export class S3Storage implements Storage {
             }
           },
         });
-        if (answer.status === 404) throw new MissingObject(key);
+        if (answer.status === 404) throw new MissingObject();
         // 416: the range starts past the end of the object.
         if (answer.status === 416) throw new Error('Stored object shorter than its index');
-        this.expect(answer, [206, 200], 'GET', key);
+        this.expect(answer, [206, 200], 'GET');
         if (base + received < group.end) throw new Error('Stored object shorter than its index');
       }),
     );
@@ -161,7 +164,7 @@ export class S3Storage implements Storage {
   async delete(key: string): Promise<void> {
     const answer = await this.request('DELETE', this.urlOf(key));
     // S3 answers 204 whether the object was there or not; some stores answer 404.
-    if (answer.status !== 404) this.expect(answer, [204, 200], 'DELETE', key);
+    if (answer.status !== 404) this.expect(answer, [204, 200], 'DELETE');
   }
 
   /** At start-up: the bucket is reachable with these credentials, or a clear reason why not. */
@@ -174,18 +177,18 @@ export class S3Storage implements Storage {
     }
     if (answer.status === 404) throw new Error(`S3 bucket "${this.options.bucket}" does not exist at ${this.endpoint.origin}`);
     if (answer.status === 403 || answer.status === 401) throw new Error(`S3 bucket "${this.options.bucket}": access denied with the configured credentials`);
-    this.expect(answer, [200], 'HEAD', `bucket ${this.options.bucket}`);
+    this.expect(answer, [200], 'HEAD (bucket)');
   }
 
   close(): void {
     this.agent.destroy();
   }
 
-  private expect(answer: Answer, statuses: number[], method: string, key: string): void {
+  private expect(answer: Answer, statuses: number[], what: string): void {
     if (statuses.includes(answer.status)) return;
     const text = answer.body.toString('utf8');
     const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? `HTTP ${answer.status}`;
-    throw new S3Error(answer.status, code, `S3 ${method} ${key}: ${answer.status} ${code}`);
+    throw new S3Error(answer.status, code, `S3 ${what}: ${answer.status} ${code}`);
   }
 
   /** One signed request, tried again on a network error, a 5xx or a 429 (all our requests are idempotent). */
