@@ -47,4 +47,46 @@ describe('§3 Tableau de bord', () => {
     await screenshot(page, '03-dashboard-empty');
     await ctx.close();
   });
+
+  it('on a phone (390 × 844), the dashboard, a record’s results and my shares fit the screen: nothing to scroll sideways', async () => {
+    const { ctx, page, dashboard } = await openDashboardAsDemoPhysician(browser, portal, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    /** How far the page reaches past the screen's right edge, in CSS pixels (the layout viewport is the phone's 390 px). */
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - 390);
+    await dashboard.rows().first().waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    // What a physician needs to pick a patient stays on screen: the name and the last exam.
+    const first = dashboard.row('Hélène Dupont-Moreau');
+    await expect.poll(() => first.getByRole('link', { name: 'Hélène Dupont-Moreau' }).isVisible()).toBe(true);
+    expect(await first.textContent()).toMatch(/\d{2}\/\d{2}\/\d{4} — [A-Z]/);
+    await screenshot(page, '03-dashboard-phone');
+
+    await first.getByRole('link', { name: 'Hélène Dupont-Moreau' }).click();
+    await page.getByRole('button', { name: 'Résultats' }).click();
+    const report = page.getByTestId('result-row').first().getByRole('link');
+    await report.waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    const shareButtons = page.getByRole('button', { name: /^Partager/ });
+    expect(await shareButtons.first().isVisible()).toBe(true);
+    const box = await shareButtons.first().boundingBox();
+    expect((box?.x ?? Infinity) + (box?.width ?? 0)).toBeLessThanOrEqual(390);
+    await screenshot(page, '05-resultats-phone');
+
+    // A share of this report, then the list of shares.
+    const documentId = new URL(await report.evaluate((a) => (a as HTMLAnchorElement).href)).pathname.split('/').pop();
+    const shared = await page.evaluate(async (id) => {
+      const res = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'mutation($id: ID!) { shareDocument(documentId: $id, email: "confrere@exemple.fr") { id } }', variables: { id } }),
+      });
+      return res.json();
+    }, documentId);
+    expect(shared.errors).toBeUndefined();
+    await page.getByRole('link', { name: 'Mes partages' }).click();
+    const table = page.getByTestId('shares-table');
+    await table.getByText('confrere@exemple.fr').waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await screenshot(page, '05-3-mes-partages-phone');
+    await ctx.close();
+  });
 });

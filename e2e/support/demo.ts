@@ -27,8 +27,9 @@ export async function startDemoPortal(): Promise<{ portal: PortalServer; browser
 export async function openDashboardAsDemoPhysician(
   browser: Browser,
   portal: PortalServer,
+  contextOptions: Parameters<Browser['newContext']>[0] = {},
 ): Promise<{ ctx: BrowserContext; page: Page; dashboard: DashboardPage }> {
-  const ctx = await newContext(browser);
+  const ctx = await newContext(browser, contextOptions);
   const page = await ctx.newPage();
   const login = new LoginPage(page, portal.url);
   await login.open();

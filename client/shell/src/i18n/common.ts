@@ -10,7 +10,7 @@ export default {
       stay: 'Rester connecté',
       loggedOut: 'Vous avez été déconnecté automatiquement après une période d’inactivité. Veuillez vous authentifier à nouveau.',
     },
-    common: { loading: 'Chargement…', close: 'Fermer', cancel: 'Annuler', error: 'Une erreur est survenue. Veuillez réessayer.', required: 'Champ obligatoire' },
+    common: { loading: 'Chargement…', close: 'Fermer', cancel: 'Annuler', error: 'Une erreur est survenue. Veuillez réessayer.', required: 'Champ obligatoire', field: '{label} :' },
   },
   en: {
     app: { name: 'e-mage', tagline: 'Shared medical imaging' },
@@ -23,6 +23,6 @@ export default {
       stay: 'Stay logged in',
       loggedOut: 'You were logged out automatically after a period of inactivity. Please log in again.',
     },
-    common: { loading: 'Loading…', close: 'Close', cancel: 'Cancel', error: 'Something went wrong. Please try again.', required: 'Required field' },
+    common: { loading: 'Loading…', close: 'Close', cancel: 'Cancel', error: 'Something went wrong. Please try again.', required: 'Required field', field: '{label}:' },
   },
 };
