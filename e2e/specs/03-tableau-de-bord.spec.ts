@@ -48,7 +48,7 @@ describe('§3 Tableau de bord', () => {
     await ctx.close();
   });
 
-  it('on a phone (390 × 844), the dashboard, a record’s results and my shares fit the screen: nothing to scroll sideways', async () => {
+  it('on a phone (390 × 844), the dashboard, its notifications, a record’s results and my shares fit the screen: nothing to scroll sideways', async () => {
     const { ctx, page, dashboard } = await openDashboardAsDemoPhysician(browser, portal, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     /** How far the page reaches past the screen's right edge, in CSS pixels (the layout viewport is the phone's 390 px). */
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - 390);
@@ -59,6 +59,16 @@ describe('§3 Tableau de bord', () => {
     await expect.poll(() => first.getByRole('link', { name: 'Hélène Dupont-Moreau' }).isVisible()).toBe(true);
     expect(await first.textContent()).toMatch(/\d{2}\/\d{2}\/\d{4} — [A-Z]/);
     await screenshot(page, '03-dashboard-phone');
+    // The notifications panel opens on screen, not past its left edge.
+    await page.getByRole('button', { name: 'Notifications' }).click();
+    const panel = page.getByTestId('notification-panel');
+    await panel.waitFor();
+    const panelBox = await panel.boundingBox();
+    expect(panelBox?.x).toBeGreaterThanOrEqual(0);
+    expect((panelBox?.x ?? 0) + (panelBox?.width ?? Infinity)).toBeLessThanOrEqual(390);
+    await screenshot(page, '04-notification-panel-phone');
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'hidden' });
 
     await first.getByRole('link', { name: 'Hélène Dupont-Moreau' }).click();
     await page.getByRole('button', { name: 'Résultats' }).click();
