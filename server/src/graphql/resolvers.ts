@@ -7,9 +7,10 @@ import { AdministrativeRecordResolver, PatientConnectionResolver, PatientResolve
 import { PublishResolver } from '../modules/exam/publish.resolver.js';
 import { NotificationResolver } from '../modules/notification/notification.resolver.js';
 import { ShareResolver } from '../modules/share/share.resolver.js';
+import { FacilityAdminResolver } from '../modules/facility/facility.resolver.js';
 
 /** Every resolver of the schema; each domain module adds its own here. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [AuthResolver, PublishResolver,
   PatientResolver, PatientConnectionResolver, AdministrativeRecordResolver, ExamResolver, DocumentResolver, AuditResolver,
-  NotificationResolver, StatsResolver, ShareResolver];
+  NotificationResolver, StatsResolver, ShareResolver, FacilityAdminResolver];

@@ -27,7 +27,10 @@ export const PUBLIC_OPERATIONS = new Set([
  * `physicianForbiddenOperations`), so neither a forgotten list entry nor a forgotten decorator
  * goes unnoticed.
  */
-export const ADMIN_OPERATIONS = new Set(['Query.accountRequests', 'Mutation.approveAccountRequest', 'Mutation.rejectAccountRequest']);
+export const ADMIN_OPERATIONS = new Set([
+  'Query.accountRequests', 'Mutation.approveAccountRequest', 'Mutation.rejectAccountRequest',
+  'Query.facilities', 'Mutation.createFacility', 'Mutation.createApiKey', 'Mutation.revokeApiKey',
+]);
 
 /** The committed SDL, parsed: the test covers what clients see, including fields added later. */
 export function committedSchema(): GraphQLSchema {

@@ -3,7 +3,7 @@ import { badInput, notFound } from '../../common/errors.js';
 import { isValidFiness } from '../../common/identifiers.js';
 import { hashToken, newToken } from '../../common/tokens.js';
 import type { ViewerResolver } from '../../graphql/viewer.js';
-import { audit } from '../audit/audit.service.js';
+import { audit, type AuditFields } from '../audit/audit.service.js';
 import { ApiKey, Facility } from './facility.entity.js';
 
 const KEY_PREFIX = 'emk_';
@@ -18,12 +18,12 @@ export async function createFacility(em: EntityManager, name: string, finess: st
   return facility;
 }
 
-/** A new key for a facility. The secret is returned once; only its hash is kept. */
-export async function createApiKey(em: EntityManager, facility: Facility): Promise<{ key: string; apiKey: ApiKey }> {
+/** A new key for a facility. The secret is returned once; only its hash is kept. `actor`: who asked (the CLI: SYSTEM). */
+export async function createApiKey(em: EntityManager, facility: Facility, actor: AuditFields = { actorKind: 'SYSTEM' }): Promise<{ key: string; apiKey: ApiKey }> {
   const key = newToken(KEY_PREFIX);
   const apiKey = em.create(ApiKey, { facility, tokenHash: hashToken(key), prefix: key.slice(0, KEY_PREFIX.length + 6) });
   em.persist(apiKey);
-  audit(em, 'API_KEY_CREATED', { actorKind: 'SYSTEM', facilityId: facility.id });
+  audit(em, 'API_KEY_CREATED', { ...actor, facilityId: facility.id });
   await em.flush();
   return { key, apiKey };
 }

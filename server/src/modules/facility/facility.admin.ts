@@ -1,0 +1,60 @@
+import { badInput, forbidden, notFound, unauthenticated } from '../../common/errors.js';
+import { isUuid } from '../../common/ids.js';
+import type { Context } from '../../graphql/context.js';
+import { actorOf, audit } from '../audit/audit.service.js';
+import { Role } from '../auth/user.entity.js';
+import { ApiKey, Facility } from './facility.entity.js';
+import { createApiKey, createFacility } from './facility.service.js';
+
+/**
+ * Administrators manage the imaging centres and their API keys (DESIGN.md, "Who uses it"): the
+ * same operations as the CLI (`facility create | add-key | revoke-key`), from the portal, each one
+ * audited with the administrator as actor. Checked here, whatever the edge.
+ */
+function requireAdmin(ctx: Context): void {
+  const v = ctx.viewer;
+  if (v.kind === 'anonymous') throw unauthenticated();
+  if (v.kind !== 'user' || v.user.role !== Role.ADMIN) throw forbidden();
+}
+
+export interface FacilityWithKeys {
+  facility: Facility;
+  keys: ApiKey[];
+}
+
+/** Every facility, by name, with its keys, newest first (a key's secret is never kept). */
+export async function listFacilities(ctx: Context): Promise<FacilityWithKeys[]> {
+  requireAdmin(ctx);
+  const facilities = await ctx.em.find(Facility, {}, { orderBy: { name: 'asc' }, limit: 1000 });
+  const keys = await ctx.em.find(ApiKey, { facility: { $in: facilities.map((f) => f.id) } }, { orderBy: { createdAt: 'desc' } });
+  return facilities.map((facility) => ({ facility, keys: keys.filter((k) => k.facility.id === facility.id) }));
+}
+
+export async function addFacility(ctx: Context, name: string, finess: string): Promise<FacilityWithKeys> {
+  requireAdmin(ctx);
+  const facility = await ctx.em.transactional(async (tx) => {
+    const created = await createFacility(tx, name, finess.trim());
+    audit(tx, 'FACILITY_CREATED', { ...actorOf(ctx), facilityId: created.id });
+    return created;
+  });
+  return { facility, keys: [] };
+}
+
+/** A new key; its secret is in the answer once, and nowhere else. */
+export async function addApiKey(ctx: Context, facilityId: string): Promise<{ key: string; apiKey: ApiKey }> {
+  requireAdmin(ctx);
+  const facility = isUuid(facilityId) ? await ctx.em.findOne(Facility, { id: facilityId }) : null;
+  if (!facility) throw notFound('Facility');
+  return createApiKey(ctx.em, facility, actorOf(ctx));
+}
+
+export async function revokeApiKey(ctx: Context, id: string): Promise<ApiKey> {
+  requireAdmin(ctx);
+  const key = isUuid(id) ? await ctx.em.findOne(ApiKey, { id }) : null;
+  if (!key) throw notFound('API key');
+  if (key.revokedAt) throw badInput('This key is already revoked');
+  key.revokedAt = new Date();
+  audit(ctx.em, 'API_KEY_REVOKED', { ...actorOf(ctx), facilityId: key.facility.id });
+  await ctx.em.flush();
+  return key;
+}
