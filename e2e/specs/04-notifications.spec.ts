@@ -6,6 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCtSeries, newUid } from '../../server/src/modules/demo/generator/index.js';
 import { PHYSICIANS } from '../../server/src/modules/demo/generator/people.js';
+import { luhnDigit } from '../fixtures/facility.js';
 import { LoginPage } from '../pages/login.page.js';
 import { NotificationsPage } from '../pages/notifications.page.js';
 import { launchBrowser, newContext, screenshot } from '../support/browser.js';
@@ -19,16 +20,6 @@ const CLAIRE_RPPS = PHYSICIANS.find((p) => p.key === 'martin')!.rpps;
 const PATIENT = { lastName: 'Rousseau-Lefebvre', firstName: 'Anne-Sophie', birthDate: '1972-05-09', ipp: 'NOTIF-E2E-4711' };
 const TITLE = 'SCANNER DES SINUS';
 const STUDY_DATE = new Date('2025-11-03T10:20:00Z');
-
-function luhnDigit(body: string): string {
-  let sum = 0;
-  [...body].reverse().forEach((c, i) => {
-    let d = Number(c) * (i % 2 === 0 ? 2 : 1);
-    if (d > 9) d -= 9;
-    sum += d;
-  });
-  return String((10 - (sum % 10)) % 10);
-}
 
 /** A small CT study as an imaging centre's modality writes it, in a folder for `ingest`. */
 async function writeStudy(dir: string): Promise<void> {

@@ -19,6 +19,10 @@ type Documents = {
     "\n  query AccountRequests {\n    accountRequests { id firstName lastName email rpps phone status rejectionReason createdAt decidedAt }\n  }\n": typeof types.AccountRequestsDocument,
     "\n  mutation ApproveAccountRequest($id: ID!) { approveAccountRequest(id: $id) { id status decidedAt rejectionReason } }\n": typeof types.ApproveAccountRequestDocument,
     "\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n": typeof types.RejectAccountRequestDocument,
+    "\n  query Facilities {\n    facilities { id name finess createdAt apiKeys { id prefix createdAt lastUsedAt revokedAt } }\n  }\n": typeof types.FacilitiesDocument,
+    "\n  mutation CreateFacility($name: String!, $finess: String!) { createFacility(name: $name, finess: $finess) { id name } }\n": typeof types.CreateFacilityDocument,
+    "\n  mutation CreateApiKey($facilityId: ID!) { createApiKey(facilityId: $facilityId) { key apiKey { id prefix } } }\n": typeof types.CreateApiKeyDocument,
+    "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }\n": typeof types.RevokeApiKeyDocument,
     "\n  mutation RequestAccount($input: AccountRequestInput!) { requestAccount(input: $input) }\n": typeof types.RequestAccountDocument,
     "\n  mutation ActivateAccount($token: String!, $password: String!) { activateAccount(token: $token, password: $password) }\n": typeof types.ActivateAccountDocument,
     "\n  mutation RequestPasswordReset($email: String!) { requestPasswordReset(email: $email) }\n": typeof types.RequestPasswordResetDocument,
@@ -48,6 +52,10 @@ const documents: Documents = {
     "\n  query AccountRequests {\n    accountRequests { id firstName lastName email rpps phone status rejectionReason createdAt decidedAt }\n  }\n": types.AccountRequestsDocument,
     "\n  mutation ApproveAccountRequest($id: ID!) { approveAccountRequest(id: $id) { id status decidedAt rejectionReason } }\n": types.ApproveAccountRequestDocument,
     "\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n": types.RejectAccountRequestDocument,
+    "\n  query Facilities {\n    facilities { id name finess createdAt apiKeys { id prefix createdAt lastUsedAt revokedAt } }\n  }\n": types.FacilitiesDocument,
+    "\n  mutation CreateFacility($name: String!, $finess: String!) { createFacility(name: $name, finess: $finess) { id name } }\n": types.CreateFacilityDocument,
+    "\n  mutation CreateApiKey($facilityId: ID!) { createApiKey(facilityId: $facilityId) { key apiKey { id prefix } } }\n": types.CreateApiKeyDocument,
+    "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }\n": types.RevokeApiKeyDocument,
     "\n  mutation RequestAccount($input: AccountRequestInput!) { requestAccount(input: $input) }\n": types.RequestAccountDocument,
     "\n  mutation ActivateAccount($token: String!, $password: String!) { activateAccount(token: $token, password: $password) }\n": types.ActivateAccountDocument,
     "\n  mutation RequestPasswordReset($email: String!) { requestPasswordReset(email: $email) }\n": types.RequestPasswordResetDocument,
@@ -106,6 +114,22 @@ export function graphql(source: "\n  mutation ApproveAccountRequest($id: ID!) { 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n"): (typeof documents)["\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Facilities {\n    facilities { id name finess createdAt apiKeys { id prefix createdAt lastUsedAt revokedAt } }\n  }\n"): (typeof documents)["\n  query Facilities {\n    facilities { id name finess createdAt apiKeys { id prefix createdAt lastUsedAt revokedAt } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateFacility($name: String!, $finess: String!) { createFacility(name: $name, finess: $finess) { id name } }\n"): (typeof documents)["\n  mutation CreateFacility($name: String!, $finess: String!) { createFacility(name: $name, finess: $finess) { id name } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateApiKey($facilityId: ID!) { createApiKey(facilityId: $facilityId) { key apiKey { id prefix } } }\n"): (typeof documents)["\n  mutation CreateApiKey($facilityId: ID!) { createApiKey(facilityId: $facilityId) { key apiKey { id prefix } } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }\n"): (typeof documents)["\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

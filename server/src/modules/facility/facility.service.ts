@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, notFound } from '../../common/errors.js';
+import { AppError, badInput, ErrorCode, notFound } from '../../common/errors.js';
 import { isValidFiness } from '../../common/identifiers.js';
 import { hashToken, newToken } from '../../common/tokens.js';
 import type { ViewerResolver } from '../../graphql/viewer.js';
@@ -12,7 +12,9 @@ export async function createFacility(em: EntityManager, name: string, finess: st
   const clean = name.trim();
   if (!clean || clean.length > 200) throw badInput('A facility name is required', 'name');
   if (!isValidFiness(finess)) throw badInput('Invalid FINESS number (9 digits with a check key)', 'finess');
-  if (await em.count(Facility, { finess })) throw badInput('A facility with this FINESS number already exists', 'finess');
+  if (await em.count(Facility, { finess })) {
+    throw new AppError(ErrorCode.BAD_USER_INPUT, 'A facility with this FINESS number already exists', { field: 'finess', reason: 'DUPLICATE' });
+  }
   const facility = em.create(Facility, { name: clean, finess });
   await em.persistAndFlush(facility);
   return facility;

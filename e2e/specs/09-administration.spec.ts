@@ -1,0 +1,76 @@
+import { randomInt } from 'node:crypto';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { corpusStudy, newUid } from '../fixtures/corpus-study.js';
+import { luhnDigit, TestFacility } from '../fixtures/facility.js';
+import { LoginPage } from '../pages/login.page.js';
+import { launchBrowser, newContext, screenshot } from '../support/browser.js';
+import { startPortal, type PortalServer } from '../support/server.js';
+
+const ADMIN = { email: 'admin@demo.e-mage.fr', password: 'Demo-e-mage-2026' };
+
+describe('Administration: imaging facilities and their API keys', () => {
+  let portal: PortalServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    [portal, browser] = await Promise.all([startPortal(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await portal?.stop();
+  });
+
+  it('an administrator adds a facility, gives it a key shown once that publishes, and revokes it', async () => {
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    const login = new LoginPage(page, portal.url);
+    await login.open();
+    await login.login(ADMIN.email, ADMIN.password);
+    await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Structures' }).click();
+    await page.getByRole('heading', { name: 'Structures d’imagerie', level: 1 }).waitFor();
+
+    // A FINESS without its right check key is refused, with the reason, and nothing is added.
+    const body = `57${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+    const finess = body + luhnDigit(body);
+    const wrong = body + String((Number(luhnDigit(body)) + 1) % 10);
+    await page.getByLabel('Nom de la structure').fill('Imagerie de la Seille');
+    await page.getByLabel('Numéro FINESS').fill(wrong);
+    await page.getByRole('button', { name: 'Ajouter la structure' }).click();
+    await expect.poll(() => page.getByTestId('facility-form-error').textContent()).toContain('Numéro FINESS invalide');
+    expect(await page.getByRole('heading', { name: /Imagerie de la Seille/ }).count()).toBe(0);
+
+    // The keyboard reaches the form: the right number, then Enter.
+    await page.getByLabel('Numéro FINESS').fill(finess);
+    await page.getByLabel('Numéro FINESS').press('Enter');
+    const card = page.getByRole('article', { name: /Imagerie de la Seille/ });
+    await card.getByText('Aucune clé : ce centre ne peut pas encore publier.').waitFor();
+
+    // A key, shown once, in a field of its own.
+    await card.getByRole('button', { name: 'Créer une clé d’API pour Imagerie de la Seille' }).click();
+    const keyField = page.getByLabel('Clé d’API', { exact: true });
+    await keyField.waitFor();
+    const key = await keyField.inputValue();
+    expect(key).toMatch(/^emk_/);
+    await screenshot(page, '09-new-api-key');
+    const row = card.getByTestId(`key-${key.slice(0, 10)}`);
+    await row.getByText('Active').waitFor();
+    await page.getByRole('button', { name: 'J’ai copié la clé' }).click();
+    await keyField.waitFor({ state: 'detached' });
+    expect(await page.content()).not.toContain(key);
+
+    // The centre publishes with it; the page shows when the key was last used.
+    const facility = TestFacility.withKey(portal, key);
+    const [series] = corpusStudy(newUid());
+    expect(await facility.stowStatus([series!.bytes])).toBe(200);
+    await page.reload();
+    await expect.poll(() => row.locator('td').nth(2).textContent()).not.toContain('Jamais');
+
+    // Revoked after a confirmation: STOW-RS refuses the key at once.
+    await row.getByRole('button', { name: `Révoquer la clé ${key.slice(0, 10)}` }).click();
+    await row.getByRole('button', { name: `Confirmer la révocation de ${key.slice(0, 10)}` }).click();
+    await row.getByText(/Révoquée le/).waitFor();
+    expect(await facility.stowStatus([corpusStudy(newUid())[0]!.bytes])).toBe(401);
+    await screenshot(page, '09-facilities');
+    await ctx.close();
+  });
+});
