@@ -9,7 +9,7 @@ import { startPortal, type PortalServer } from '../support/server.js';
 
 const ADMIN = { email: 'admin@demo.e-mage.fr', password: 'Demo-e-mage-2026' };
 
-describe('Administration: imaging facilities and their API keys', () => {
+describe('Administration: imaging facilities, their API keys and the audit trail', () => {
   let portal: PortalServer;
   let browser: Browser;
   beforeAll(async () => {
@@ -20,7 +20,7 @@ describe('Administration: imaging facilities and their API keys', () => {
     await portal?.stop();
   });
 
-  it('an administrator adds a facility, gives it a key shown once that publishes, and revokes it', async () => {
+  it('an administrator adds a facility, gives it a key shown once that publishes, revokes it, and finds it all in the audit trail', async () => {
     const ctx = await newContext(browser);
     const page = await ctx.newPage();
     const login = new LoginPage(page, portal.url);
@@ -71,6 +71,36 @@ describe('Administration: imaging facilities and their API keys', () => {
     await row.getByText(/Révoquée le/).waitFor();
     expect(await facility.stowStatus([corpusStudy(newUid())[0]!.bytes])).toBe(401);
     await screenshot(page, '09-facilities');
+
+    // The audit trail tells it, newest first, with the administrator as actor.
+    await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Journal' }).click();
+    await page.getByRole('heading', { name: 'Journal d’audit', level: 1 }).waitFor();
+    const events = page.getByTestId('audit-event');
+    await events.first().waitFor();
+    const rows = await events.allTextContents();
+    const at = (action: string) => rows.findIndex((row) => row.includes(action));
+    // Newest first (the demo's publications may come in between).
+    expect(at('Clé d’API révoquée')).toBeGreaterThanOrEqual(0);
+    expect(at('Clé d’API révoquée')).toBeLessThan(at('Clé d’API créée'));
+    expect(at('Clé d’API créée')).toBeLessThan(at('Structure ajoutée'));
+    const revoked = events.filter({ hasText: 'Clé d’API révoquée' }).first();
+    expect(await revoked.textContent()).toContain(ADMIN.email);
+    expect(await revoked.textContent()).toContain('structure : Imagerie de la Seille');
+
+    // Only this administrator's traces: a click on their address; the filter is in the address bar.
+    await revoked.getByRole('button', { name: `Ne voir que les traces de ${ADMIN.email}` }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('utilisateur')).toMatch(/^[0-9a-f-]{36}$/);
+    // A login, the facility, a key, its revocation: all theirs, none of anyone else's.
+    await expect.poll(async () => {
+      const filtered = await events.allTextContents();
+      return filtered.length >= 4 && filtered.every((row) => row.includes(ADMIN.email));
+    }).toBe(true);
+    await screenshot(page, '09-audit-trail');
+
+    // A malformed id is refused in words, without a request.
+    await page.getByLabel('Identifiant du patient').fill('dupont');
+    await page.getByRole('button', { name: 'Filtrer' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Un identifiant a la forme' }).waitFor();
     await ctx.close();
   });
 });

@@ -58,6 +58,13 @@ describe('facilities and API keys, administered from the portal', () => {
     );
     expect(events.filter((e) => e.action !== 'EXAM_PUBLISHED').map((e) => e.action)).toEqual(['FACILITY_CREATED', 'API_KEY_CREATED', 'API_KEY_REVOKED']);
     expect(events.filter((e) => e.action !== 'EXAM_PUBLISHED').every((e) => e.actor_user_id === adminId)).toBe(true);
+    // The trail names the administrator and the facility to administrators.
+    const trail = await admin.mustQuery(`query($u: ID) { auditEvents(userId: $u, first: 3) { edges { node { action actorEmail facilityName } } } }`, { u: adminId });
+    expect(trail.auditEvents.edges.map((e: { node: unknown }) => e.node)).toEqual([
+      { action: 'API_KEY_REVOKED', actorEmail: (await forkEm(t.deps).execute<Array<{ email: string }>>(`select email from app_user where id = ?`, [adminId]))[0]!.email, facilityName: 'Imagerie du Parc' },
+      expect.objectContaining({ action: 'API_KEY_CREATED', facilityName: 'Imagerie du Parc' }),
+      expect.objectContaining({ action: 'FACILITY_CREATED', facilityName: 'Imagerie du Parc' }),
+    ]);
   });
 
   it('refuses a bad FINESS, a duplicate, an empty name and an unknown facility, and changes nothing', async () => {

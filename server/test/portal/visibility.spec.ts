@@ -31,7 +31,7 @@ const names = (r: Record<string, any>): string[] => (r.patients.edges as Array<{
 describe('the physician portal shows a physician their patients and nothing else (guide §3, §5)', () => {
   let t: TestServer;
   let f: Factory;
-  let a: { client: GqlClient; userId: string };
+  let a: { client: GqlClient; userId: string; email: string };
   let b: { client: GqlClient; userId: string };
   let analyst: GqlClient;
   let admin: GqlClient;
@@ -221,10 +221,10 @@ describe('the physician portal shows a physician their patients and nothing else
       const before = Date.now();
       await a.client.mustQuery(RECORD, { id: helene.id });
       await a.client.mustQuery(RECORD, { id: zoe.id });
-      const r = await admin.mustQuery(`query($p: ID) { auditEvents(patientId: $p, first: 10) { edges { node { action actorKind actorUserId patientId ip at } } } }`, { p: helene.id });
+      const r = await admin.mustQuery(`query($p: ID) { auditEvents(patientId: $p, first: 10) { edges { node { action actorKind actorUserId actorEmail patientId ip at } } } }`, { p: helene.id });
       const mine = r.auditEvents.edges.map((e: { node: Record<string, string> }) => e.node).filter((n: Record<string, string>) => n.actorUserId === a.userId);
       expect(mine.length).toBeGreaterThan(0);
-      expect(mine[0]).toMatchObject({ action: 'RECORD_OPENED', actorKind: 'USER', patientId: helene.id });
+      expect(mine[0]).toMatchObject({ action: 'RECORD_OPENED', actorKind: 'USER', actorEmail: a.email, patientId: helene.id });
       expect(mine[0].ip).toBeTruthy();
       expect(new Date(mine[0].at).getTime()).toBeGreaterThanOrEqual(before - 1000);
       const zoeTrail = await admin.mustQuery(`query($p: ID) { auditEvents(patientId: $p) { edges { node { actorUserId } } } }`, { p: zoe.id });

@@ -19,6 +19,7 @@ type Documents = {
     "\n  query AccountRequests {\n    accountRequests { id firstName lastName email rpps phone status rejectionReason createdAt decidedAt }\n  }\n": typeof types.AccountRequestsDocument,
     "\n  mutation ApproveAccountRequest($id: ID!) { approveAccountRequest(id: $id) { id status decidedAt rejectionReason } }\n": typeof types.ApproveAccountRequestDocument,
     "\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n": typeof types.RejectAccountRequestDocument,
+    "\n  query AuditTrail($patientId: ID, $userId: ID, $first: Int!, $after: String) {\n    auditEvents(patientId: $patientId, userId: $userId, first: $first, after: $after) {\n      edges { cursor node { id action actorKind actorUserId actorEmail facilityId facilityName patientId examId documentId shareId outcome ip at } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.AuditTrailDocument,
     "\n  query Facilities {\n    facilities { id name finess createdAt apiKeys { id prefix createdAt lastUsedAt revokedAt } }\n  }\n": typeof types.FacilitiesDocument,
     "\n  mutation CreateFacility($name: String!, $finess: String!) { createFacility(name: $name, finess: $finess) { id name } }\n": typeof types.CreateFacilityDocument,
     "\n  mutation CreateApiKey($facilityId: ID!) { createApiKey(facilityId: $facilityId) { key apiKey { id prefix } } }\n": typeof types.CreateApiKeyDocument,
@@ -52,6 +53,7 @@ const documents: Documents = {
     "\n  query AccountRequests {\n    accountRequests { id firstName lastName email rpps phone status rejectionReason createdAt decidedAt }\n  }\n": types.AccountRequestsDocument,
     "\n  mutation ApproveAccountRequest($id: ID!) { approveAccountRequest(id: $id) { id status decidedAt rejectionReason } }\n": types.ApproveAccountRequestDocument,
     "\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n": types.RejectAccountRequestDocument,
+    "\n  query AuditTrail($patientId: ID, $userId: ID, $first: Int!, $after: String) {\n    auditEvents(patientId: $patientId, userId: $userId, first: $first, after: $after) {\n      edges { cursor node { id action actorKind actorUserId actorEmail facilityId facilityName patientId examId documentId shareId outcome ip at } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.AuditTrailDocument,
     "\n  query Facilities {\n    facilities { id name finess createdAt apiKeys { id prefix createdAt lastUsedAt revokedAt } }\n  }\n": types.FacilitiesDocument,
     "\n  mutation CreateFacility($name: String!, $finess: String!) { createFacility(name: $name, finess: $finess) { id name } }\n": types.CreateFacilityDocument,
     "\n  mutation CreateApiKey($facilityId: ID!) { createApiKey(facilityId: $facilityId) { key apiKey { id prefix } } }\n": types.CreateApiKeyDocument,
@@ -114,6 +116,10 @@ export function graphql(source: "\n  mutation ApproveAccountRequest($id: ID!) { 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n"): (typeof documents)["\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AuditTrail($patientId: ID, $userId: ID, $first: Int!, $after: String) {\n    auditEvents(patientId: $patientId, userId: $userId, first: $first, after: $after) {\n      edges { cursor node { id action actorKind actorUserId actorEmail facilityId facilityName patientId examId documentId shareId outcome ip at } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): (typeof documents)["\n  query AuditTrail($patientId: ID, $userId: ID, $first: Int!, $after: String) {\n    auditEvents(patientId: $patientId, userId: $userId, first: $first, after: $after) {\n      edges { cursor node { id action actorKind actorUserId actorEmail facilityId facilityName patientId examId documentId shareId outcome ip at } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

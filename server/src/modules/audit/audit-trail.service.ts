@@ -3,7 +3,8 @@ import { badInput, forbidden, unauthenticated } from '../../common/errors.js';
 import { decodeCursor, encodeCursor, isIsoTimestamp } from '../../common/cursor.js';
 import { isUuid } from '../../common/ids.js';
 import type { Viewer } from '../../graphql/context.js';
-import { Role } from '../auth/user.entity.js';
+import { Role, User } from '../auth/user.entity.js';
+import { Facility } from '../facility/facility.entity.js';
 import { AuditEvent } from './audit-event.entity.js';
 
 export const MAX_AUDIT_PAGE = 200;
@@ -41,4 +42,17 @@ export async function listAuditEvents(
   }
   const rows = await em.find(AuditEvent, where.length ? { $and: where } : {}, { orderBy: { at: 'desc', id: 'desc' }, limit: args.first + 1 });
   return { events: rows.slice(0, args.first), hasNextPage: rows.length > args.first, cursorOf: encode };
+}
+
+/**
+ * The e-mails of a page's acting users and the names of its facilities, one query each
+ * (listAuditEvents has checked the caller: administrators read accounts and facilities anyway).
+ */
+export async function namesOf(em: EntityManager, events: AuditEvent[]): Promise<{ emails: Map<string, string>; facilities: Map<string, string> }> {
+  const distinct = (ids: Array<string | null | undefined>) => [...new Set(ids.filter((id): id is string => !!id))];
+  const userIds = distinct(events.map((e) => e.actorUserId));
+  const facilityIds = distinct(events.map((e) => e.facilityId));
+  const users = userIds.length ? await em.find(User, { id: { $in: userIds } }, { fields: ['id', 'email'] }) : [];
+  const facilities = facilityIds.length ? await em.find(Facility, { id: { $in: facilityIds } }, { fields: ['id', 'name'] }) : [];
+  return { emails: new Map(users.map((u) => [u.id, u.email])), facilities: new Map(facilities.map((f) => [f.id, f.name])) };
 }

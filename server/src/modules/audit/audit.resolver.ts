@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
-import { listAuditEvents } from './audit-trail.service.js';
+import { listAuditEvents, namesOf } from './audit-trail.service.js';
 import { AuditEventConnection, toAuditEvent } from './audit.types.js';
 
 @Resolver()
@@ -14,7 +14,8 @@ export class AuditResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<AuditEventConnection> {
     const page = await listAuditEvents(ctx.em, ctx.viewer, { patientId, userId, first, after });
-    const edges = page.events.map((e) => ({ cursor: page.cursorOf(e), node: toAuditEvent(e) }));
+    const names = await namesOf(ctx.em, page.events);
+    const edges = page.events.map((e) => ({ cursor: page.cursorOf(e), node: toAuditEvent(e, names) }));
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 }

@@ -8,7 +8,9 @@ export class AuditEvent {
   @Field(() => String, { description: 'e.g. RECORD_OPENED, REPORT_OPENED, IMAGING_OPENED, LOGIN_SUCCEEDED' }) action!: string;
   @Field(() => String, { description: 'USER, FACILITY, SHARE, SYSTEM or ANONYMOUS' }) actorKind!: string;
   @Field(() => ID, { nullable: true }) actorUserId!: string | null;
+  @Field(() => String, { nullable: true, description: 'The acting user’s e-mail (administrators read accounts anyway)' }) actorEmail!: string | null;
   @Field(() => ID, { nullable: true }) facilityId!: string | null;
+  @Field(() => String, { nullable: true, description: 'The facility’s name (administrators manage facilities anyway)' }) facilityName!: string | null;
   @Field(() => ID, { nullable: true }) patientId!: string | null;
   @Field(() => ID, { nullable: true }) examId!: string | null;
   @Field(() => ID, { nullable: true }) documentId!: string | null;
@@ -31,13 +33,15 @@ export class AuditEventConnection {
   @Field(() => PageInfo) pageInfo!: PageInfo;
 }
 
-export function toAuditEvent(e: AuditEventEntity): AuditEvent {
+export function toAuditEvent(e: AuditEventEntity, names: { emails: ReadonlyMap<string, string>; facilities: ReadonlyMap<string, string> } = { emails: new Map(), facilities: new Map() }): AuditEvent {
   return {
     id: e.id,
     action: e.action,
     actorKind: e.actorKind,
     actorUserId: e.actorUserId ?? null,
+    actorEmail: e.actorUserId ? names.emails.get(e.actorUserId) ?? null : null,
     facilityId: e.facilityId ?? null,
+    facilityName: e.facilityId ? names.facilities.get(e.facilityId) ?? null : null,
     patientId: e.patientId ?? null,
     examId: e.examId ?? null,
     documentId: e.documentId ?? null,
