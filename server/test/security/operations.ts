@@ -30,6 +30,7 @@ export const PUBLIC_OPERATIONS = new Set([
 export const ADMIN_OPERATIONS = new Set([
   'Query.accountRequests', 'Mutation.approveAccountRequest', 'Mutation.rejectAccountRequest',
   'Query.facilities', 'Mutation.createFacility', 'Mutation.createApiKey', 'Mutation.revokeApiKey',
+  'Query.users', 'Mutation.unlockUser', 'Mutation.disableUser', 'Mutation.enableUser',
 ]);
 
 /** The committed SDL, parsed: the test covers what clients see, including fields added later. */

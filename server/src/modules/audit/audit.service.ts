@@ -8,7 +8,8 @@ export type AuditAction =
   | 'ACCOUNT_REQUESTED' | 'ACCOUNT_REQUEST_APPROVED' | 'ACCOUNT_REQUEST_REJECTED' | 'USER_CREATED'
   | 'EXAM_PUBLISHED' | 'RECORD_OPENED' | 'REPORT_OPENED' | 'IMAGING_OPENED'
   | 'SHARE_CREATED' | 'SHARE_REVOKED' | 'SHARE_OPENED' | 'SHARE_DENIED'
-  | 'FACILITY_CREATED' | 'API_KEY_CREATED' | 'API_KEY_REVOKED';
+  | 'FACILITY_CREATED' | 'API_KEY_CREATED' | 'API_KEY_REVOKED'
+  | 'ACCOUNT_UNLOCKED' | 'ACCOUNT_DISABLED' | 'ACCOUNT_ENABLED';
 
 export type AuditFields = Partial<Pick<AuditEvent,
   'actorUserId' | 'facilityId' | 'patientId' | 'examId' | 'documentId' | 'shareId' | 'targetUserId' | 'outcome' | 'ip' | 'userAgent'>> & {

@@ -262,6 +262,10 @@ export function onSessionEnded(listener: (sessionId: string) => void): () => voi
 function sessionEnded(sessionId: string): void {
   for (const l of sessionEndListeners) l(sessionId);
 }
+/** Sessions revoked elsewhere (an administrator disabled the account): their WebSockets here close. */
+export function endSessions(sessionIds: readonly string[]): void {
+  sessionIds.forEach(sessionEnded);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Single-use tokens (activation, password reset)

@@ -1,0 +1,89 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, forbidden, notFound, unauthenticated } from '../../common/errors.js';
+import { isUuid } from '../../common/ids.js';
+import type { Context } from '../../graphql/context.js';
+import { actorOf, audit } from '../audit/audit.service.js';
+import { endSessions } from './auth.service.js';
+import { Session } from './session.entity.js';
+import { Role, User, UserStatus } from './user.entity.js';
+
+/**
+ * Administrators manage accounts (DESIGN.md, "Who uses it"): list them, lift a lock after a
+ * phone call, disable the account of someone who left (every open session ends at once, in
+ * this replica's WebSockets too; the others refuse its next request) and enable it again.
+ * Checked here, whatever the edge; each change audited with the administrator as actor.
+ */
+function requireAdmin(ctx: Context): User {
+  const v = ctx.viewer;
+  if (v.kind === 'anonymous') throw unauthenticated();
+  if (v.kind !== 'user' || v.user.role !== Role.ADMIN) throw forbidden();
+  return v.user;
+}
+
+const MAX_LISTED = 500;
+
+/** Accounts by last name, filtered by role and by a part of a name, an e-mail or an RPPS. */
+export async function listUsers(ctx: Context, filter: { role?: Role | null; search?: string | null }): Promise<User[]> {
+  requireAdmin(ctx);
+  const search = filter.search?.trim() ?? '';
+  if (search.length > 100) throw badInput('Search at most 100 characters', 'search');
+  const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return ctx.em.find(
+    User,
+    {
+      ...(filter.role ? { role: filter.role } : {}),
+      ...(search ? { $or: [{ email: { $ilike: like } }, { lastName: { $ilike: like } }, { firstName: { $ilike: like } }, { rpps: { $ilike: like } }] } : {}),
+    },
+    { orderBy: { lastName: 'asc', firstName: 'asc' }, limit: MAX_LISTED },
+  );
+}
+
+/** The account, its row locked for the rest of the transaction `tx`. */
+async function lockedTarget(tx: EntityManager, id: string): Promise<User> {
+  const user = isUuid(id) ? await tx.findOne(User, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
+  if (!user) throw notFound('Account');
+  return user;
+}
+
+export async function unlockUser(ctx: Context, id: string): Promise<User> {
+  requireAdmin(ctx);
+  return ctx.em.transactional(async (tx) => {
+    const user = await lockedTarget(tx as EntityManager, id);
+    if (!user.lockedUntil || user.lockedUntil.getTime() <= Date.now()) throw badInput('This account is not locked');
+    user.lockedUntil = null;
+    user.failedAttempts = 0;
+    audit(tx, 'ACCOUNT_UNLOCKED', { ...actorOf(ctx), targetUserId: user.id });
+    return user;
+  });
+}
+
+export async function disableUser(ctx: Context, id: string): Promise<User> {
+  const admin = requireAdmin(ctx);
+  if (id === admin.id) throw badInput('You cannot disable your own account');
+  const { user, ended } = await ctx.em.transactional(async (tx) => {
+    const target = await lockedTarget(tx as EntityManager, id);
+    if (target.status === UserStatus.DISABLED) throw badInput('This account is already disabled');
+    target.status = UserStatus.DISABLED;
+    const open = await tx.find(Session, { user: target, revokedAt: null });
+    for (const s of open) s.revokedAt = new Date();
+    audit(tx, 'ACCOUNT_DISABLED', { ...actorOf(ctx), targetUserId: target.id });
+    return { user: target, ended: open.map((s) => s.id) };
+  });
+  endSessions(ended);
+  return user;
+}
+
+/** Back to active, or to waiting for activation when the person never set a password. */
+export async function enableUser(ctx: Context, id: string): Promise<User> {
+  requireAdmin(ctx);
+  return ctx.em.transactional(async (tx) => {
+    const user = await lockedTarget(tx as EntityManager, id);
+    if (user.status !== UserStatus.DISABLED) throw badInput('This account is not disabled');
+    user.status = user.activatedAt ? UserStatus.ACTIVE : UserStatus.PENDING_ACTIVATION;
+    user.failedAttempts = 0;
+    user.lockedUntil = null;
+    audit(tx, 'ACCOUNT_ENABLED', { ...actorOf(ctx), targetUserId: user.id });
+    return user;
+  });
+}

@@ -1,0 +1,64 @@
+import { Arg, Authorized, Ctx, Field, ID, Mutation, ObjectType, Query, registerEnumType, Resolver } from 'type-graphql';
+import type { Context } from '../../graphql/context.js';
+import { disableUser, enableUser, listUsers, unlockUser } from './account.admin.js';
+import { Role, UserStatus, type User } from './user.entity.js';
+
+registerEnumType(UserStatus, { name: 'UserStatus', description: 'PENDING_ACTIVATION until the person sets a password; DISABLED by an administrator' });
+
+@ObjectType({ description: 'Administrators: an account (never its password hash)' })
+export class UserAccount {
+  @Field(() => ID) id!: string;
+  @Field(() => String) email!: string;
+  @Field(() => String) firstName!: string;
+  @Field(() => String) lastName!: string;
+  @Field(() => Role) role!: Role;
+  @Field(() => String, { nullable: true }) rpps!: string | null;
+  @Field(() => UserStatus) status!: UserStatus;
+  @Field(() => Date, { nullable: true, description: 'Set while failed logins keep the account locked' }) lockedUntil!: Date | null;
+  @Field(() => Date) createdAt!: Date;
+  @Field(() => Date, { nullable: true }) activatedAt!: Date | null;
+}
+
+const toAccount = (u: User): UserAccount => ({
+  id: u.id,
+  email: u.email,
+  firstName: u.firstName,
+  lastName: u.lastName,
+  role: u.role,
+  rpps: u.rpps ?? null,
+  status: u.status,
+  lockedUntil: u.lockedUntil && u.lockedUntil.getTime() > Date.now() ? u.lockedUntil : null,
+  createdAt: u.createdAt,
+  activatedAt: u.activatedAt ?? null,
+});
+
+@Resolver()
+export class AccountAdminResolver {
+  @Authorized('ADMIN')
+  @Query(() => [UserAccount], { description: 'Administrators: accounts by last name (500 at most), by role and a part of a name, e-mail or RPPS' })
+  async users(
+    @Ctx() ctx: Context,
+    @Arg('role', () => Role, { nullable: true }) role: Role | null,
+    @Arg('search', () => String, { nullable: true }) search: string | null,
+  ): Promise<UserAccount[]> {
+    return (await listUsers(ctx, { role, search })).map(toAccount);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => UserAccount, { description: 'Administrators: lifts a lock left by failed logins' })
+  async unlockUser(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<UserAccount> {
+    return toAccount(await unlockUser(ctx, id));
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => UserAccount, { description: 'Administrators: the person can no longer log in; their open sessions end at once' })
+  async disableUser(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<UserAccount> {
+    return toAccount(await disableUser(ctx, id));
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => UserAccount, { description: 'Administrators: a disabled account can log in again (or be activated, if it never was)' })
+  async enableUser(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<UserAccount> {
+    return toAccount(await enableUser(ctx, id));
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Administrators manage accounts: a lock lifted lets the person in at once, a disabled account
+ * loses its open sessions and cannot log in, enabled it can again; every change is audited with
+ * the administrator as actor, and nobody else may do any of it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forkEm } from '../../src/bootstrap.js';
+import { Role } from '../../src/modules/auth/user.entity.js';
+import { errorCode, startTestServer, TEST_PASSWORD, type GqlClient, type TestServer } from '../harness.js';
+
+const ACCOUNT = `id email role status lockedUntil activatedAt`;
+const LOGIN = `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { id } }`;
+
+describe('accounts, administered from the portal', () => {
+  let t: TestServer;
+  let admin: GqlClient;
+  let adminId: string;
+  beforeAll(async () => {
+    t = await startTestServer({ LOCKOUT_ATTEMPTS: '3', LOCKOUT_MINUTES: '5' });
+    ({ client: admin, userId: adminId } = await t.login(Role.ADMIN));
+  });
+  afterAll(() => t?.stop());
+
+  const trail = async (targetId: string) =>
+    (await forkEm(t.deps).execute<Array<{ action: string; actor_user_id: string }>>(`select action, actor_user_id from audit_event where target_user_id = ? and action like 'ACCOUNT_%' order by at`, [targetId]))
+      .filter((e) => e.action !== 'ACCOUNT_LOCKED');
+
+  it('lists accounts by role and by a part of a name, an e-mail or an RPPS, without secrets', async () => {
+    const doc = await t.login(Role.PHYSICIAN, { lastName: 'Zévaco' });
+    const { users } = await admin.mustQuery(`query($s: String) { users(role: PHYSICIAN, search: $s) { ${ACCOUNT} rpps } }`, { s: 'zévac' });
+    expect(users).toEqual([expect.objectContaining({ id: doc.userId, email: doc.email, role: 'PHYSICIAN', status: 'ACTIVE', lockedUntil: null })]);
+    const byEmail = await admin.mustQuery(`query($s: String) { users(search: $s) { id } }`, { s: doc.email.slice(0, 12) });
+    expect(byEmail.users.map((u: { id: string }) => u.id)).toContain(doc.userId);
+    const analysts = await admin.mustQuery(`{ users(role: ANALYST) { id role } }`);
+    expect(analysts.users.every((u: { role: string }) => u.role === 'ANALYST')).toBe(true);
+    // A LIKE wildcard is a character like any other.
+    expect((await admin.mustQuery(`{ users(search: "%") { id } }`)).users).toEqual([]);
+    expect(errorCode(await admin.query(`query($s: String) { users(search: $s) { id } }`, { s: 'x'.repeat(101) }))).toBe('BAD_USER_INPUT');
+  });
+
+  it('a locked physician logs in as soon as an administrator lifts the lock', async () => {
+    const doc = await t.login(Role.PHYSICIAN);
+    for (let i = 0; i < 3; i++) await t.client().query(LOGIN, { e: doc.email, p: 'wrong-password' });
+    expect(errorCode(await t.client().query(LOGIN, { e: doc.email, p: TEST_PASSWORD }))).toBe('ACCOUNT_LOCKED');
+    const { users } = await admin.mustQuery(`query($s: String) { users(search: $s) { ${ACCOUNT} } }`, { s: doc.email });
+    expect(users[0].lockedUntil).not.toBeNull();
+
+    const { unlockUser } = await admin.mustQuery(`mutation($id: ID!) { unlockUser(id: $id) { ${ACCOUNT} } }`, { id: doc.userId });
+    expect(unlockUser.lockedUntil).toBeNull();
+    expect((await t.client().query(LOGIN, { e: doc.email, p: TEST_PASSWORD })).errors).toBeUndefined();
+    expect(errorCode(await admin.query(`mutation($id: ID!) { unlockUser(id: $id) { id } }`, { id: doc.userId }))).toBe('BAD_USER_INPUT');
+    expect(await trail(doc.userId)).toEqual([{ action: 'ACCOUNT_UNLOCKED', actor_user_id: adminId }]);
+  });
+
+  it('a disabled account loses its open session and cannot log in; enabled again, it can', async () => {
+    const doc = await t.login(Role.PHYSICIAN);
+    expect((await doc.client.mustQuery(`{ me { id } }`)).me.id).toBe(doc.userId);
+
+    const { disableUser } = await admin.mustQuery(`mutation($id: ID!) { disableUser(id: $id) { ${ACCOUNT} } }`, { id: doc.userId });
+    expect(disableUser.status).toBe('DISABLED');
+    // The session the physician had open is over, and the right password no longer opens one.
+    expect((await doc.client.mustQuery(`{ me { id } }`)).me).toBeNull();
+    expect(errorCode(await doc.client.query(`{ patients(first: 1) { edges { cursor } } }`))).toBe('UNAUTHENTICATED');
+    expect(errorCode(await t.client().query(LOGIN, { e: doc.email, p: TEST_PASSWORD }))).toBe('INVALID_CREDENTIALS');
+    expect(errorCode(await admin.query(`mutation($id: ID!) { disableUser(id: $id) { id } }`, { id: doc.userId }))).toBe('BAD_USER_INPUT');
+
+    const { enableUser } = await admin.mustQuery(`mutation($id: ID!) { enableUser(id: $id) { ${ACCOUNT} } }`, { id: doc.userId });
+    expect(enableUser.status).toBe('ACTIVE');
+    expect((await t.client().query(LOGIN, { e: doc.email, p: TEST_PASSWORD })).errors).toBeUndefined();
+    expect(await trail(doc.userId)).toEqual([
+      { action: 'ACCOUNT_DISABLED', actor_user_id: adminId },
+      { action: 'ACCOUNT_ENABLED', actor_user_id: adminId },
+    ]);
+  });
+
+  it('an administrator cannot disable their own account, and unknown ids are refused', async () => {
+    expect(errorCode(await admin.query(`mutation($id: ID!) { disableUser(id: $id) { id } }`, { id: adminId }))).toBe('BAD_USER_INPUT');
+    expect((await admin.mustQuery(`{ me { id } }`)).me.id).toBe(adminId);
+    for (const op of ['unlockUser', 'disableUser', 'enableUser']) {
+      for (const id of ['00000000-0000-4000-8000-000000000000', 'nope']) {
+        expect(errorCode(await admin.query(`mutation($id: ID!) { ${op}(id: $id) { id } }`, { id })), `${op} ${id}`).toBe('NOT_FOUND');
+      }
+    }
+  });
+
+  it('a physician, an analyst and a caller without a session get nothing, and change nothing', async () => {
+    const victim = await t.login(Role.PHYSICIAN);
+    const { client: physician } = await t.login(Role.PHYSICIAN);
+    const { client: analyst } = await t.login(Role.ANALYST);
+    const attempts = [`{ users { id email } }`, ...['unlockUser', 'disableUser', 'enableUser'].map((op) => `mutation { ${op}(id: "${victim.userId}") { id } }`)];
+    for (const [caller, expected] of [[physician, 'FORBIDDEN'], [analyst, 'FORBIDDEN'], [t.client(), 'UNAUTHENTICATED']] as const) {
+      for (const query of attempts) {
+        const r = await caller.query(query);
+        expect(errorCode(r), query).toBe(expected);
+        expect(r.data ?? null, query).toBeNull();
+      }
+    }
+    expect((await victim.client.mustQuery(`{ me { id } }`)).me.id).toBe(victim.userId);
+    expect(await trail(victim.userId)).toEqual([]);
+  });
+});
