@@ -103,4 +103,47 @@ describe('Administration: imaging facilities, their API keys and the audit trail
     await page.getByRole('alert').filter({ hasText: 'Un identifiant a la forme' }).waitFor();
     await ctx.close();
   });
+
+  it('an administrator disables a physician’s account: their open page is logged out and the password refused; enabled, it works again', async () => {
+    const PHYSICIAN = { email: 'paul.lambert@demo.e-mage.fr', password: 'Demo-e-mage-2026', name: 'Paul Lambert' };
+    const doctorCtx = await newContext(browser);
+    const doctor = await doctorCtx.newPage();
+    const doctorLogin = new LoginPage(doctor, portal.url);
+    await doctorLogin.open();
+    await doctorLogin.login(PHYSICIAN.email, PHYSICIAN.password);
+    await doctor.getByRole('heading', { name: 'Tableau de bord', level: 1 }).waitFor();
+
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    const login = new LoginPage(page, portal.url);
+    await login.open();
+    await login.login(ADMIN.email, ADMIN.password);
+    await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Comptes' }).click();
+    await page.getByRole('heading', { name: 'Comptes', level: 1 }).waitFor();
+    await page.getByLabel('Nom, e-mail ou RPPS').fill('lambert');
+    await page.getByLabel('Rôle').selectOption('PHYSICIAN');
+    await page.getByRole('button', { name: 'Rechercher' }).click();
+    const row = page.getByTestId(`account-${PHYSICIAN.email}`);
+    await row.getByText('Actif').waitFor();
+    await expect.poll(() => page.getByTestId('accounts').locator('tbody tr').count()).toBe(1);
+
+    await row.getByRole('button', { name: `Désactiver le compte de ${PHYSICIAN.name}` }).click();
+    await row.getByRole('button', { name: `Confirmer la désactivation du compte de ${PHYSICIAN.name}` }).click();
+    await row.getByText('Désactivé').waitFor();
+    await screenshot(page, '09-accounts');
+
+    // The physician's open page goes to the login page by itself (its live connection was closed),
+    // and their password no longer opens a session.
+    await doctor.waitForURL(/\/connexion/);
+    await doctorLogin.login(PHYSICIAN.email, PHYSICIAN.password);
+    await doctorLogin.error().waitFor();
+    expect(doctor.url()).toContain('/connexion');
+
+    await row.getByRole('button', { name: `Réactiver le compte de ${PHYSICIAN.name}` }).click();
+    await row.getByText('Actif').waitFor();
+    await doctorLogin.login(PHYSICIAN.email, PHYSICIAN.password);
+    await doctor.getByRole('heading', { name: 'Tableau de bord', level: 1 }).waitFor();
+    await doctorCtx.close();
+    await ctx.close();
+  });
 });

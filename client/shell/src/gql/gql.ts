@@ -19,6 +19,10 @@ type Documents = {
     "\n  query AccountRequests {\n    accountRequests { id firstName lastName email rpps phone status rejectionReason createdAt decidedAt }\n  }\n": typeof types.AccountRequestsDocument,
     "\n  mutation ApproveAccountRequest($id: ID!) { approveAccountRequest(id: $id) { id status decidedAt rejectionReason } }\n": typeof types.ApproveAccountRequestDocument,
     "\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n": typeof types.RejectAccountRequestDocument,
+    "\n  query AdminUsers($role: Role, $search: String) {\n    users(role: $role, search: $search) { id email firstName lastName role rpps status lockedUntil createdAt activatedAt }\n  }\n": typeof types.AdminUsersDocument,
+    "mutation UnlockUser($id: ID!) { unlockUser(id: $id) { id lockedUntil } }": typeof types.UnlockUserDocument,
+    "mutation DisableUser($id: ID!) { disableUser(id: $id) { id status } }": typeof types.DisableUserDocument,
+    "mutation EnableUser($id: ID!) { enableUser(id: $id) { id status lockedUntil } }": typeof types.EnableUserDocument,
     "\n  query AuditTrail($patientId: ID, $userId: ID, $first: Int!, $after: String) {\n    auditEvents(patientId: $patientId, userId: $userId, first: $first, after: $after) {\n      edges { cursor node { id action actorKind actorUserId actorEmail facilityId facilityName patientId examId documentId shareId outcome ip at } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.AuditTrailDocument,
     "\n  query Facilities {\n    facilities { id name finess createdAt apiKeys { id prefix createdAt lastUsedAt revokedAt } }\n  }\n": typeof types.FacilitiesDocument,
     "\n  mutation CreateFacility($name: String!, $finess: String!) { createFacility(name: $name, finess: $finess) { id name } }\n": typeof types.CreateFacilityDocument,
@@ -53,6 +57,10 @@ const documents: Documents = {
     "\n  query AccountRequests {\n    accountRequests { id firstName lastName email rpps phone status rejectionReason createdAt decidedAt }\n  }\n": types.AccountRequestsDocument,
     "\n  mutation ApproveAccountRequest($id: ID!) { approveAccountRequest(id: $id) { id status decidedAt rejectionReason } }\n": types.ApproveAccountRequestDocument,
     "\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n": types.RejectAccountRequestDocument,
+    "\n  query AdminUsers($role: Role, $search: String) {\n    users(role: $role, search: $search) { id email firstName lastName role rpps status lockedUntil createdAt activatedAt }\n  }\n": types.AdminUsersDocument,
+    "mutation UnlockUser($id: ID!) { unlockUser(id: $id) { id lockedUntil } }": types.UnlockUserDocument,
+    "mutation DisableUser($id: ID!) { disableUser(id: $id) { id status } }": types.DisableUserDocument,
+    "mutation EnableUser($id: ID!) { enableUser(id: $id) { id status lockedUntil } }": types.EnableUserDocument,
     "\n  query AuditTrail($patientId: ID, $userId: ID, $first: Int!, $after: String) {\n    auditEvents(patientId: $patientId, userId: $userId, first: $first, after: $after) {\n      edges { cursor node { id action actorKind actorUserId actorEmail facilityId facilityName patientId examId documentId shareId outcome ip at } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.AuditTrailDocument,
     "\n  query Facilities {\n    facilities { id name finess createdAt apiKeys { id prefix createdAt lastUsedAt revokedAt } }\n  }\n": types.FacilitiesDocument,
     "\n  mutation CreateFacility($name: String!, $finess: String!) { createFacility(name: $name, finess: $finess) { id name } }\n": types.CreateFacilityDocument,
@@ -116,6 +124,22 @@ export function graphql(source: "\n  mutation ApproveAccountRequest($id: ID!) { 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n"): (typeof documents)["\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminUsers($role: Role, $search: String) {\n    users(role: $role, search: $search) { id email firstName lastName role rpps status lockedUntil createdAt activatedAt }\n  }\n"): (typeof documents)["\n  query AdminUsers($role: Role, $search: String) {\n    users(role: $role, search: $search) { id email firstName lastName role rpps status lockedUntil createdAt activatedAt }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation UnlockUser($id: ID!) { unlockUser(id: $id) { id lockedUntil } }"): (typeof documents)["mutation UnlockUser($id: ID!) { unlockUser(id: $id) { id lockedUntil } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation DisableUser($id: ID!) { disableUser(id: $id) { id status } }"): (typeof documents)["mutation DisableUser($id: ID!) { disableUser(id: $id) { id status } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation EnableUser($id: ID!) { enableUser(id: $id) { id status lockedUntil } }"): (typeof documents)["mutation EnableUser($id: ID!) { enableUser(id: $id) { id status lockedUntil } }"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,7 +1,7 @@
 export default {
   fr: {
     app: { name: 'e-mage', tagline: 'Imagerie médicale partagée' },
-    header: { logout: 'Se déconnecter', language: 'Langue', mainNav: 'Navigation principale', dashboard: 'Tableau de bord', shares: 'Mes partages', admin: 'Administration', facilities: 'Structures', audit: 'Journal', analyst: 'Statistiques', help: 'Aide' },
+    header: { logout: 'Se déconnecter', language: 'Langue', mainNav: 'Navigation principale', dashboard: 'Tableau de bord', shares: 'Mes partages', admin: 'Demandes de compte', accounts: 'Comptes', facilities: 'Structures', audit: 'Journal', analyst: 'Statistiques', help: 'Aide' },
     support: { need: "Besoin d'assistance ?", contact: 'Contactez le support {label}', or: 'ou' },
     browser: { notice: "Nous vous recommandons l'utilisation des navigateurs Firefox ou Chrome. L'utilisation de Edge et d'Internet Explorer n'est pas recommandée." },
     idle: {
@@ -14,7 +14,7 @@ export default {
   },
   en: {
     app: { name: 'e-mage', tagline: 'Shared medical imaging' },
-    header: { logout: 'Log out', language: 'Language', mainNav: 'Main navigation', dashboard: 'Dashboard', shares: 'My shares', admin: 'Administration', facilities: 'Facilities', audit: 'Audit trail', analyst: 'Statistics', help: 'Help' },
+    header: { logout: 'Log out', language: 'Language', mainNav: 'Main navigation', dashboard: 'Dashboard', shares: 'My shares', admin: 'Account requests', accounts: 'Accounts', facilities: 'Facilities', audit: 'Audit trail', analyst: 'Statistics', help: 'Help' },
     support: { need: 'Need help?', contact: 'Contact {label} support', or: 'or' },
     browser: { notice: 'We recommend Firefox or Chrome. Edge and Internet Explorer are not recommended.' },
     idle: {
