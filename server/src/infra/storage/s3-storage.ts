@@ -126,7 +126,9 @@ export class S3Storage implements Storage {
       group.parts.push({ offset, length, into });
       into += length;
     }
-    await Promise.all(
+    // Every request settles before this returns or throws: none may still be writing into a
+    // caller's buffer (a pooled one, soon another response's) after an error.
+    const settled = await Promise.allSettled(
       groups.map(async (group) => {
         if (group.end === group.start) return;
         // The answer's bytes go straight to where the caller wants them, chunk by chunk as they
@@ -155,6 +157,8 @@ export class S3Storage implements Storage {
         if (base + received < group.end) throw new Error('Stored object shorter than its index');
       }),
     );
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async exists(key: string): Promise<boolean> {
