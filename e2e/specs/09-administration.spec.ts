@@ -139,6 +139,17 @@ describe('Administration: imaging facilities, their API keys and the audit trail
     await doctorLogin.error().waitFor();
     expect(doctor.url()).toContain('/connexion');
 
+    // The physician's trail, from their row: the administrator's change, and the refused login after it.
+    await row.getByRole('link', { name: `Voir le journal du compte de ${PHYSICIAN.name}` }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('utilisateur')).toMatch(/^[0-9a-f-]{36}$/);
+    const disabledRow = page.getByTestId('audit-event').filter({ hasText: /Compte désactivé/ });
+    await disabledRow.waitFor();
+    expect(await disabledRow.textContent()).toContain(ADMIN.email);
+    expect(await disabledRow.textContent()).toContain(`compte : ${PHYSICIAN.email}`);
+    await page.getByTestId('audit-event').filter({ hasText: 'Échec de connexion' }).filter({ hasText: 'résultat : compte désactivé' }).first().waitFor();
+    await screenshot(page, '09-audit-trail-of-a-user');
+    await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Comptes' }).click();
+
     await row.getByRole('button', { name: `Réactiver le compte de ${PHYSICIAN.name}` }).click();
     await row.getByText('Actif').waitFor();
     await doctorLogin.login(PHYSICIAN.email, PHYSICIAN.password);

@@ -50,6 +50,13 @@ describe('accounts, administered from the portal', () => {
     expect((await t.client().query(LOGIN, { e: doc.email, p: TEST_PASSWORD })).errors).toBeUndefined();
     expect(errorCode(await admin.query(`mutation($id: ID!) { unlockUser(id: $id) { id } }`, { id: doc.userId }))).toBe('BAD_USER_INPUT');
     expect(await trail(doc.userId)).toEqual([{ action: 'ACCOUNT_UNLOCKED', actor_user_id: adminId }]);
+
+    // The physician's trail holds what was done to the account: the failed logins, the lock, the unlock.
+    const { auditEvents } = await admin.mustQuery(`query($u: ID) { auditEvents(userId: $u, first: 20) { edges { node { action actorKind actorEmail targetEmail outcome } } } }`, { u: doc.userId });
+    const nodes = auditEvents.edges.map((e: { node: Record<string, string | null> }) => e.node);
+    expect(nodes.find((n: Record<string, string | null>) => n.action === 'ACCOUNT_UNLOCKED')).toMatchObject({ actorKind: 'USER', targetEmail: doc.email, actorEmail: expect.stringContaining('@') });
+    expect(nodes.find((n: Record<string, string | null>) => n.action === 'ACCOUNT_LOCKED')).toMatchObject({ actorKind: 'ANONYMOUS', actorEmail: null, targetEmail: doc.email, outcome: 'WRONG_PASSWORD' });
+    expect(nodes.filter((n: Record<string, string | null>) => n.action === 'LOGIN_FAILED' && n.targetEmail === doc.email).length).toBeGreaterThanOrEqual(2);
   });
 
   it('a disabled account loses its open session and cannot log in; enabled again, it can', async () => {
@@ -62,6 +69,9 @@ describe('accounts, administered from the portal', () => {
     expect((await doc.client.mustQuery(`{ me { id } }`)).me).toBeNull();
     expect(errorCode(await doc.client.query(`{ patients(first: 1) { edges { cursor } } }`))).toBe('UNAUTHENTICATED');
     expect(errorCode(await t.client().query(LOGIN, { e: doc.email, p: TEST_PASSWORD }))).toBe('INVALID_CREDENTIALS');
+    // The caller is told no more than for an unknown address; the trail, under the account, says why.
+    const refused = await admin.mustQuery(`query($u: ID) { auditEvents(userId: $u, first: 5) { edges { node { action outcome } } } }`, { u: doc.userId });
+    expect(refused.auditEvents.edges[0].node).toEqual({ action: 'LOGIN_FAILED', outcome: 'ACCOUNT_DISABLED' });
     expect(errorCode(await admin.query(`mutation($id: ID!) { disableUser(id: $id) { id } }`, { id: doc.userId }))).toBe('BAD_USER_INPUT');
 
     const { enableUser } = await admin.mustQuery(`mutation($id: ID!) { enableUser(id: $id) { ${ACCOUNT} } }`, { id: doc.userId });

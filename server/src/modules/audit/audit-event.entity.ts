@@ -8,6 +8,7 @@ import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/c
 @Entity({ tableName: 'audit_event' })
 @Index({ properties: ['patientId', 'at'] })
 @Index({ properties: ['actorUserId', 'at'] })
+@Index({ properties: ['targetUserId', 'at'] })
 export class AuditEvent {
   [OptionalProps]?: 'at';
 

@@ -34,7 +34,8 @@ export async function listAuditEvents(
   if (args.userId != null && !isUuid(args.userId)) throw badInput('userId must be an id', 'userId');
   const where: FilterQuery<AuditEvent>[] = [];
   if (args.patientId) where.push({ patientId: args.patientId });
-  if (args.userId) where.push({ actorUserId: args.userId });
+  // A user's trail: what they did, and what was done to their account.
+  if (args.userId) where.push({ $or: [{ actorUserId: args.userId }, { targetUserId: args.userId }] });
   if (args.after) {
     const c = decodeCursor(args.after, isIsoTimestamp);
     const at = new Date(c.at);
@@ -50,7 +51,7 @@ export async function listAuditEvents(
  */
 export async function namesOf(em: EntityManager, events: AuditEvent[]): Promise<{ emails: Map<string, string>; facilities: Map<string, string> }> {
   const distinct = (ids: Array<string | null | undefined>) => [...new Set(ids.filter((id): id is string => !!id))];
-  const userIds = distinct(events.map((e) => e.actorUserId));
+  const userIds = distinct(events.flatMap((e) => [e.actorUserId, e.targetUserId]));
   const facilityIds = distinct(events.map((e) => e.facilityId));
   const users = userIds.length ? await em.find(User, { id: { $in: userIds } }, { fields: ['id', 'email'] }) : [];
   const facilities = facilityIds.length ? await em.find(Facility, { id: { $in: facilityIds } }, { fields: ['id', 'name'] }) : [];

@@ -5,7 +5,7 @@ import { AuditEventConnection, toAuditEvent } from './audit.types.js';
 
 @Resolver()
 export class AuditResolver {
-  @Query(() => AuditEventConnection, { description: 'Administrators: who opened what, newest first, by patient or by user' })
+  @Query(() => AuditEventConnection, { description: 'Administrators: who opened what, newest first, by patient or by user (what they did and what was done to their account)' })
   async auditEvents(
     @Ctx() ctx: Context,
     @Arg('patientId', () => ID, { nullable: true }) patientId: string | null,

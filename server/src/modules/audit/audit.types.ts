@@ -16,6 +16,7 @@ export class AuditEvent {
   @Field(() => ID, { nullable: true }) documentId!: string | null;
   @Field(() => ID, { nullable: true }) shareId!: string | null;
   @Field(() => ID, { nullable: true }) targetUserId!: string | null;
+  @Field(() => String, { nullable: true, description: 'The e-mail of the account acted upon (a failed login, a lock, an administrator’s change)' }) targetEmail!: string | null;
   @Field(() => String, { nullable: true }) outcome!: string | null;
   @Field(() => String, { nullable: true }) ip!: string | null;
   @Field(() => Date) at!: Date;
@@ -47,6 +48,7 @@ export function toAuditEvent(e: AuditEventEntity, names: { emails: ReadonlyMap<s
     documentId: e.documentId ?? null,
     shareId: e.shareId ?? null,
     targetUserId: e.targetUserId ?? null,
+    targetEmail: e.targetUserId ? names.emails.get(e.targetUserId) ?? null : null,
     outcome: e.outcome ?? null,
     ip: e.ip ?? null,
     at: e.at,

@@ -211,7 +211,14 @@ export async function login(ctx: Context, emailInput: string, password: string):
       throw accountLocked(locked.lockedUntil);
     }
     await verifyAgainstNothing(password);
-    audit(em, 'LOGIN_FAILED', { ...actorOf(ctx), outcome: 'UNKNOWN_ACCOUNT' });
+    // The caller gets the same answer whatever the reason; the trail tells a disabled or not yet
+    // activated account apart, under that account, for whoever investigates it.
+    const inactive = await em.findOne(User, { email, status: { $ne: UserStatus.ACTIVE } }, { fields: ['id', 'status'] });
+    audit(em, 'LOGIN_FAILED', {
+      ...actorOf(ctx),
+      targetUserId: inactive?.id ?? null,
+      outcome: !inactive ? 'UNKNOWN_ACCOUNT' : inactive.status === UserStatus.DISABLED ? 'ACCOUNT_DISABLED' : 'NOT_ACTIVATED',
+    });
     await em.flush();
     throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Wrong e-mail or password');
   }

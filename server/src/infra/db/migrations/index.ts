@@ -6,6 +6,7 @@ import { Migration20261128017001_stats_rebuild } from './Migration20261128017001
 import { Migration20261128016000_ShareGrant } from './Migration20261128016000_ShareGrant.js';
 import { Migration20261128011000_AuthLinkScrub } from './Migration20261128011000_AuthLinkScrub.js';
 import { Migration20261128014000_PortalAccessColumns } from './Migration20261128014000_PortalAccessColumns.js';
+import { Migration20261128018000_AuditTargetIndex } from './Migration20261128018000_AuditTargetIndex.js';
 
 /** Applied in this order; a new migration is appended here (never edit a released one). */
 export const migrationsList: MigrationObject[] = [
@@ -16,4 +17,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128016000_ShareGrant', class: Migration20261128016000_ShareGrant },
   { name: 'Migration20261128011000_AuthLinkScrub', class: Migration20261128011000_AuthLinkScrub },
   { name: 'Migration20261128014000_PortalAccessColumns', class: Migration20261128014000_PortalAccessColumns },
+  { name: 'Migration20261128018000_AuditTargetIndex', class: Migration20261128018000_AuditTargetIndex },
 ];
