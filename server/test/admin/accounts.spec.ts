@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkEm } from '../../src/bootstrap.js';
+import { createUser } from '../../src/modules/auth/auth.service.js';
 import { Role } from '../../src/modules/auth/user.entity.js';
+import { tokenIn } from '../auth/db-probe.js';
 import { errorCode, startTestServer, TEST_PASSWORD, type GqlClient, type TestServer } from '../harness.js';
 
 const ACCOUNT = `id email role status lockedUntil activatedAt`;
@@ -83,8 +85,54 @@ describe('accounts, administered from the portal', () => {
     ]);
   });
 
+  it('the links already sent to a disabled account open nothing; enabled before activation, it gets a new one', async () => {
+    const RESET = `mutation($t: String!, $p: String!) { resetPassword(token: $t, password: $p) }`;
+    const ACTIVATE = `mutation($t: String!, $p: String!) { activateAccount(token: $t, password: $p) }`;
+    // A password reset asked for before the disable.
+    const doc = await t.login(Role.PHYSICIAN);
+    await t.client().mustQuery(`mutation($e: String!) { requestPasswordReset(email: $e) }`, { e: doc.email });
+    const reset = tokenIn((await t.waitForMail((m) => m.to.includes(doc.email))).text, 'reinitialiser-mot-de-passe');
+    await admin.mustQuery(`mutation($id: ID!) { disableUser(id: $id) { id } }`, { id: doc.userId });
+    expect(errorCode(await t.client().query(RESET, { t: reset, p: 'Une-autre-phrase-secrete-8' }))).toBe('INVALID_TOKEN');
+    expect(errorCode(await t.client().query(LOGIN, { e: doc.email, p: 'Une-autre-phrase-secrete-8' }))).toBe('INVALID_CREDENTIALS');
+
+    // An account approved by mistake, disabled before the person activated it.
+    const { user: pending, activationToken } = await createUser(forkEm(t.deps), t.deps.config, {
+      email: `pending-${Date.now()}@test.e-mage.fr`, role: Role.ANALYST, firstName: 'Pia', lastName: 'Attente', rpps: null, password: null,
+    });
+    await admin.mustQuery(`mutation($id: ID!) { disableUser(id: $id) { id } }`, { id: pending.id });
+    expect(errorCode(await t.client().query(ACTIVATE, { t: activationToken, p: 'Phrase-secrete-analyste-3' }))).toBe('INVALID_TOKEN');
+    const { enableUser } = await admin.mustQuery(`mutation($id: ID!) { enableUser(id: $id) { status } }`, { id: pending.id });
+    expect(enableUser.status).toBe('PENDING_ACTIVATION');
+    // The old link stays dead; the new one, e-mailed, activates the account.
+    expect(errorCode(await t.client().query(ACTIVATE, { t: activationToken, p: 'Phrase-secrete-analyste-3' }))).toBe('INVALID_TOKEN');
+    const fresh = tokenIn((await t.waitForMail((m) => m.to.includes(pending.email))).text, 'activation');
+    expect(fresh).not.toBe(activationToken);
+    expect((await t.client().query(ACTIVATE, { t: fresh, p: 'Phrase-secrete-analyste-3' })).errors).toBeUndefined();
+    expect((await t.client().query(LOGIN, { e: pending.email, p: 'Phrase-secrete-analyste-3' })).errors).toBeUndefined();
+  });
+
+  it('two administrators disabling each other at once leave one of them able to administer', async () => {
+    const one = await t.login(Role.ADMIN);
+    const two = await t.login(Role.ADMIN);
+    // For this case they are the portal's only active administrators.
+    const em = forkEm(t.deps);
+    await em.execute(`update app_user set status = 'DISABLED' where role = 'ADMIN' and id not in (?, ?)`, [one.userId, two.userId]);
+    try {
+      const disable = (by: GqlClient, id: string) => by.query(`mutation($id: ID!) { disableUser(id: $id) { id } }`, { id });
+      const results = await Promise.all([disable(one.client, two.userId), disable(two.client, one.userId)]);
+      expect(results.filter((r) => !r.errors).length).toBeLessThanOrEqual(1);
+      const [active] = await em.execute<Array<{ n: number }>>(`select count(*)::int as n from app_user where role = 'ADMIN' and status = 'ACTIVE'`);
+      expect(active?.n).toBe(1);
+    } finally {
+      await em.execute(`update app_user set status = 'ACTIVE' where id = ?`, [adminId]);
+    }
+  });
+
   it('an administrator cannot disable their own account, and unknown ids are refused', async () => {
     expect(errorCode(await admin.query(`mutation($id: ID!) { disableUser(id: $id) { id } }`, { id: adminId }))).toBe('BAD_USER_INPUT');
+    // The same id in capitals names the same account.
+    expect(errorCode(await admin.query(`mutation($id: ID!) { disableUser(id: $id) { id } }`, { id: adminId.toUpperCase() }))).toBe('BAD_USER_INPUT');
     expect((await admin.mustQuery(`{ me { id } }`)).me.id).toBe(adminId);
     for (const op of ['unlockUser', 'disableUser', 'enableUser']) {
       for (const id of ['00000000-0000-4000-8000-000000000000', 'nope']) {

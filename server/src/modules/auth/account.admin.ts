@@ -4,8 +4,9 @@ import { badInput, forbidden, notFound, unauthenticated } from '../../common/err
 import { isUuid } from '../../common/ids.js';
 import type { Context } from '../../graphql/context.js';
 import { actorOf, audit } from '../audit/audit.service.js';
-import { endSessions } from './auth.service.js';
+import { endSessions, mailActivationLink } from './auth.service.js';
 import { Session } from './session.entity.js';
+import { UserToken } from './user-token.entity.js';
 import { Role, User, UserStatus } from './user.entity.js';
 
 /**
@@ -60,13 +61,22 @@ export async function unlockUser(ctx: Context, id: string): Promise<User> {
 
 export async function disableUser(ctx: Context, id: string): Promise<User> {
   const admin = requireAdmin(ctx);
-  if (id === admin.id) throw badInput('You cannot disable your own account');
   const { user, ended } = await ctx.em.transactional(async (tx) => {
     const target = await lockedTarget(tx as EntityManager, id);
+    // Compared once the row is found: an id in capitals names the same account.
+    if (target.id === admin.id) throw badInput('You cannot disable your own account');
     if (target.status === UserStatus.DISABLED) throw badInput('This account is already disabled');
+    if (target.role === Role.ADMIN) {
+      // Every active administrator's row locked: two administrators disabling each other at the
+      // same moment cannot leave nobody to administer the portal.
+      const admins = await tx.find(User, { role: Role.ADMIN, status: UserStatus.ACTIVE }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (admins.filter((a) => a.id !== target.id).length === 0) throw badInput('The last active administrator cannot be disabled');
+    }
     target.status = UserStatus.DISABLED;
     const open = await tx.find(Session, { user: target, revokedAt: null });
     for (const s of open) s.revokedAt = new Date();
+    // Activation and reset links already sent open nothing any more.
+    await tx.nativeUpdate(UserToken, { user: target.id, usedAt: null }, { usedAt: new Date() });
     audit(tx, 'ACCOUNT_DISABLED', { ...actorOf(ctx), targetUserId: target.id });
     return { user: target, ended: open.map((s) => s.id) };
   });
@@ -74,16 +84,22 @@ export async function disableUser(ctx: Context, id: string): Promise<User> {
   return user;
 }
 
-/** Back to active, or to waiting for activation when the person never set a password. */
+/**
+ * Back to active; or, when the person never set a password, back to waiting for activation
+ * with a new activation link by e-mail (the links sent before were cancelled by the disable).
+ */
 export async function enableUser(ctx: Context, id: string): Promise<User> {
   requireAdmin(ctx);
-  return ctx.em.transactional(async (tx) => {
-    const user = await lockedTarget(tx as EntityManager, id);
-    if (user.status !== UserStatus.DISABLED) throw badInput('This account is not disabled');
-    user.status = user.activatedAt ? UserStatus.ACTIVE : UserStatus.PENDING_ACTIVATION;
-    user.failedAttempts = 0;
-    user.lockedUntil = null;
-    audit(tx, 'ACCOUNT_ENABLED', { ...actorOf(ctx), targetUserId: user.id });
-    return user;
+  const user = await ctx.em.transactional(async (tx) => {
+    const target = await lockedTarget(tx as EntityManager, id);
+    if (target.status !== UserStatus.DISABLED) throw badInput('This account is not disabled');
+    target.status = target.activatedAt ? UserStatus.ACTIVE : UserStatus.PENDING_ACTIVATION;
+    target.failedAttempts = 0;
+    target.lockedUntil = null;
+    if (!target.activatedAt) await mailActivationLink(tx as EntityManager, ctx.deps.config, target);
+    audit(tx, 'ACCOUNT_ENABLED', { ...actorOf(ctx), targetUserId: target.id });
+    return target;
   });
+  ctx.deps.outbox.wake();
+  return user;
 }

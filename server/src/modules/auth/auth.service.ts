@@ -311,8 +311,12 @@ async function issueUserToken(em: EntityManager, user: User, purpose: UserTokenP
 /** Consumes a token atomically: of two concurrent uses, exactly one succeeds. */
 async function consumeUserToken(em: EntityManager, token: string, purpose: UserTokenPurpose): Promise<User> {
   if (!token || token.length > 200) throw invalidToken();
+  // A disabled account's links open nothing (an administrator disabled it: ADR 0091).
   const rows = await em.execute<{ user_id: string }[]>(
-    `update user_token set used_at = now() where token_hash = ? and purpose = ? and used_at is null and expires_at > now() returning user_id`,
+    `update user_token t set used_at = now()
+      where t.token_hash = ? and t.purpose = ? and t.used_at is null and t.expires_at > now()
+        and exists (select 1 from app_user u where u.id = t.user_id and u.status <> 'DISABLED')
+      returning t.user_id`,
     [hashToken(token), purpose],
   );
   const userId = rows[0]?.user_id;
@@ -448,6 +452,18 @@ export async function listAccountRequests(ctx: Context, status?: AccountRequestS
   return ctx.em.find(AccountRequest, status ? { status } : {}, { orderBy: { createdAt: 'desc' }, limit: 500 });
 }
 
+/** A new activation link for `user`, e-mailed through the outbox (in the caller's transaction; wake the outbox after). */
+export async function mailActivationLink(tx: EntityManager, config: Config, user: User): Promise<void> {
+  const token = await issueUserToken(tx, user, UserTokenPurpose.ACTIVATION, config.activationTtlHours * 3_600_000);
+  await tx.flush();
+  await enqueueMail(tx, {
+    to: user.email,
+    template: 'auth.activation',
+    payload: { token },
+    idempotencyKey: tokenMailKey(UserTokenPurpose.ACTIVATION, hashToken(token)),
+  });
+}
+
 export async function approveAccountRequest(ctx: Context, id: string): Promise<AccountRequest> {
   const admin = requireAdmin(ctx);
   const result = await ctx.em.transactional(async (tx) => {
@@ -466,14 +482,7 @@ export async function approveAccountRequest(ctx: Context, id: string): Promise<A
       phone: req.phone,
     });
     tx.persist(user);
-    const token = await issueUserToken(tx, user, UserTokenPurpose.ACTIVATION, ctx.deps.config.activationTtlHours * 3_600_000);
-    await tx.flush();
-    await enqueueMail(tx, {
-      to: user.email,
-      template: 'auth.activation',
-      payload: { token },
-      idempotencyKey: tokenMailKey(UserTokenPurpose.ACTIVATION, hashToken(token)),
-    });
+    await mailActivationLink(tx as EntityManager, ctx.deps.config, user);
     req.status = AccountRequestStatus.APPROVED;
     req.decidedAt = new Date();
     req.decidedBy = tx.getReference(User, admin.id);
