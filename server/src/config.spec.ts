@@ -37,6 +37,13 @@ describe('STORAGE_URL', () => {
     expect(loadConfig({ STORAGE_URL: 's3://imagerie.chu.example', ...keys }).s3?.pathStyle).toBe(true);
   });
 
+  it('takes the S3_* credentials or the AWS_* ones, never half of each', () => {
+    const env = { STORAGE_URL: 's3://dicom', S3_ENDPOINT: 'http://minio:9000', AWS_ACCESS_KEY_ID: 'AWS-ID', AWS_SECRET_ACCESS_KEY: 'AWS-SECRET', AWS_SESSION_TOKEN: 'AWS-TOKEN' };
+    expect(loadConfig({ ...env, ...keys }).s3?.credentials).toEqual({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret-example', sessionToken: undefined });
+    expect(loadConfig(env).s3?.credentials).toEqual({ accessKeyId: 'AWS-ID', secretAccessKey: 'AWS-SECRET', sessionToken: 'AWS-TOKEN' });
+    expect(problemsOf({ ...env, S3_ACCESS_KEY_ID: 'half' })).toEqual(['S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) are required with an s3:// STORAGE_URL']);
+  });
+
   it('reports every mistake by name, and never echoes a secret', () => {
     expect(problemsOf({ STORAGE_URL: 'ftp://x' })).toEqual(['STORAGE_URL must be a file:// or s3:// URL']);
     expect(problemsOf({ STORAGE_URL: 's3://dicom' })).toEqual(['S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) are required with an s3:// STORAGE_URL']);

@@ -162,8 +162,8 @@ export function loadConfig(env: Env = process.env): Config {
 
 /**
  * STORAGE_URL=s3://bucket[/prefix], with S3_ENDPOINT (default AWS in S3_REGION), S3_REGION
- * (default AWS_REGION, then us-east-1), S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (default the
- * AWS_… ones, and AWS_SESSION_TOKEN), S3_FORCE_PATH_STYLE (default: true with S3_ENDPOINT or a
+ * (default AWS_REGION, then us-east-1), S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY and S3_SESSION_TOKEN
+ * (or, when none of them is set, the AWS_… ones), S3_FORCE_PATH_STYLE (default: true with S3_ENDPOINT or a
  * bucket name with dots).
  * Credentials never go in the URL: it is printed in logs and process listings.
  */
@@ -192,8 +192,12 @@ function s3Options(env: Env, storageUrl: string, problems: string[]): S3Options 
       problems.push('S3_ENDPOINT is not a valid URL');
     }
   }
-  const accessKeyId = get('S3_ACCESS_KEY_ID', 'AWS_ACCESS_KEY_ID');
-  const secretAccessKey = get('S3_SECRET_ACCESS_KEY', 'AWS_SECRET_ACCESS_KEY');
+  // One family of credentials, never a mix: S3_* when any is set (a MinIO key must not be sent
+  // with an AWS session token that happens to be in the environment), the AWS_* ones otherwise.
+  const family = get('S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_SESSION_TOKEN') !== undefined ? 'S3' : 'AWS';
+  const accessKeyId = get(`${family}_ACCESS_KEY_ID`);
+  const secretAccessKey = get(`${family}_SECRET_ACCESS_KEY`);
+  const sessionToken = get(`${family}_SESSION_TOKEN`);
   if (!accessKeyId || !secretAccessKey) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) are required with an s3:// STORAGE_URL');
   const forcePathStyle = env.S3_FORCE_PATH_STYLE;
   // A bucket name with dots does not match the store's TLS certificate as a host name: path style.
@@ -208,7 +212,7 @@ function s3Options(env: Env, storageUrl: string, problems: string[]): S3Options 
     region,
     bucket,
     prefix: prefix ? `${prefix}/` : '',
-    credentials: { accessKeyId: accessKeyId ?? '', secretAccessKey: secretAccessKey ?? '', sessionToken: get('S3_SESSION_TOKEN', 'AWS_SESSION_TOKEN') },
+    credentials: { accessKeyId: accessKeyId ?? '', secretAccessKey: secretAccessKey ?? '', sessionToken },
     pathStyle,
   };
 }

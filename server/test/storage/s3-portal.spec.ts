@@ -3,7 +3,8 @@
  * receives goes to the bucket, under the prefix, and nothing to local disk; instances, frames
  * (native, JPEG fragments, deflated) and PDF reports come back from it byte for byte.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkEm } from '../../src/bootstrap.js';
@@ -28,6 +29,8 @@ describe('the portal on S3 storage', () => {
   let centre: TestFacilityKey;
   let cookie: string;
   let userId: string;
+  /** The server's own data directory: where a filesystem storage would have written. */
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'emage-s3-portal-data-'));
 
   const instancePath = (f: { studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string }) =>
     `/dicomweb/studies/${f.studyInstanceUid}/series/${f.seriesInstanceUid}/instances/${f.sopInstanceUid}`;
@@ -39,7 +42,8 @@ describe('the portal on S3 storage', () => {
 
   beforeAll(async () => {
     s3 = await startS3Double('emage-portal');
-    t = await startTestServer({ STORAGE_URL: `s3://${s3.bucket}/portal`, ...s3.env });
+    t = await startTestServer({ STORAGE_URL: `s3://${s3.bucket}/portal`, DATA_DIR: dataDir, ...s3.env });
+    expect(t.deps.storage).toBeInstanceOf(S3Storage);
     centre = await facilityWithKey(t);
     const login = await t.login(Role.PHYSICIAN);
     cookie = login.client.cookieHeader();
@@ -48,6 +52,7 @@ describe('the portal on S3 storage', () => {
   afterAll(async () => {
     await t?.stop();
     await s3?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('puts what STOW-RS receives in the bucket, under the prefix, and nothing on local disk', async () => {
@@ -70,7 +75,8 @@ describe('the portal on S3 storage', () => {
     } finally {
       bucket.close();
     }
-    const onDisk = readdirSync(t.storageDir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(t.storageDir, f)).isFile());
+    // No DICOM file under the server's data directory (the harness's database lives elsewhere).
+    const onDisk = readdirSync(dataDir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(dataDir, f)).isFile());
     expect(onDisk).toEqual([]);
   });
 

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Storage } from '../../src/infra/storage/s3-storage.js';
 import { startS3Double, type S3Double } from './s3rver.js';
@@ -91,5 +93,26 @@ describe('S3Storage against an S3-compatible server on loopback', () => {
     unknownKey.close();
     const missing = await storage.readAll(key).catch((e: unknown) => e as Error);
     expect(missing).toMatchObject({ code: 'ENOENT', message: 'Stored object not found' });
+  });
+
+  it('refuses a partial answer for another range than asked, and names the region of a bucket elsewhere', async () => {
+    // Answers s3rver never gives: a store (or a proxy) that misbehaves, and AWS's answer for a
+    // bucket in another region (301 with x-amz-bucket-region, no body, to HEAD).
+    const odd = http.createServer((req, res) => {
+      if (req.method === 'HEAD') {
+        res.writeHead(301, { 'x-amz-bucket-region': 'eu-west-3' }).end();
+        return;
+      }
+      res.writeHead(206, { 'content-range': 'bytes 0-3/100', 'content-length': '4' }).end(Buffer.from('DICM'));
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    const store = open({ endpoint: `http://127.0.0.1:${(odd.address() as AddressInfo).port}` });
+    try {
+      await expect(store.readRanges('f/x.dcm', [[50, 4]])).rejects.toMatchObject({ s3Code: 'UnexpectedContentRange' });
+      await expect(store.check()).rejects.toThrow('S3 bucket "emage-test" is in region eu-west-3, not us-east-1: set S3_REGION=eu-west-3');
+    } finally {
+      store.close();
+      await new Promise((resolve) => odd.close(resolve));
+    }
   });
 });

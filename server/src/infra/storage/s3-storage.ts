@@ -154,6 +154,11 @@ export class S3Storage implements Storage {
         // 416: the range starts past the end of the object.
         if (answer.status === 416) throw new Error('Stored object shorter than its index');
         this.expect(answer, [206, 200], 'GET');
+        // A partial answer must start where it was asked to (a proxy or a store that answers
+        // another range would otherwise put the wrong bytes in the frame).
+        if (answer.status === 206 && !String(answer.headers['content-range'] ?? '').startsWith(`bytes ${group.start}-`)) {
+          throw new S3Error(206, 'UnexpectedContentRange', 'S3 GET: 206 with another range than the one asked for');
+        }
         if (base + received < group.end) throw new Error('Stored object shorter than its index');
       }),
     );
@@ -180,6 +185,11 @@ export class S3Storage implements Storage {
       throw new Error(`S3 storage at ${this.endpoint.origin} unreachable: ${(error as Error).message}`, { cause: error });
     }
     if (answer.status === 404) throw new Error(`S3 bucket "${this.options.bucket}" does not exist at ${this.endpoint.origin}`);
+    // A bucket of another region answers 301 (or 400) to HEAD, with no body: name its region.
+    const region = answer.headers['x-amz-bucket-region'];
+    if ((answer.status === 301 || answer.status === 400) && typeof region === 'string' && region !== this.options.region) {
+      throw new Error(`S3 bucket "${this.options.bucket}" is in region ${region}, not ${this.options.region}: set S3_REGION=${region}`);
+    }
     if (answer.status === 403 || answer.status === 401) throw new Error(`S3 bucket "${this.options.bucket}": access denied with the configured credentials`);
     this.expect(answer, [200], 'HEAD (bucket)');
   }

@@ -1,3 +1,5 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, forbidden, notFound, unauthenticated } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
 import type { Context } from '../../graphql/context.js';
@@ -32,11 +34,7 @@ export async function listFacilities(ctx: Context): Promise<FacilityWithKeys[]> 
 
 export async function addFacility(ctx: Context, name: string, finess: string): Promise<FacilityWithKeys> {
   requireAdmin(ctx);
-  const facility = await ctx.em.transactional(async (tx) => {
-    const created = await createFacility(tx, name, finess.trim());
-    audit(tx, 'FACILITY_CREATED', { ...actorOf(ctx), facilityId: created.id });
-    return created;
-  });
+  const facility = await ctx.em.transactional((tx) => createFacility(tx as EntityManager, name, finess.trim(), actorOf(ctx)));
   return { facility, keys: [] };
 }
 
@@ -50,11 +48,13 @@ export async function addApiKey(ctx: Context, facilityId: string): Promise<{ key
 
 export async function revokeApiKey(ctx: Context, id: string): Promise<ApiKey> {
   requireAdmin(ctx);
-  const key = isUuid(id) ? await ctx.em.findOne(ApiKey, { id }) : null;
-  if (!key) throw notFound('API key');
-  if (key.revokedAt) throw badInput('This key is already revoked');
-  key.revokedAt = new Date();
-  audit(ctx.em, 'API_KEY_REVOKED', { ...actorOf(ctx), facilityId: key.facility.id });
-  await ctx.em.flush();
-  return key;
+  // The row locked: two administrators revoking the same key at once, one of them is told it was.
+  return ctx.em.transactional(async (tx) => {
+    const key = isUuid(id) ? await tx.findOne(ApiKey, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
+    if (!key) throw notFound('API key');
+    if (key.revokedAt) throw badInput('This key is already revoked');
+    key.revokedAt = new Date();
+    audit(tx, 'API_KEY_REVOKED', { ...actorOf(ctx), facilityId: key.facility.id });
+    return key;
+  });
 }

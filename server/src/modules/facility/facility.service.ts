@@ -8,7 +8,8 @@ import { ApiKey, Facility } from './facility.entity.js';
 
 const KEY_PREFIX = 'emk_';
 
-export async function createFacility(em: EntityManager, name: string, finess: string): Promise<Facility> {
+/** A new facility, audited (FACILITY_CREATED) as done by `actor` (the CLI and the demo seed: SYSTEM). */
+export async function createFacility(em: EntityManager, name: string, finess: string, actor: AuditFields = { actorKind: 'SYSTEM' }): Promise<Facility> {
   const clean = name.trim();
   if (!clean || clean.length > 200) throw badInput('A facility name is required', 'name');
   if (!isValidFiness(finess)) throw badInput('Invalid FINESS number (9 digits with a check key)', 'finess');
@@ -16,7 +17,9 @@ export async function createFacility(em: EntityManager, name: string, finess: st
     throw new AppError(ErrorCode.BAD_USER_INPUT, 'A facility with this FINESS number already exists', { field: 'finess', reason: 'DUPLICATE' });
   }
   const facility = em.create(Facility, { name: clean, finess });
-  await em.persistAndFlush(facility);
+  em.persist(facility);
+  audit(em, 'FACILITY_CREATED', { ...actor, facilityId: facility.id });
+  await em.flush();
   return facility;
 }
 
