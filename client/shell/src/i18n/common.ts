@@ -10,7 +10,7 @@ export default {
       stay: 'Rester connecté',
       loggedOut: 'Vous avez été déconnecté automatiquement après une période d’inactivité. Veuillez vous authentifier à nouveau.',
     },
-    common: { loading: 'Chargement…', close: 'Fermer', cancel: 'Annuler', error: 'Une erreur est survenue. Veuillez réessayer.', required: 'Champ obligatoire', field: '{label} :' },
+    common: { loading: 'Chargement…', close: 'Fermer', cancel: 'Annuler', error: 'Une erreur est survenue. Veuillez réessayer.', required: 'Champ obligatoire', field: '{label}\u00a0:' },
   },
   en: {
     app: { name: 'e-mage', tagline: 'Shared medical imaging' },

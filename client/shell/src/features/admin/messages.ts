@@ -83,7 +83,7 @@ export default {
       finess: 'Numéro FINESS',
       finessHint: '9 chiffres, clé de contrôle comprise.',
       submit: 'Ajouter la structure',
-      created: 'Structure « {name} » ajoutée. Créez-lui une clé d’API.',
+      created: 'Structure «\u00a0{name}\u00a0» ajoutée. Créez-lui une clé d’API.',
       duplicate: 'Une structure avec ce numéro FINESS existe déjà.',
       invalidFiness: 'Numéro FINESS invalide : 9 chiffres, clé de contrôle comprise.',
       invalidName: 'Le nom de la structure est obligatoire (200 caractères au plus).',
