@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { EMPTY_SHA256, sha256Hex, signV4, type Credentials } from './sigv4.js';
-import { checkStorageKey, type Storage } from './storage.js';
+import { checkStorageKey, readRangesIntoNew, type Storage } from './storage.js';
 
 export interface S3Options {
   /** `https://s3.eu-west-3.amazonaws.com`, `http://minio:9000`, … */
@@ -109,10 +109,8 @@ export class S3Storage implements Storage {
     return answer.body;
   }
 
-  async readRanges(key: string, ranges: Array<[number, number]>): Promise<Buffer> {
-    const out = Buffer.allocUnsafe(ranges.reduce((n, [, len]) => n + len, 0));
-    await this.readRangesInto(key, ranges, out, 0);
-    return out;
+  readRanges(key: string, ranges: Array<[number, number]>): Promise<Buffer> {
+    return readRangesIntoNew(this, key, ranges);
   }
 
   async readRangesInto(key: string, ranges: Array<[number, number]>, target: Buffer, at: number): Promise<void> {

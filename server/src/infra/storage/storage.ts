@@ -24,6 +24,13 @@ export interface Storage {
   delete(key: string): Promise<void>;
 }
 
+/** `readRanges` for any store: one buffer of the ranges' total length, filled by its `readRangesInto`. */
+export async function readRangesIntoNew(storage: Pick<Storage, 'readRangesInto'>, key: string, ranges: Array<[number, number]>): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(ranges.reduce((n, [, len]) => n + len, 0));
+  await storage.readRangesInto(key, ranges, out, 0);
+  return out;
+}
+
 /** Keys are made by the server (stow.service.ts); anything else is refused before it reaches a path or a URL. */
 export function checkStorageKey(key: string): string {
   if (!/^[A-Za-z0-9._/-]+$/.test(key) || key.includes('..') || key.startsWith('/')) throw new Error(`Invalid storage key`);
@@ -69,10 +76,8 @@ export class FileStorage implements Storage {
     return fs.readFile(this.pathOf(key));
   }
 
-  async readRanges(key: string, ranges: Array<[number, number]>): Promise<Buffer> {
-    const out = Buffer.allocUnsafe(ranges.reduce((n, [, len]) => n + len, 0));
-    await this.readRangesInto(key, ranges, out, 0);
-    return out;
+  readRanges(key: string, ranges: Array<[number, number]>): Promise<Buffer> {
+    return readRangesIntoNew(this, key, ranges);
   }
 
   async readRangesInto(key: string, ranges: Array<[number, number]>, target: Buffer, at: number): Promise<void> {

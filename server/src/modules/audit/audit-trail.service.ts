@@ -1,19 +1,15 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
-import { badInput, forbidden, unauthenticated } from '../../common/errors.js';
+import { badInput } from '../../common/errors.js';
 import { decodeCursor, encodeCursor, isIsoTimestamp } from '../../common/cursor.js';
 import { isUuid } from '../../common/ids.js';
 import type { Viewer } from '../../graphql/context.js';
-import { Role, User } from '../auth/user.entity.js';
+import { requireAdmin } from '../auth/auth.service.js';
+import { User } from '../auth/user.entity.js';
 import { Facility } from '../facility/facility.entity.js';
 import { AuditEvent } from './audit-event.entity.js';
 
 export const MAX_AUDIT_PAGE = 200;
 
-/** The trail is read by administrators only (a security officer's view of who opened what). */
-function requireAdmin(viewer: Viewer): void {
-  if (viewer.kind === 'anonymous') throw unauthenticated();
-  if (viewer.kind !== 'user' || viewer.user.role !== Role.ADMIN) throw forbidden();
-}
 
 function encode(e: AuditEvent): string {
   return encodeCursor(e.at.toISOString(), e.id);

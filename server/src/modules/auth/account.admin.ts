@@ -1,10 +1,10 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, forbidden, notFound, unauthenticated } from '../../common/errors.js';
+import { badInput, notFound } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
 import type { Context } from '../../graphql/context.js';
 import { actorOf, audit } from '../audit/audit.service.js';
-import { endSessions, mailActivationLink } from './auth.service.js';
+import { endSessions, mailActivationLink, requireAdmin } from './auth.service.js';
 import { Session } from './session.entity.js';
 import { UserToken } from './user-token.entity.js';
 import { Role, User, UserStatus } from './user.entity.js';
@@ -15,18 +15,12 @@ import { Role, User, UserStatus } from './user.entity.js';
  * this replica's WebSockets too; the others refuse its next request) and enable it again.
  * Checked here, whatever the edge; each change audited with the administrator as actor.
  */
-function requireAdmin(ctx: Context): User {
-  const v = ctx.viewer;
-  if (v.kind === 'anonymous') throw unauthenticated();
-  if (v.kind !== 'user' || v.user.role !== Role.ADMIN) throw forbidden();
-  return v.user;
-}
 
 const MAX_LISTED = 500;
 
 /** Accounts by last name, filtered by role and by a part of a name, an e-mail or an RPPS. */
 export async function listUsers(ctx: Context, filter: { role?: Role | null; search?: string | null }): Promise<User[]> {
-  requireAdmin(ctx);
+  requireAdmin(ctx.viewer);
   const search = filter.search?.trim() ?? '';
   if (search.length > 100) throw badInput('Search at most 100 characters', 'search');
   const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -48,7 +42,7 @@ async function lockedTarget(tx: EntityManager, id: string): Promise<User> {
 }
 
 export async function unlockUser(ctx: Context, id: string): Promise<User> {
-  requireAdmin(ctx);
+  requireAdmin(ctx.viewer);
   return ctx.em.transactional(async (tx) => {
     const user = await lockedTarget(tx as EntityManager, id);
     if (!user.lockedUntil || user.lockedUntil.getTime() <= Date.now()) throw badInput('This account is not locked');
@@ -60,7 +54,7 @@ export async function unlockUser(ctx: Context, id: string): Promise<User> {
 }
 
 export async function disableUser(ctx: Context, id: string): Promise<User> {
-  const admin = requireAdmin(ctx);
+  const admin = requireAdmin(ctx.viewer);
   const { user, ended } = await ctx.em.transactional(async (tx) => {
     const target = await lockedTarget(tx as EntityManager, id);
     // Compared once the row is found: an id in capitals names the same account.
@@ -89,7 +83,7 @@ export async function disableUser(ctx: Context, id: string): Promise<User> {
  * with a new activation link by e-mail (the links sent before were cancelled by the disable).
  */
 export async function enableUser(ctx: Context, id: string): Promise<User> {
-  requireAdmin(ctx);
+  requireAdmin(ctx.viewer);
   const user = await ctx.em.transactional(async (tx) => {
     const target = await lockedTarget(tx as EntityManager, id);
     if (target.status !== UserStatus.DISABLED) throw badInput('This account is not disabled');

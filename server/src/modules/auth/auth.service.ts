@@ -6,7 +6,7 @@ import { isUuid } from '../../common/ids.js';
 import { consumeRateLimit } from '../../common/rate-limit.js';
 import { hashToken, newToken } from '../../common/tokens.js';
 import type { Config } from '../../config.js';
-import type { Context } from '../../graphql/context.js';
+import type { Context, Viewer } from '../../graphql/context.js';
 import { PreparedStatements, type PreparedStatement } from '../../infra/db/prepared-statements.js';
 import { enqueueMail } from '../../infra/mail/outbox.js';
 import { actorOf, audit } from '../audit/audit.service.js';
@@ -366,7 +366,7 @@ export async function resetPassword(ctx: Context, token: string, password: strin
     audit(tx, 'PASSWORD_RESET', { ...actorOf(ctx), targetUserId: user.id });
     return open.map((s) => s.id);
   });
-  ended.forEach(sessionEnded);
+  endSessions(ended);
   return true;
 }
 
@@ -437,18 +437,19 @@ export async function requestAccount(ctx: Context, input: AccountRequestInputDat
 }
 
 /**
- * Account requests carry names, e-mails and RPPS numbers of people who are not users yet:
- * administrators only. Checked here, whatever the edge (GraphQL, CLI, a future REST route).
+ * Administrators only, checked in the service whatever the edge (GraphQL, CLI, a future REST
+ * route): account requests (names, e-mails and RPPS numbers of people who are not users yet),
+ * accounts, facilities and their keys, the audit trail. Anonymous callers must log in; every
+ * other caller is refused.
  */
-function requireAdmin(ctx: Context): User {
-  const v = ctx.viewer;
-  if (v.kind === 'anonymous') throw unauthenticated();
-  if (v.kind !== 'user' || v.user.role !== Role.ADMIN) throw forbidden();
-  return v.user;
+export function requireAdmin(viewer: Viewer): User {
+  if (viewer.kind === 'anonymous') throw unauthenticated();
+  if (viewer.kind !== 'user' || viewer.user.role !== Role.ADMIN) throw forbidden();
+  return viewer.user;
 }
 
 export async function listAccountRequests(ctx: Context, status?: AccountRequestStatus): Promise<AccountRequest[]> {
-  requireAdmin(ctx);
+  requireAdmin(ctx.viewer);
   return ctx.em.find(AccountRequest, status ? { status } : {}, { orderBy: { createdAt: 'desc' }, limit: 500 });
 }
 
@@ -465,7 +466,7 @@ export async function mailActivationLink(tx: EntityManager, config: Config, user
 }
 
 export async function approveAccountRequest(ctx: Context, id: string): Promise<AccountRequest> {
-  const admin = requireAdmin(ctx);
+  const admin = requireAdmin(ctx.viewer);
   const result = await ctx.em.transactional(async (tx) => {
     const req = isUuid(id) ? await tx.findOne(AccountRequest, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
     if (!req) throw notFound('Account request');
@@ -495,7 +496,7 @@ export async function approveAccountRequest(ctx: Context, id: string): Promise<A
 }
 
 export async function rejectAccountRequest(ctx: Context, id: string, reason: string | null): Promise<AccountRequest> {
-  const admin = requireAdmin(ctx);
+  const admin = requireAdmin(ctx.viewer);
   const result = await ctx.em.transactional(async (tx) => {
     // Locked like approval, so a request is never both approved and rejected by two admins.
     const req = isUuid(id) ? await tx.findOne(AccountRequest, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
