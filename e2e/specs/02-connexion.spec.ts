@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { luhnDigit } from '../fixtures/facility.js';
 import { AccountPages, linkIn } from '../pages/account.page.js';
 import { AdminRequestsPage } from '../pages/admin.page.js';
 import { LoginPage } from '../pages/login.page.js';
@@ -12,15 +13,7 @@ const PAUL = 'paul.lambert@demo.e-mage.fr';
 const ADMIN = 'admin@demo.e-mage.fr';
 
 /** A valid RPPS (Luhn key) of the 10-digit body given. */
-function rpps(body: string): string {
-  let sum = 0;
-  for (let i = 0; i < 10; i++) {
-    let d = Number(body[9 - i]) * (i % 2 === 0 ? 2 : 1);
-    if (d > 9) d -= 9;
-    sum += d;
-  }
-  return body + String((10 - (sum % 10)) % 10);
-}
+const rpps = (body: string): string => body + luhnDigit(body);
 
 /** "hh:mm:ss" shown by the page, as today's instant in the page's time zone (Europe/Paris). */
 async function shownTime(page: Page, text: string): Promise<number> {
