@@ -20,14 +20,20 @@ describe('Administration: imaging facilities, their API keys and the audit trail
     await portal?.stop();
   });
 
-  it('an administrator adds a facility, gives it a key shown once that publishes, revokes it, and finds it all in the audit trail', async () => {
+  /** A new context where the demo administrator has logged in and opened `link` from the header. */
+  async function openAsAdmin(link: string, heading: string) {
     const ctx = await newContext(browser);
     const page = await ctx.newPage();
     const login = new LoginPage(page, portal.url);
     await login.open();
     await login.login(ADMIN.email, ADMIN.password);
-    await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Structures' }).click();
-    await page.getByRole('heading', { name: 'Structures d’imagerie', level: 1 }).waitFor();
+    await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: link }).click();
+    await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+    return { ctx, page };
+  }
+
+  it('an administrator adds a facility, gives it a key shown once that publishes, revokes it, and finds it all in the audit trail', async () => {
+    const { ctx, page } = await openAsAdmin('Structures', 'Structures d’imagerie');
 
     // A FINESS without its right check key is refused, with the reason, and nothing is added.
     const body = `57${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
@@ -113,13 +119,7 @@ describe('Administration: imaging facilities, their API keys and the audit trail
     await doctorLogin.login(PHYSICIAN.email, PHYSICIAN.password);
     await doctor.getByRole('heading', { name: 'Tableau de bord', level: 1 }).waitFor();
 
-    const ctx = await newContext(browser);
-    const page = await ctx.newPage();
-    const login = new LoginPage(page, portal.url);
-    await login.open();
-    await login.login(ADMIN.email, ADMIN.password);
-    await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Comptes' }).click();
-    await page.getByRole('heading', { name: 'Comptes', level: 1 }).waitFor();
+    const { ctx, page } = await openAsAdmin('Comptes', 'Comptes');
     await page.getByLabel('Nom, e-mail ou RPPS').fill('lambert');
     await page.getByLabel('Rôle').selectOption('PHYSICIAN');
     await page.getByRole('button', { name: 'Rechercher' }).click();
