@@ -34,7 +34,8 @@ export class AuditEventConnection {
   @Field(() => PageInfo) pageInfo!: PageInfo;
 }
 
-export function toAuditEvent(e: AuditEventEntity, names: { emails: ReadonlyMap<string, string>; facilities: ReadonlyMap<string, string> } = { emails: new Map(), facilities: new Map() }): AuditEvent {
+/** `names`: the page's user e-mails and facility names (audit-trail.service.ts namesOf). */
+export function toAuditEvent(e: AuditEventEntity, names: { emails: ReadonlyMap<string, string>; facilities: ReadonlyMap<string, string> }): AuditEvent {
   return {
     id: e.id,
     action: e.action,
