@@ -16,7 +16,8 @@ import type { Context } from './graphql/context.js';
 import { aliasLimitRule, depthLimitRule, graphqlBody, limitsPlugin } from './graphql/limits.js';
 import { createSchema } from './graphql/schema.js';
 import { addViewerResolver, resolveViewer } from './graphql/viewer.js';
-import { clientIp, cookieWriter, parseCookies } from './infra/http/cookies.js';
+import { clientAddress, trustOf } from './infra/http/client-address.js';
+import { cookieWriter, parseCookies } from './infra/http/cookies.js';
 import { securityHeaders } from './infra/http/security-headers.js';
 import { httpModules } from './infra/http/modules.js';
 import { safePath } from './infra/logger.js';
@@ -59,8 +60,9 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy);
-  app.use(securityHeaders);
+  // req.ip, should anything read it, follows the same trust as clientAddress.
+  app.set('trust proxy', trustOf(config));
+  app.use(securityHeaders(config));
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
@@ -156,7 +158,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
           deps,
           em,
           viewer,
-          request: { ip: ctx.extra.request.socket.remoteAddress ?? null, userAgent: ctx.extra.request.headers['user-agent'] ?? null },
+          request: { ip: clientAddress(ctx.extra.request, config), userAgent: ctx.extra.request.headers['user-agent'] ?? null },
           cookies: cookieWriter(null, config),
           memo: new Map(),
         };
@@ -211,7 +213,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
           deps,
           em,
           viewer,
-          request: { ip: clientIp(req), userAgent: req.headers['user-agent'] ?? null },
+          request: { ip: clientAddress(req, config), userAgent: req.headers['user-agent'] ?? null },
           cookies: cookieWriter(res, config),
           memo: new Map(),
         };

@@ -34,6 +34,9 @@ export async function startServices(config: Config, opts: StartOptions = {}): Pr
   try {
     let embedded: EmbeddedDatabase | undefined;
     let databaseUrl = config.databaseUrl;
+    // loadConfig refuses production without DATABASE_URL or SMTP_URL; a Config built another way
+    // must not get the development stand-ins either.
+    if (config.env === 'production' && (!databaseUrl || !config.smtpUrl)) throw new Error('DATABASE_URL and SMTP_URL are required in production');
     if (!databaseUrl) {
       embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), { logger });
       databaseUrl = embedded.url;

@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import proxyAddr from 'proxy-addr';
 import type { S3Options } from './infra/storage/s3-storage.js';
 
 /**
@@ -11,9 +13,9 @@ export interface Config {
   port: number;
   host: string;
   publicUrl: string;
-  /** Unset: an embedded PostgreSQL is started with its data under dataDir. */
+  /** Unset: an embedded PostgreSQL is started with its data under dataDir (never in production). */
   databaseUrl: string | undefined;
-  /** Unset: a built-in SMTP catcher is started and its mailbox served at /dev/mailbox. */
+  /** Unset: a built-in SMTP catcher is started and its mailbox served at /dev/mailbox (never in production). */
   smtpUrl: string | undefined;
   mailFrom: string;
   /** Filesystem storage (the default), unless `s3` is set. */
@@ -38,7 +40,8 @@ export interface Config {
   maxGraphqlBodyBytes: number;
   maxStowBodyBytes: number;
   maxInstanceBytes: number;
-  trustProxy: boolean;
+  /** Which peers may set X-Forwarded-For (infra/http/client-address.ts). */
+  trustProxy: TrustProxy;
   /** Multiplies every rate limit (tests from one loopback address raise it). */
   rateLimitScale: number;
 }
@@ -51,6 +54,13 @@ export class ConfigError extends Error {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+/**
+ * The proxies in front of the portal: how many hops (0: the peer is the client), or the
+ * addresses and CIDR ranges (and proxy-addr's loopback, linklocal, uniquelocal) of the trusted
+ * ones. Never "every hop": a client would then choose its own address.
+ */
+export type TrustProxy = number | string[];
+
 /** The repository root, whether running from src/ (tests) or dist/ (build). */
 export const repoRoot = path.resolve(here, '..', '..');
 
@@ -141,21 +151,21 @@ export function loadConfig(env: Env = process.env): Config {
     supportPhone: str('SUPPORT_PHONE', '03 83 97 13 70'),
     supportEmail: str('SUPPORT_EMAIL', 'support@pulsy.fr'),
     supportLabel: str('SUPPORT_LABEL', 'Pulsy'),
-    seedDemo: bool('SEED_DEMO', nodeEnv !== 'production'),
+    // Demo accounts (an administrator among them, with the README's password) only where no one
+    // can take them for real: the embedded database, or when asked for (docs/adr/0093).
+    seedDemo: bool('SEED_DEMO', nodeEnv !== 'production' && !databaseUrl),
     logLevel: str('LOG_LEVEL', nodeEnv === 'test' ? 'warn' : 'info'),
     clientDir: path.resolve(repoRoot, str('CLIENT_DIR', 'client')),
     maxGraphqlBodyBytes: num('MAX_GRAPHQL_BODY_BYTES', 100_000, 1_000, 10_000_000),
     maxStowBodyBytes: num('MAX_STOW_BODY_BYTES', 2_000_000_000, 1_000, 50_000_000_000),
     maxInstanceBytes: num('MAX_INSTANCE_BYTES', 1_000_000_000, 1_000, 10_000_000_000),
-    trustProxy: bool('TRUST_PROXY', false),
+    trustProxy: trustProxyOf(env.TRUST_PROXY, problems),
     rateLimitScale: num('RATE_LIMIT_SCALE', 1, 0.01, 10_000),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
   }
-  if (config.env === 'production' && !env.PUBLIC_URL) {
-    problems.push('PUBLIC_URL is required in production (links in e-mails point to it)');
-  }
+  if (config.env === 'production') problems.push(...productionProblems(env, config));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -178,6 +188,68 @@ function s3Options(env: Env, storageUrl: string, problems: string[]): S3Options 
   const rawPrefix = match[2] ?? '';
   if (bucket.includes('@')) problems.push('STORAGE_URL must not hold credentials: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY');
   else if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push(`STORAGE_URL: "${bucket}" is not a valid S3 bucket name`);
+/**
+ * Production fails closed (docs/adr/0093): whatever a development machine gets by default (the
+ * embedded database, the mail catcher and its web mailbox, files under the checkout, demo
+ * accounts) is refused, as is what would let a client choose its address or a browser use HTTP.
+ */
+function productionProblems(env: Env, config: Config): string[] {
+  const problems: string[] = [];
+  if (!env.PUBLIC_URL) problems.push('PUBLIC_URL is required in production (links in e-mails point to it)');
+  else if (!config.publicUrl.startsWith('https://')) problems.push('PUBLIC_URL must be an https:// URL in production (sessions and reset links must not travel in clear)');
+  if (!config.databaseUrl) problems.push('DATABASE_URL is required in production (the embedded PostgreSQL is for a development machine)');
+  if (!config.smtpUrl) problems.push('SMTP_URL is required in production (without it the built-in catcher would keep reset and share links and show them at /dev/mailbox)');
+  if (config.seedDemo) problems.push('SEED_DEMO must be false in production (demo accounts have a published password)');
+  if (env.TRUST_PROXY === undefined || env.TRUST_PROXY === '') {
+    problems.push('TRUST_PROXY is required in production: the number of proxies in front of the portal (1 behind one load balancer), their addresses, or 0 when clients connect directly');
+  }
+  if (!env.STORAGE_DIR && !env.STORAGE_URL) {
+    problems.push('STORAGE_DIR or STORAGE_URL is required in production (by default the DICOM files would be under DATA_DIR, on a development machine\'s disk)');
+  } else if (!config.s3) {
+    const name = env.STORAGE_DIR ? 'STORAGE_DIR' : 'STORAGE_URL';
+    const fromApp = path.relative(repoRoot, config.storageDir);
+    if (env.STORAGE_DIR && !path.isAbsolute(env.STORAGE_DIR)) problems.push(`STORAGE_DIR must be an absolute path in production (got "${env.STORAGE_DIR}")`);
+    else if (!fromApp.startsWith('..') && !path.isAbsolute(fromApp)) problems.push(`${name} must be outside the application directory ${repoRoot} in production (each deployment replaces it)`);
+    else if (!isWritableDirectory(config.storageDir)) problems.push(`${name}: ${config.storageDir} is not an existing writable directory (in production the portal never creates it: mount the volume there)`);
+  }
+  return problems;
+}
+
+function isWritableDirectory(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function trustProxyOf(raw: string | undefined, problems: string[]): TrustProxy {
+  const value = raw?.trim() ?? '';
+  if (value === '') return 0;
+  if (['true', 'yes', 'on'].includes(value.toLowerCase())) {
+    problems.push('TRUST_PROXY=true would trust every hop, so a client could choose its own address in X-Forwarded-For: give the number of proxies in front of the portal (e.g. 1) or their addresses');
+    return 0;
+  }
+  if (['false', 'no', 'off'].includes(value.toLowerCase())) return 0;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) problems.push(`TRUST_PROXY must be a number of proxies between 0 and 10 (got "${value}")`);
+    return hops;
+  }
+  const list = value.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const bad = list.filter((a) => {
+    try {
+      proxyAddr.compile(a);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (bad.length) problems.push(`TRUST_PROXY must be a number of proxies or a comma-separated list of addresses or CIDR ranges (not ${bad.map((a) => `"${a}"`).join(', ')})`);
+  return list;
+}
+
   const prefix = rawPrefix.replace(/^\/+|\/+$/g, '');
   if (prefix && (!/^[A-Za-z0-9._/-]+$/.test(prefix) || prefix.split('/').some((part) => part === '.' || part === '..' || part === ''))) problems.push('STORAGE_URL: the prefix may hold only letters, digits, ".", "_", "-" and "/", and no empty, "." or ".." segment');
   const region = get('S3_REGION', 'AWS_REGION') ?? 'us-east-1';

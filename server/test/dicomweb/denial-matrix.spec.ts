@@ -17,7 +17,10 @@ const I = CT.sopInstanceUid;
 
 const READS: Array<[string, string]> = [
   ['QIDO studies', `/dicomweb/studies?StudyInstanceUID=${S}`],
+  ['QIDO all series', `/dicomweb/series?StudyInstanceUID=${S}`],
+  ['QIDO all instances', `/dicomweb/instances?StudyInstanceUID=${S}`],
   ['QIDO series', `/dicomweb/studies/${S}/series`],
+  ['QIDO study instances', `/dicomweb/studies/${S}/instances`],
   ['QIDO instances', `/dicomweb/studies/${S}/series/${R}/instances`],
   ['WADO-RS study', `/dicomweb/studies/${S}`],
   ['WADO-RS series', `/dicomweb/studies/${S}/series/${R}`],
@@ -29,6 +32,9 @@ const READS: Array<[string, string]> = [
   ['pixel bulk data', `/dicomweb/studies/${S}/series/${R}/instances/${I}/bulkdata/7FE00010`],
   ['WADO-URI', `/dicomweb/wado?requestType=WADO&studyUID=${S}&seriesUID=${R}&objectUID=${I}&contentType=application%2Fdicom`],
 ];
+
+/** Searches over every study: a study the caller may not read is simply not listed. */
+const ROOT_SEARCHES = new Set(['QIDO studies', 'QIDO all series', 'QIDO all instances']);
 
 /** A share grant standing in for the sharing module's resolver: cookie `test_share=<study>[|expired]`. */
 addViewerResolver(async (_em, _deps, src) => {
@@ -89,15 +95,14 @@ describe('DICOMweb denial matrix', () => {
       for (const [route, url] of READS) {
         const res = await fetch(t.url + url, { headers: caller.headers });
         const body = Buffer.from(await res.arrayBuffer());
-        // QIDO at the root lists readable studies: a refused study is simply not listed.
-        const want = route === 'QIDO studies' && caller.read === 404 ? 200 : caller.read;
+        const want = ROOT_SEARCHES.has(route) && caller.read === 404 ? 200 : caller.read;
         table.push(`${caller.name} × ${route}: ${res.status}`);
         expected.push(`${caller.name} × ${route}: ${want}`);
         if (res.status !== 200) {
           expect(res.headers.get('content-type')).toMatch(/^application\/json/);
           expect(body.length).toBeLessThan(100);
           expect(body.toString('latin1')).not.toContain(S);
-        } else if (route === 'QIDO studies' && caller.read !== 200) {
+        } else if (ROOT_SEARCHES.has(route) && caller.read !== 200) {
           expect(JSON.parse(body.toString('utf8'))).toEqual([]);
         } else {
           expect(body.length).toBeGreaterThan(100);
@@ -118,7 +123,8 @@ describe('DICOMweb denial matrix', () => {
   it('a physician cannot tell a study they may not read from one that does not exist', async () => {
     const without = callers.find((c) => c.name === 'physician without the exam')!;
     const absent = newUid();
-    for (const [, url] of READS.slice(1)) {
+    for (const [route, url] of READS) {
+      if (ROOT_SEARCHES.has(route)) continue;
       const real = await fetch(t.url + url, { headers: without.headers });
       const fake = await fetch(t.url + url.replaceAll(S, absent), { headers: without.headers });
       expect([real.status, await real.text()]).toEqual([fake.status, await fake.text()]);

@@ -2,6 +2,7 @@ import { inflateRawSync, inflateSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { CharsetDecoder, personNameGroups, type PersonNameJson } from './charset.js';
+import { readDicomDate, readDicomTime } from './date-time.js';
 import { dictionaryVr, resolveAmbiguousVr } from './dictionary.js';
 import { DicomParseError, type DicomParseErrorReason } from './errors.js';
 import { locateEncapsulatedFrames, locateNativeFrames, type ByteRange, type FrameLocation } from './frames.js';
@@ -49,11 +50,14 @@ export interface ParsedInstance {
     name: PersonName | undefined;
     id: string | undefined;
     issuerOfPatientId: string | undefined;
+    /** YYYYMMDD (old-style 1994.01.30 read too); undefined when absent or unreadable. */
     birthDate: string | undefined;
     sex: string | undefined;
   };
   study: {
+    /** YYYYMMDD (old-style 1994.01.30 read too); undefined when absent or unreadable. */
     date: string | undefined;
+    /** HHMMSS[.F] (10:20:30 read too); undefined when absent or unreadable. */
     time: string | undefined;
     description: string | undefined;
     accessionNumber: string | undefined;
@@ -455,12 +459,12 @@ function parseUnchecked(bytes: Uint8Array, options: ParsePart10Options): ParsedI
       name: personName('x00100010'),
       id: text('x00100020'),
       issuerOfPatientId: text('x00100021'),
-      birthDate: str('x00100030'),
+      birthDate: readDicomDate(str('x00100030')),
       sex: str('x00100040'),
     },
     study: {
-      date: str('x00080020'),
-      time: str('x00080030'),
+      date: readDicomDate(str('x00080020')),
+      time: readDicomTime(str('x00080030')),
       description: text('x00081030'),
       accessionNumber: text('x00080050'),
       referringPhysicianName: personName('x00080090'),

@@ -134,6 +134,16 @@ export function readableStudiesCondition(scope: ReadScope, column: string): { sq
 }
 
 /**
+ * The same rule in its one-study shape (see above): a SQL condition true when `column`, the
+ * StudyInstanceUID of the one study a query is about, may be read in this scope.
+ */
+export function readsOneStudyCondition(scope: ReadScope, column: string): { sql: string; params: unknown[] } {
+  return scope.kind === 'share'
+    ? { sql: `${column} = ?`, params: [scope.studyInstanceUid] }
+    : { sql: physicianReadsStudySql('?', column), params: [scope.userId, scope.userId] };
+}
+
+/**
  * A query over one study (its series, instances or files) run only if the viewer may read it,
  * in one statement. `inner` selects from the study `st` (only `st.id` in scope), with `?`
  * placeholders, and must select a non-null `id`; `orderBy` orders its rows by their column
@@ -147,10 +157,7 @@ export async function queryReadableStudy<T extends { id: string | null }>(
   studyInstanceUid: string,
   inner: { sql: string; params: unknown[]; orderBy: string },
 ): Promise<Array<T & { id: string }>> {
-  const readable =
-    scope.kind === 'share'
-      ? { sql: 'st.study_instance_uid = ?', params: [scope.studyInstanceUid] }
-      : { sql: physicianReadsStudySql('?', 'st.study_instance_uid'), params: [scope.userId, scope.userId] };
+  const readable = readsOneStudyCondition(scope, 'st.study_instance_uid');
   const rows = await em.execute<T[]>(
     `select r.* from (select st.id from dicom_study st where st.study_instance_uid = ? and ${readable.sql}) st
        left join lateral (${inner.sql}) r on true

@@ -11,7 +11,8 @@ import { newBoundary } from '../dicom/index.js';
 import { resolveReadScope, type ReadDeps, type ReadScope, type Reader } from './dicomweb-access.service.js';
 import { DicomwebError, badRequest, checkUid, notAcceptable } from './dicomweb-error.js';
 import { negotiateDicom, negotiateFrames, negotiateJson, type FrameRepresentation } from './media-types.js';
-import { queryInstances, querySeries, queryStudies } from './qido.service.js';
+import type { Level, SearchPath } from './qido.queries.js';
+import { search } from './qido.service.js';
 import { storeInstances } from './stow.service.js';
 import { PreparedStatements } from '../../infra/db/prepared-statements.js';
 import { sendBody, type Segment } from './response-body.js';
@@ -81,22 +82,24 @@ function dicomwebRouter(deps: AppDeps): Router {
   router.post('/studies', handle(stow));
   router.post('/studies/:study', handle(stow));
 
-  // --- QIDO-RS
-  router.get('/studies', handle(async (req, res, reader) => {
-    negotiateJson(req.headers.accept);
-    sendJson(res, await queryStudies(reader.em(), await reader.scope(), req.query, rootUrl));
-  }));
-  router.get('/studies/:study/series', handle(async (req, res, reader) => {
-    negotiateJson(req.headers.accept);
-    const study = checkUid(req.params.study, 'StudyInstanceUID');
-    sendJson(res, await querySeries(reader.em(), await reader.scope(), study, req.query, rootUrl));
-  }));
-  router.get('/studies/:study/series/:series/instances', handle(async (req, res, reader) => {
-    negotiateJson(req.headers.accept);
-    const study = checkUid(req.params.study, 'StudyInstanceUID');
-    const series = checkUid(req.params.series, 'SeriesInstanceUID');
-    sendJson(res, await queryInstances(reader.em(), await reader.scope(), study, series, req.query, rootUrl));
-  }));
+  // --- QIDO-RS: the six search routes.
+  const searchRoute =
+    (level: Level): Handler =>
+    async (req, res, reader) => {
+      negotiateJson(req.headers.accept);
+      const path: SearchPath = {};
+      if (req.params.study !== undefined) path.study = checkUid(req.params.study, 'StudyInstanceUID');
+      if (req.params.series !== undefined) path.series = checkUid(req.params.series, 'SeriesInstanceUID');
+      const result = await search(reader.em(), await reader.scope(), level, path, req.query, rootUrl);
+      if (result.truncated) res.setHeader('Warning', '299 e-mage: "There are additional results that can be requested"');
+      sendJson(res, result.matches);
+    };
+  router.get('/studies', handle(searchRoute('study')));
+  router.get('/series', handle(searchRoute('series')));
+  router.get('/instances', handle(searchRoute('instance')));
+  router.get('/studies/:study/series', handle(searchRoute('series')));
+  router.get('/studies/:study/instances', handle(searchRoute('instance')));
+  router.get('/studies/:study/series/:series/instances', handle(searchRoute('instance')));
 
   // --- WADO-RS retrieve and metadata
   const retrieve: Handler = async (req, res, reader) => {
