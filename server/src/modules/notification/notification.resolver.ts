@@ -1,7 +1,9 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { notFound } from '../../common/errors.js';
 import type { Context } from '../../graphql/context.js';
 import { visibleExamById } from '../exam/exam.loaders.js';
+import { requirePhysician } from '../exam/exam.service.js';
 import { Exam, toExam } from '../exam/exam.types.js';
 import { visiblePatientById } from '../patient/patient.loaders.js';
 import { Patient, toPatient } from '../patient/patient.types.js';
@@ -78,7 +80,10 @@ export class NotificationResolver {
     description: "This physician's new notifications, live (events cross replicas)",
     subscribe: ({ context }) => {
       const { deps, viewer } = context as Context;
-      return deps.pubsub.subscribe(notifications.liveTopic(viewer, notifications.NOTIFICATION_TOPIC));
+      return deps.pubsub.subscribe(notifications.liveTopic(viewer, notifications.NOTIFICATION_TOPIC), undefined, {
+        recover: (gap) => notifications.missedNotificationEvents(deps.orm.em.fork() as EntityManager, viewer, gap.since),
+        key: (event) => (event as notifications.NotificationEvent).notificationId,
+      });
     },
   })
   async notificationAdded(@Root() event: notifications.NotificationEvent, @Ctx() ctx: Context): Promise<Notification> {
@@ -93,7 +98,9 @@ export class NotificationResolver {
     description: 'The unread count, pushed whenever it changes',
     subscribe: ({ context }) => {
       const { deps, viewer } = context as Context;
-      return deps.pubsub.subscribe(notifications.liveTopic(viewer, notifications.UNREAD_TOPIC));
+      const changed: notifications.UnreadChangedEvent = { recipientId: requirePhysician(viewer).id };
+      // Whatever changed during a gap, one fresh count says it.
+      return deps.pubsub.subscribe(notifications.liveTopic(viewer, notifications.UNREAD_TOPIC), undefined, { recover: async () => [changed] });
     },
   })
   async unreadNotificationCountChanged(@Root() _event: notifications.UnreadChangedEvent, @Ctx() ctx: Context): Promise<number> {

@@ -163,6 +163,27 @@ export function liveTopic(viewer: Viewer, topic: typeof NOTIFICATION_TOPIC | typ
 }
 
 /**
+ * A notification's time is its transaction's start, which precedes its commit (and its event) by
+ * as long as the transaction ran: a gap's window opens this much earlier.
+ */
+const GAP_MARGIN_SECONDS = 60;
+
+/**
+ * The viewer's notifications created since `since`, as the events a live subscription missed
+ * while events could not arrive (ADR 0092). The window's margin may find some the subscription
+ * already delivered: it drops those by id.
+ */
+export async function missedNotificationEvents(em: EntityManager, viewer: Viewer, since: Date): Promise<NotificationEvent[]> {
+  const me = requirePhysician(viewer);
+  const seconds = Math.max(0, (Date.now() - since.getTime()) / 1000) + GAP_MARGIN_SECONDS;
+  const rows = await em.execute<{ id: string }[]>(
+    `select n.id from ${VISIBLE} and n.created_at >= now() - ? * interval '1 second' order by n.created_at, n.id limit 100`,
+    [me.id, seconds],
+  );
+  return rows.map((r) => ({ notificationId: r.id, recipientId: me.id }));
+}
+
+/**
  * The notification a live event announces, if it is the viewer's: the topic is per recipient
  * already; checked again so that a routing mistake cannot leak another physician's.
  */
