@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, repoRoot } from './config.js';
 
 const problemsOf = (env: Record<string, string>): string[] => {
   try {
@@ -59,5 +62,92 @@ describe('STORAGE_URL', () => {
       'S3_FORCE_PATH_STYLE must be true or false (got "maybe")',
     ]);
     expect(problemsOf({ STORAGE_URL: 's3://dicom', STORAGE_DIR: '/srv/dicom', ...keys })).toEqual(['STORAGE_DIR and an s3:// STORAGE_URL are both set: keep one']);
+  });
+});
+
+describe('production fails closed', () => {
+  let volume: string;
+  beforeAll(() => {
+    volume = fs.mkdtempSync(path.join(os.tmpdir(), 'emage-volume-'));
+  });
+  afterAll(() => fs.rmSync(volume, { recursive: true, force: true }));
+  const production = (): Record<string, string> => ({
+    NODE_ENV: 'production',
+    PUBLIC_URL: 'https://imagerie.example.org',
+    DATABASE_URL: 'postgres://emage@db.example.org/emage',
+    SMTP_URL: 'smtps://relay.example.org:465',
+    TRUST_PROXY: '1',
+    STORAGE_DIR: volume,
+  });
+  const without = (name: string): Record<string, string> => {
+    const env = production();
+    delete env[name];
+    return env;
+  };
+
+  it('starts with a complete production environment, without demo accounts', () => {
+    expect(problemsOf(production())).toEqual([]);
+    expect(loadConfig(production())).toMatchObject({ seedDemo: false, trustProxy: 1, storageDir: volume });
+  });
+
+  it('names each missing variable: PUBLIC_URL, DATABASE_URL, SMTP_URL, TRUST_PROXY, storage', () => {
+    for (const name of ['PUBLIC_URL', 'DATABASE_URL', 'SMTP_URL', 'TRUST_PROXY', 'STORAGE_DIR']) {
+      const problems = problemsOf(without(name));
+      expect(problems, name).toHaveLength(1);
+      expect(problems[0], name).toMatch(new RegExp(`^${name}\\b.*required in production`));
+    }
+    // Everything missing at once: all reported together.
+    expect(problemsOf({ NODE_ENV: 'production' })).toHaveLength(5);
+  });
+
+  it('refuses PUBLIC_URL over plain HTTP', () => {
+    expect(problemsOf({ ...production(), PUBLIC_URL: 'http://imagerie.example.org' })).toEqual([
+      'PUBLIC_URL must be an https:// URL in production (sessions and reset links must not travel in clear)',
+    ]);
+  });
+
+  it('refuses storage that is relative, inside the application directory, or not a mounted directory', () => {
+    expect(problemsOf({ ...production(), STORAGE_DIR: 'storage' })).toEqual(['STORAGE_DIR must be an absolute path in production (got "storage")']);
+    expect(problemsOf({ ...production(), STORAGE_DIR: path.join(repoRoot, '.data', 'storage') })[0]).toMatch(/^STORAGE_DIR must be outside the application directory/);
+    expect(problemsOf({ ...without('STORAGE_DIR'), STORAGE_URL: `file://${repoRoot}/.data/storage` })[0]).toMatch(/^STORAGE_URL must be outside the application directory/);
+    expect(problemsOf({ ...production(), STORAGE_DIR: path.join(volume, 'not-mounted') })[0]).toMatch(/^STORAGE_DIR: .*not-mounted is not an existing writable directory/);
+    // DATA_DIR alone is not enough: the files' place is chosen, not defaulted.
+    expect(problemsOf({ ...without('STORAGE_DIR'), DATA_DIR: volume })[0]).toMatch(/^STORAGE_DIR or STORAGE_URL is required in production/);
+    expect(problemsOf({ ...without('STORAGE_DIR'), STORAGE_URL: 's3://dicom', S3_ENDPOINT: 'https://s3.example.org', ...keys })).toEqual([]);
+  });
+
+  it('never seeds demo accounts, even when asked', () => {
+    expect(problemsOf({ ...production(), SEED_DEMO: 'true' })).toEqual(['SEED_DEMO must be false in production (demo accounts have a published password)']);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('takes a hop count or a list of addresses and CIDR ranges', () => {
+    expect(loadConfig({}).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.10,::1' }).trustProxy).toEqual(['10.0.0.0/8', '192.168.1.10', '::1']);
+    expect(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy).toEqual(['loopback']);
+  });
+
+  it('refuses "every hop" wherever the server runs, and anything that is not an address', () => {
+    for (const value of ['true', 'TRUE', 'on']) expect(problemsOf({ TRUST_PROXY: value })[0], value).toMatch(/^TRUST_PROXY=true would trust every hop/);
+    // proxy-addr itself refuses a /0 range ("every address").
+    expect(problemsOf({ TRUST_PROXY: '0.0.0.0/0' })).toEqual(['TRUST_PROXY must be a number of proxies or a comma-separated list of addresses or CIDR ranges (not "0.0.0.0/0")']);
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.0/8,proxy.example.org' })).toEqual([
+      'TRUST_PROXY must be a number of proxies or a comma-separated list of addresses or CIDR ranges (not "proxy.example.org")',
+    ]);
+    expect(problemsOf({ TRUST_PROXY: '99' })).toEqual(['TRUST_PROXY must be a number of proxies between 0 and 10 (got "99")']);
+  });
+});
+
+describe('SEED_DEMO', () => {
+  it('defaults to demo data on the embedded database only, unless asked for', () => {
+    expect(loadConfig({}).seedDemo).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test' }).seedDemo).toBe(true);
+    // An operator's own database, NODE_ENV forgotten: no administrator with the README's password.
+    expect(loadConfig({ DATABASE_URL: 'postgres://emage@db.example.org/emage' }).seedDemo).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://emage@db.example.org/emage', SEED_DEMO: 'true' }).seedDemo).toBe(true);
+    expect(loadConfig({ SEED_DEMO: 'false' }).seedDemo).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import type { Config } from '../../config.js';
 import { cookiesAreSecure } from '../../config.js';
 import type { CookieWriter } from '../../graphql/context.js';
@@ -38,8 +38,4 @@ export function cookieWriter(res: Response | null, config: Config): CookieWriter
       res?.clearCookie(name, { ...base, path: opts?.path ?? '/' });
     },
   };
-}
-
-export function clientIp(req: Request): string | null {
-  return req.ip ?? req.socket.remoteAddress ?? null;
 }

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { Config } from '../../config.js';
 
 /**
  * No inline scripts anywhere (the clients are built bundles); workers only from our own files;
@@ -28,12 +29,24 @@ const DECODE_WORKER_PATH = '/viewer/decode-worker.js';
 // The worker loads its codecs (importScripts) and their .wasm (fetch) from /viewer/ on first use.
 const DECODE_WORKER_CSP = "default-src 'none'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; connect-src 'self'";
 
-export function securityHeaders(req: Request, res: Response, next: NextFunction): void {
-  res.setHeader('Content-Security-Policy', req.path === DECODE_WORKER_PATH ? DECODE_WORKER_CSP : CSP);
-  res.setHeader('X-Frame-Options', 'SAMEORIGIN');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'same-origin');
-  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin-allow-popups');
-  res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
-  next();
+/**
+ * Behind an https PUBLIC_URL, browsers are told to use HTTPS only for a year (subdomains of the
+ * portal's host included), so a first visit typed without https:// or a downgrade on a hostile
+ * network never sends the session cookie in clear. Never on HTTP: a developer's localhost would
+ * be pinned to HTTPS.
+ */
+const HSTS = 'max-age=31536000; includeSubDomains';
+
+export function securityHeaders(config: Pick<Config, 'publicUrl'>): (req: Request, res: Response, next: NextFunction) => void {
+  const hsts = config.publicUrl.startsWith('https://');
+  return (req, res, next) => {
+    res.setHeader('Content-Security-Policy', req.path === DECODE_WORKER_PATH ? DECODE_WORKER_CSP : CSP);
+    res.setHeader('X-Frame-Options', 'SAMEORIGIN');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin-allow-popups');
+    res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
+    if (hsts) res.setHeader('Strict-Transport-Security', HSTS);
+    next();
+  };
 }

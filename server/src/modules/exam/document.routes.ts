@@ -3,7 +3,8 @@ import { forkEm } from '../../bootstrap.js';
 import { AppError, httpStatusOf } from '../../common/errors.js';
 import type { Context } from '../../graphql/context.js';
 import { resolveViewer } from '../../graphql/viewer.js';
-import { clientIp, parseCookies } from '../../infra/http/cookies.js';
+import { clientAddress } from '../../infra/http/client-address.js';
+import { parseCookies } from '../../infra/http/cookies.js';
 import type { HttpModule } from '../../infra/http/modules.js';
 import { actorOf } from '../audit/audit.service.js';
 import { openReport } from './document.service.js';
@@ -22,7 +23,7 @@ export const documentRoutesModule: HttpModule = {
       const em = forkEm(deps);
       try {
         const viewer = await resolveViewer(em, deps, { cookies: parseCookies(req.headers.cookie), authorization: req.headers.authorization });
-        const request = { ip: clientIp(req), userAgent: req.headers['user-agent'] ?? null };
+        const request = { ip: clientAddress(req, deps.config), userAgent: req.headers['user-agent'] ?? null };
         // actorOf reads only the viewer and the request origin, which is all an HTTP route has.
         const actor = actorOf({ viewer, request } as Pick<Context, 'viewer' | 'request'> as Context);
         const pdf = await openReport(em, deps, viewer, req.params.id, actor);

@@ -5,7 +5,8 @@ import { forkEm } from '../../bootstrap.js';
 import { cookiesAreSecure, type Config } from '../../config.js';
 import { AppError, ErrorCode } from '../../common/errors.js';
 import { addViewerResolver } from '../../graphql/viewer.js';
-import { clientIp, parseCookies } from '../../infra/http/cookies.js';
+import { clientAddress } from '../../infra/http/client-address.js';
+import { parseCookies } from '../../infra/http/cookies.js';
 import type { HttpModule } from '../../infra/http/modules.js';
 import { escapeHtml } from '../../infra/mail/templates.js';
 import { SHARE_GRANT_COOKIE, grantState, openShareLink, shareGrantViewerResolver } from './share-grant.service.js';
@@ -73,7 +74,7 @@ export const shareRoutesModule: HttpModule = {
       privatePage(res);
       const em = forkEm(deps);
       try {
-        const outcome = await openShareLink(em, deps, req.params.token, { ip: clientIp(req), userAgent: req.headers['user-agent'] ?? null });
+        const outcome = await openShareLink(em, deps, req.params.token, { ip: clientAddress(req, config), userAgent: req.headers['user-agent'] ?? null });
         if (outcome.kind === 'opened') {
           res.cookie(SHARE_GRANT_COOKIE, outcome.grant, {
             httpOnly: true,
