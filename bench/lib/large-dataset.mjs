@@ -99,9 +99,9 @@ export async function buildLargeDataset(databaseUrl, opts = {}) {
              lateral (select 1 + (i * 13) % cardinality(a.fn) fi, 1 + (i * 7) % cardinality(a.ln) li, 1 + (i * 11) % cardinality(a.ln) bi) x,
              lateral (select case when sx[fi] = 'F' and i % 5 = 0 then ln[bi] end as birth) b`,
       [o.patients, first, first.map(fold), LAST, LAST.map(fold), sexes]);
-    await step('administrative records', `insert into administrative_record (id, patient_id, facility_id, ipp, ins, last_name, first_name, birth_name, birth_date, sex, address_line, postal_code, city, phone, received_at)
+    await step('administrative records', `insert into administrative_record (id, patient_id, facility_id, ipp, ins, last_name, first_name, birth_name, birth_date, sex, search_name, address_line, postal_code, city, phone, received_at)
       select md5('r' || p.n || '-' || k)::uuid, md5('p' || p.n)::uuid, md5('f' || (1 + (p.n + k) % $2))::uuid, 'IPP' || p.n || '-' || k, null,
-             pt.last_name, pt.first_name, pt.birth_name, pt.birth_date, pt.sex, (p.n % 120) || ' rue de la République', '54000', 'Nancy', '03 83 ' || lpad((p.n % 100)::text, 2, '0') || ' 00 00',
+             pt.last_name, pt.first_name, pt.birth_name, pt.birth_date, pt.sex, pt.search_name, (p.n % 120) || ' rue de la République', '54000', 'Nancy', '03 83 ' || lpad((p.n % 100)::text, 2, '0') || ' 00 00',
              now() - (p.n % 900) * interval '1 day'
         from generate_series(1, $1) p(n) join patient pt on pt.id = md5('p' || p.n)::uuid
         cross join lateral generate_series(0, case when p.n % 10 = 0 then 1 else 0 end) k`, [o.patients, o.facilities]);

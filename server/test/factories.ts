@@ -24,8 +24,15 @@ export interface PatientSpec {
   birthName?: string | null;
   birthDate?: string | null;
   sex?: Sex | null;
-  /** One administrative record per facility listed (defaults to none). */
-  records?: Array<{ facility: Facility; receivedAt?: Date } & Partial<Pick<AdministrativeRecord, 'ipp' | 'addressLine' | 'postalCode' | 'city' | 'phone' | 'ins'>>>;
+  /**
+   * One administrative record per facility listed (defaults to none). Each carries the patient's
+   * identity unless it names its own (a facility that knows the patient under another name).
+   */
+  records?: Array<
+    { facility: Facility; receivedAt?: Date } & Partial<
+      Pick<AdministrativeRecord, 'ipp' | 'addressLine' | 'postalCode' | 'city' | 'phone' | 'ins' | 'firstName' | 'lastName' | 'birthName' | 'birthDate' | 'sex'>
+    >
+  >;
 }
 
 export interface ExamSpec {
@@ -39,6 +46,8 @@ export interface ExamSpec {
   /** Documents of the exam; a report gets a stored Encapsulated PDF when `storePdf` is set. */
   documents?: Array<{ type: DocumentType; title?: string; date?: Date }>;
   status?: Exam['status'];
+  /** The study the exam shows (defaults to a new UID): one stored through STOW-RS, to read its files. */
+  studyInstanceUid?: string;
 }
 
 export class Factory {
@@ -69,9 +78,14 @@ export class Factory {
     const patient = em.create(Patient, { ...identity, searchName: searchNameOf(identity) });
     em.persist(patient);
     for (const r of spec.records ?? []) {
+      const names = { firstName: r.firstName ?? identity.firstName, lastName: r.lastName ?? identity.lastName, birthName: r.birthName === undefined ? identity.birthName : r.birthName };
       em.persist(
         em.create(AdministrativeRecord, {
           ...identity,
+          ...names,
+          birthDate: r.birthDate === undefined ? identity.birthDate : r.birthDate,
+          sex: r.sex === undefined ? identity.sex : r.sex,
+          searchName: searchNameOf(names),
           patient,
           facility: em.getReference(Facility, r.facility.id),
           ipp: r.ipp ?? `IPP${n}-${next()}`,
@@ -96,7 +110,7 @@ export class Factory {
       patient: em.getReference(Patient, spec.patient.id),
       facility: em.getReference(Facility, spec.facility.id),
       accessionNumber: `ACC${n}-${randomUUID().slice(0, 8)}`,
-      studyInstanceUid: `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`).toString()}`,
+      studyInstanceUid: spec.studyInstanceUid ?? `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`).toString()}`,
       title: spec.title ?? `EXAMEN ${n}`,
       date,
       modalities: spec.modalities ?? ['CT'],

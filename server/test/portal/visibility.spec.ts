@@ -82,10 +82,11 @@ describe('the physician portal shows a physician their patients and nothing else
     expect(names(await b.client.mustQuery(DASHBOARD))).toEqual(['Zoé Lefèvre', 'Hélène Dupont-Moreau']);
   });
 
-  it('a patient record holds every facility’s administrative data and only my exams', async () => {
+  it('a patient record holds the administrative data of the centres of my exams, and only my exams', async () => {
     const r = await a.client.mustQuery(RECORD, { id: helene.id });
     expect(r.patient.lastExamAt).toBe('2024-03-01T09:00:00.000Z');
-    expect(r.patient.records.map((x: { facility: { name: string } }) => x.facility.name).sort()).toEqual(['Centre Nancy', 'Clinique Metz']);
+    // Metz sent this patient's exam to B only: its record (a visit there) is not A's to see (issue 17 §7).
+    expect(r.patient.records.map((x: { facility: { name: string } }) => x.facility.name)).toEqual(['Centre Nancy']);
     expect(r.patient.records[0]).toMatchObject({ lastName: 'Dupont-Moreau', firstName: 'Hélène', birthName: 'Moreau', postalCode: '54000' });
     expect(r.patient.exams).toHaveLength(1);
     expect(r.patient.exams[0]).toMatchObject({ id: heleneExamOfA.id, myRole: 'CORRESPONDENT', opened: false, facility: { name: 'Centre Nancy' } });
@@ -95,6 +96,7 @@ describe('the physician portal shows a physician their patients and nothing else
     expect(report.reportUrl).toBe(`/api/documents/${report.id}/report.pdf`);
     expect(docs.find((d: { type: string }) => d.type === 'IMAGING').studyInstanceUid).toBe(heleneExamOfA.studyInstanceUid);
     expect(JSON.stringify(r)).not.toContain('IRM CEREBRALE');
+    expect(JSON.stringify(r)).not.toContain('Metz');
   });
 
   it('named both prescriber and correspondent, I see the exam once, as prescriber', async () => {

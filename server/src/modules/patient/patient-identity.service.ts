@@ -102,13 +102,13 @@ export async function upsertPatientFromRecord(tx: EntityManager, facilityId: str
        returning p.id
      )
      insert into administrative_record as r (id, patient_id, facility_id, ipp, ins, last_name, first_name, birth_name, birth_date, sex,
-                                             address_line, postal_code, city, phone, received_at)
+                                             search_name, address_line, postal_code, city, phone, received_at)
      select gen_random_uuid(), p.id, i.facility_id, i.ipp, i.ins, i.last_name, i.first_name, i.birth_name, i.birth_date, i.sex,
-            i.address_line, i.postal_code, i.city, i.phone, now()
+            i.search_name, i.address_line, i.postal_code, i.city, i.phone, now()
        from input i, patient_row p
      on conflict (facility_id, ipp) do update set patient_id = excluded.patient_id, ins = excluded.ins, last_name = excluded.last_name,
        first_name = excluded.first_name, birth_name = excluded.birth_name, birth_date = excluded.birth_date, sex = excluded.sex,
-       address_line = excluded.address_line, postal_code = excluded.postal_code, city = excluded.city, phone = excluded.phone,
+       search_name = excluded.search_name, address_line = excluded.address_line, postal_code = excluded.postal_code, city = excluded.city, phone = excluded.phone,
        received_at = excluded.received_at
      returning r.patient_id as "patientId"`,
     [

@@ -100,6 +100,10 @@ export class AdministrativeRecord {
   @Property({ type: 'text', nullable: true })
   phone?: string | null;
 
+  /** This record's names as the dashboard filter reads them (like Patient.searchName): a physician finds a patient by the names of the records they may see. */
+  @Property({ type: 'text' })
+  searchName!: string;
+
   @Property({ type: 'datetime' })
   receivedAt: Date = new Date();
 }

@@ -4,11 +4,12 @@ import { primeFacilities } from '../exam/exam.loaders.js';
 import { requirePhysician } from '../exam/exam.service.js';
 import { recordsOfPatients, visiblePatientSummaries, type PatientSummary, type RecordRow } from './patient.service.js';
 
-/** Patient.records: every facility's record of each patient (one query per page). */
+/** Patient.records: the records of each patient this physician may see (one query per page). */
 export const recordsByPatient = perRequest(
   (ctx) =>
     new DataLoader<string, RecordRow[]>(async (patientIds) => {
-      const rows = await recordsOfPatients(ctx.em, patientIds);
+      const physician = requirePhysician(ctx.viewer);
+      const rows = await recordsOfPatients(ctx.em, physician.id, patientIds);
       primeFacilities(ctx, rows);
       return patientIds.map((id) => rows.filter((r) => r.patientId === id));
     }),

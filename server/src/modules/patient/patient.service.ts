@@ -59,11 +59,45 @@ interface SummaryQuery {
 }
 
 /**
+ * THE visibility rule for administrative records, as SQL (alias `r` for administrative_record,
+ * one `?` bound to the physician id): a physician sees a centre's record of a patient iff they
+ * may see one of that patient's exams from that centre (DESIGN: "one per facility whose exams
+ * this viewer may see"). A record tells that the patient went to that centre, and when: for a
+ * centre whose exams the physician may not see, that is another physician's health data.
+ */
+export const VISIBLE_RECORD_SQL = `exists (select 1 from exam_access a join exam e on e.id = a.exam_id
+   where a.physician_id = ? and a.exam_published and a.patient_id = r.patient_id and e.facility_id = r.facility_id)`;
+
+/**
+ * Who the patient is for this physician (alias `who`, lateral on `v.patient_id` and the patient
+ * row `p`; one `?`, the physician id): the newest record they may see. The patient row, which
+ * mirrors the newest record of any centre, is the fallback only when no visible record exists
+ * (an exam left behind when its centre's record moved to another patient by an INS correction).
+ */
+const IDENTITY_SQL = `cross join lateral (
+  select x.first_name, x.last_name, x.birth_name, x.birth_date, x.sex from (
+    select 0 as fallback, r.received_at as at, r.id, r.first_name, r.last_name, r.birth_name, r.birth_date, r.sex
+      from administrative_record r where r.patient_id = v.patient_id and ${VISIBLE_RECORD_SQL}
+    union all
+    select 1, null, p.id, p.first_name, p.last_name, p.birth_name, p.birth_date, p.sex
+  ) x order by x.fallback, x.at desc, x.id limit 1) who`;
+
+/**
+ * The name filter (one `?` for the physician id, one for the folded words): every word is the
+ * prefix of a word of a name this physician may see — their visible records' names, or the
+ * fallback identity's. A name only another centre sent never finds the patient.
+ */
+const NAME_FILTER_SQL = `(' ' || coalesce((select string_agg(r.search_name, ' ') from administrative_record r
+     where r.patient_id = v.patient_id and ${VISIBLE_RECORD_SQL}), p.search_name)) like all (?::text[])`;
+
+const likePatterns = (words: string[]): string => `{${words.map((w) => `"% ${w}%"`).join(',')}}`;
+
+/**
  * THE visibility rule for patients: a physician sees a patient iff they may see at least one of
  * the patient's exams (VISIBLE_ACCESS_SQL, i.e. VISIBLE_EXAMS_SQL), and what they see of the
  * patient's activity (last exam, "not yet opened") is computed from those exams only, so another
- * physician's exams never show, not even as a date. Newest visible exam first; ties broken by id
- * for a stable cursor.
+ * physician's exams never show, not even as a date; their identity is IDENTITY_SQL's. Newest
+ * visible exam first; ties broken by id for a stable cursor.
  *
  * Plan: the physician's rights grouped by patient (an index-only scan), then each patient by
  * primary key (`offset 0` keeps that lateral lookup from being turned into a scan of the whole
@@ -80,7 +114,7 @@ async function patientSummaries(em: EntityManager, physicianId: string, q: Summa
   }
   inner += ' group by a.patient_id';
   const words = q.words ?? [];
-  const outerParams: unknown[] = [];
+  const outerParams: unknown[] = [physicianId];
   const where: string[] = [];
   let limit = '';
   if (words.length === 0) {
@@ -94,10 +128,8 @@ async function patientSummaries(em: EntityManager, physicianId: string, q: Summa
       innerParams.push(q.limit);
     }
   } else {
-    for (const word of words) {
-      where.push(`(' ' || p.search_name) like ?`);
-      outerParams.push(`% ${word}%`);
-    }
+    where.push(NAME_FILTER_SQL);
+    outerParams.push(physicianId, likePatterns(words));
     if (q.after) {
       where.push('(v.last_exam_at, v.patient_id) < (?::timestamptz, ?::uuid)');
       outerParams.push(q.after.at, q.after.id);
@@ -108,12 +140,13 @@ async function patientSummaries(em: EntityManager, physicianId: string, q: Summa
     }
   }
   const rows = await em.execute<PatientSummary[]>(
-    `select p.id, p.first_name as "firstName", p.last_name as "lastName", p.birth_name as "birthName",
-            p.birth_date::text as "birthDate", p.sex,
+    `select p.id, who.first_name as "firstName", who.last_name as "lastName", who.birth_name as "birthName",
+            who.birth_date::text as "birthDate", who.sex,
             v.last_exam_at as "lastExamAt", v.last_exam_at::text as "lastExamAtText", v.has_unopened as "hasUnopened",
             (select e.title from ${VISIBLE_EXAMS_SQL} and e.patient_id = p.id order by e.date desc, e.id desc limit 1) as "lastExamTitle"
        from (${inner}) v
        cross join lateral (select * from patient p where p.id = v.patient_id offset 0) p
+       ${IDENTITY_SQL}
       ${where.length ? `where ${where.join(' and ')}` : ''}
       order by v.last_exam_at desc, v.patient_id desc${limit}`,
     [...titleParams, ...innerParams, ...outerParams],
@@ -140,18 +173,13 @@ export async function listVisiblePatients(
 /** How many patients the dashboard would list with this filter (asked for separately: it scans them all). */
 export async function countVisiblePatients(em: EntityManager, viewer: Viewer, name: string | null): Promise<number> {
   const physician = requirePhysician(viewer);
-  const params: unknown[] = [physician.id];
   const words = filterWords(name);
-  const where = words.map((w) => {
-    params.push(`% ${w}%`);
-    return `(' ' || p.search_name) like ?`;
-  });
   const [row] = await em.execute<Array<{ n: number }>>(
     `select count(*)::int as n
        from (select distinct a.patient_id from ${VISIBLE_ACCESS_SQL}) v
        cross join lateral (select search_name from patient p where p.id = v.patient_id offset 0) p
-      ${where.length ? `where ${where.join(' and ')}` : ''}`,
-    params,
+      ${words.length ? `where ${NAME_FILTER_SQL}` : ''}`,
+    words.length ? [physician.id, physician.id, likePatterns(words)] : [physician.id],
   );
   return row?.n ?? 0;
 }
@@ -186,10 +214,11 @@ export interface RecordRow extends PatientRecordData {
 }
 
 /**
- * The administrative records of patients, newest first. Only reached from a Patient object,
- * which only exists for a patient the physician may see (patientSummaries).
+ * The administrative records of patients that this physician may see (VISIBLE_RECORD_SQL), newest
+ * first. Only reached from a Patient object, which only exists for a patient the physician may
+ * see (patientSummaries).
  */
-export async function recordsOfPatients(em: EntityManager, patientIds: readonly string[]): Promise<RecordRow[]> {
+export async function recordsOfPatients(em: EntityManager, physicianId: string, patientIds: readonly string[]): Promise<RecordRow[]> {
   if (patientIds.length === 0) return [];
   const rows = await em.execute<RecordRow[]>(
     `select r.id, r.patient_id as "patientId", r.facility_id as "facilityId", r.ipp, r.ins, r.last_name as "lastName",
@@ -197,9 +226,9 @@ export async function recordsOfPatients(em: EntityManager, patientIds: readonly 
             r.address_line as "addressLine", r.postal_code as "postalCode", r.city, r.phone, r.received_at as "receivedAt",
             f.name as "facilityName", f.finess as "facilityFiness"
        from administrative_record r join facility f on f.id = r.facility_id
-      where r.patient_id = any(?::uuid[])
+      where r.patient_id = any(?::uuid[]) and ${VISIBLE_RECORD_SQL}
       order by r.received_at desc, r.id`,
-    [uuidArray(patientIds)],
+    [uuidArray(patientIds), physicianId],
   );
   return rows.map((r) => ({ ...r, receivedAt: asDate(r.receivedAt) }));
 }

@@ -9,6 +9,7 @@ import { audit } from '../audit/audit.service.js';
 import { reportUrlOf } from '../exam/document.service.js';
 import { DocumentType } from '../exam/exam.entity.js';
 import { asDate } from '../exam/exam.service.js';
+import type { Sex } from '../patient/patient.entity.js';
 import { PgPubSub } from '../../infra/pubsub/pg-pubsub.js';
 import { NOTIFICATION_TOPIC, UNREAD_TOPIC, type NotificationEvent, type UnreadChangedEvent } from '../notification/notification.service.js';
 
@@ -184,10 +185,18 @@ export interface SharedDocumentView {
   expiresAt: Date;
   examTitle: string;
   examDate: Date;
-  patientDisplayName: string;
+  patient: SharedPatient;
   document: SharedDocumentItem;
   /** Every document of the shared exam, the shared one first (ADR 0060: a share opens its exam). */
   documents: SharedDocumentItem[];
+}
+
+/** Who the shared exam is of, as the exam's centre sent it (ADR 0098). */
+export interface SharedPatient {
+  firstName: string;
+  lastName: string;
+  birthDate: string | null;
+  sex: Sex | null;
 }
 
 export interface SharedDocumentItem {
@@ -200,16 +209,27 @@ export interface SharedDocumentItem {
 }
 
 /**
- * What a share grant may read, and only a share grant: its exam's title and date, the patient's
- * display name (the recipient must know whose exam it is) and the exam's documents. No
- * identifier, birth date or address.
+ * What a share grant may read, and only a share grant: its exam's title and date, who the patient
+ * is (name, birth date, sex: the recipient must know whose images they read; ADR 0098) and the
+ * exam's documents. The identity is the one the exam's centre sent — its newest record of the
+ * patient, the patient row only when that centre has none — so the recipient learns nothing
+ * another centre knows. No identifier, address or phone here; the DICOM files the grant reads
+ * are the centre's own, unmodified.
  */
 export async function readSharedDocument(em: EntityManager, viewer: Viewer): Promise<SharedDocumentView | null> {
   if (viewer.kind !== 'share') throw forbidden();
-  const rows = await em.execute<Array<SharedDocumentItem & { examTitle: string; examDate: Date; firstName: string; lastName: string }>>(
+  const rows = await em.execute<Array<SharedDocumentItem & { examTitle: string; examDate: Date } & SharedPatient>>(
     `select d.id, d.type, d.title, d.date, d.study_instance_uid as "studyInstanceUid",
-            e.title as "examTitle", e.date as "examDate", p.first_name as "firstName", p.last_name as "lastName"
+            e.title as "examTitle", e.date as "examDate",
+            who.first_name as "firstName", who.last_name as "lastName", who.birth_date::text as "birthDate", who.sex
        from exam e join patient p on p.id = e.patient_id join document d on d.exam_id = e.id
+       cross join lateral (
+         select x.first_name, x.last_name, x.birth_date, x.sex from (
+           select 0 as fallback, r.received_at as at, r.id, r.first_name, r.last_name, r.birth_date, r.sex
+             from administrative_record r where r.patient_id = e.patient_id and r.facility_id = e.facility_id
+           union all
+           select 1, null, p.id, p.first_name, p.last_name, p.birth_date, p.sex
+         ) x order by x.fallback, x.at desc, x.id limit 1) who
       where e.id = ?
       order by (d.id = ?) desc, d.type desc, d.date desc, d.id`,
     [viewer.examId, viewer.documentId],
@@ -229,7 +249,7 @@ export async function readSharedDocument(em: EntityManager, viewer: Viewer): Pro
     expiresAt: viewer.expiresAt,
     examTitle: first.examTitle,
     examDate: asDate(first.examDate),
-    patientDisplayName: `${first.firstName} ${first.lastName}`,
+    patient: { firstName: first.firstName, lastName: first.lastName, birthDate: first.birthDate, sex: first.sex },
     document: documents[0]!,
     documents,
   };

@@ -53,7 +53,7 @@ export class ShareResolver {
   }
 
   @Authorized('SHARE')
-  @Query(() => SharedDocument, { nullable: true, description: 'Share grant only: the shared document and its exam' })
+  @Query(() => SharedDocument, { nullable: true, description: 'Share grant only: the shared document, its exam and whose exam it is (ADR 0098)' })
   async sharedDocument(@Ctx() ctx: Context): Promise<SharedDocument | null> {
     const view = await readSharedDocument(ctx.em, ctx.viewer);
     return view ? toSharedDocument(view) : null;

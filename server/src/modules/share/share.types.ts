@@ -1,7 +1,9 @@
+import { DateResolver } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { reportUrlOf } from '../exam/document.service.js';
 import { DocumentType } from '../exam/exam.entity.js';
 import { Document } from '../exam/exam.types.js';
+import { Sex } from '../patient/patient.entity.js';
 import { PageInfo } from '../patient/patient.types.js';
 import type { SharedDocumentItem as SharedItemRow, SharedDocumentView } from './share-grant.service.js';
 import { statusOf, type ShareAccessRow, type ShareRow, type ShareStatus as Status } from './share.service.js';
@@ -58,7 +60,11 @@ export class SharedExamDocument {
   @Field(() => String, { nullable: true, description: 'IMAGING: the study the viewer opens' }) studyInstanceUid!: string | null;
 }
 
-@ObjectType({ description: 'What a share link shows: the shared document, its exam and whose exam it is. Nothing else.' })
+@ObjectType({
+  description:
+    'What a share link shows: the shared document, its exam and whose exam it is (name, birth date, sex, as the exam’s imaging centre sent them). ' +
+    'The images and reports the grant reads are the centre’s DICOM files, unmodified: they carry the patient’s identity and the centre’s identifiers (ADR 0098).',
+})
 export class SharedDocument {
   @Field(() => ID) id!: string;
   @Field(() => DocumentType) type!: DocumentType;
@@ -68,6 +74,8 @@ export class SharedDocument {
   @Field(() => String) examTitle!: string;
   @Field(() => Date) examDate!: Date;
   @Field(() => String, { description: 'First name and last name: the recipient must know whose exam it is' }) patientDisplayName!: string;
+  @Field(() => DateResolver, { nullable: true, description: 'The patient’s birth date, to tell namesakes apart' }) patientBirthDate!: string | null;
+  @Field(() => Sex, { nullable: true }) patientSex!: Sex | null;
   @Field(() => Date) expiresAt!: Date;
   @Field(() => [SharedExamDocument], { description: 'The documents of the shared exam, the shared one first' }) documents!: SharedExamDocument[];
 }
@@ -110,7 +118,9 @@ export function toSharedDocument(v: SharedDocumentView): SharedDocument {
     ...toSharedItem(v.document),
     examTitle: v.examTitle,
     examDate: v.examDate,
-    patientDisplayName: v.patientDisplayName,
+    patientDisplayName: `${v.patient.firstName} ${v.patient.lastName}`,
+    patientBirthDate: v.patient.birthDate,
+    patientSex: v.patient.sex,
     expiresAt: v.expiresAt,
     documents: v.documents.map(toSharedItem),
   };
