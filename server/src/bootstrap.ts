@@ -11,6 +11,7 @@ import { OutboxWorker, type OutboxWorkerOptions } from './infra/mail/outbox.js';
 import { startSmtpCatcher } from './infra/mail/smtp-catcher.js';
 import { PgPubSub } from './infra/pubsub/pg-pubsub.js';
 import { S3Storage } from './infra/storage/s3-storage.js';
+import { STAGING_SWEEP_MS, sweepStagedFiles } from './infra/storage/staging.js';
 import { FileStorage, type Storage } from './infra/storage/storage.js';
 
 export interface Services {
@@ -55,24 +56,27 @@ export async function startServices(config: Config, opts: StartOptions = {}): Pr
       smtpUrl = catcher.url;
       stops.push(() => catcher?.stop());
     }
-    const mailer = createMailer(smtpUrl, config.mailFrom, { loopbackCatcher: !!catcher });
+    const mailer = createMailer(smtpUrl, config.mailFrom, { loopbackCatcher: !!catcher, allowPlaintext: config.smtpAllowPlaintext, timeoutMs: config.smtpTimeoutMs });
     stops.push(() => mailer.close());
 
     let storage: Storage = new FileStorage(config.storageDir);
     if (config.s3) {
-      const s3 = new S3Storage(config.s3);
+      const s3 = new S3Storage({ ...config.s3, stagingDir: path.join(config.dataDir, 'staging') });
       stops.push(() => s3.close());
       // Fail at start, with the reason, rather than at the first image.
       await s3.check();
       logger.info({ endpoint: new URL(config.s3.endpoint).origin, bucket: config.s3.bucket, prefix: config.s3.prefix }, 'S3 storage ready');
       storage = s3;
     }
+    await sweepStagedFiles(storage, logger);
+    const stagingSweeper = setInterval(() => void sweepStagedFiles(storage, logger), STAGING_SWEEP_MS).unref();
+    stops.push(() => clearInterval(stagingSweeper));
 
     const pubsub = new PgPubSub(databaseUrl, logger);
     await pubsub.start();
     stops.push(() => pubsub.close());
 
-    const outbox = new OutboxWorker(orm, mailer, config, logger, opts.outbox);
+    const outbox = new OutboxWorker(orm, mailer, config, logger, opts.outbox, pubsub);
     if (opts.outbox?.start !== false) outbox.start();
     stops.push(() => outbox.stop());
 

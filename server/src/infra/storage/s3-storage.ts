@@ -1,5 +1,10 @@
+import { createReadStream } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { StagingArea, type StagedFile } from './staging.js';
 import { EMPTY_SHA256, sha256Hex, signV4, type Credentials } from './sigv4.js';
 import { checkStorageKey, readRangesIntoNew, type Storage } from './storage.js';
 
@@ -15,7 +20,12 @@ export interface S3Options {
   pathStyle: boolean;
   /** Per attempt. */
   timeoutMs?: number;
+  /** Local directory where uploads are staged before their PUT (DATA_DIR/staging). */
+  stagingDir?: string;
 }
+
+/** A request body: bytes in memory, or a local file streamed from disk at each attempt. */
+type Body = Buffer | { file: string; size: number };
 
 /** An S3 answer other than the one expected, with S3's own error code (never the credentials). */
 export class S3Error extends Error {
@@ -67,8 +77,10 @@ export class S3Storage implements Storage {
   private readonly endpoint: URL;
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
+  private readonly staging: StagingArea;
 
   constructor(private readonly options: S3Options) {
+    this.staging = new StagingArea(options.stagingDir ?? path.join(os.tmpdir(), 'e-mage-staging'));
     this.endpoint = new URL(options.endpoint);
     const Agent = this.endpoint.protocol === 'https:' ? https.Agent : http.Agent;
     this.agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -93,6 +105,31 @@ export class S3Storage implements Storage {
     // S3 refuses the object when its bytes do not hash to the signed value (XAmzContentSHA256Mismatch).
     const answer = await this.request('PUT', this.urlOf(key), { 'content-length': String(data.length), 'content-type': 'application/dicom' }, data, undefined, sha256);
     this.expect(answer, [200], 'PUT');
+  }
+
+  stage(): Promise<StagedFile> {
+    return this.staging.create();
+  }
+
+  async putStaged(key: string, file: StagedFile, sha256: string): Promise<void> {
+    try {
+      const answer = await this.request(
+        'PUT',
+        this.urlOf(key),
+        { 'content-length': String(file.size), 'content-type': 'application/dicom' },
+        { file: file.path, size: file.size },
+        undefined,
+        sha256,
+      );
+      this.expect(answer, [200], 'PUT');
+    } finally {
+      // Uploaded or not, the local copy has served.
+      await file.discard();
+    }
+  }
+
+  sweepStaging(): Promise<number> {
+    return this.staging.sweep();
   }
 
   async size(key: string): Promise<number | undefined> {
@@ -204,8 +241,9 @@ export class S3Storage implements Storage {
   }
 
   /** One signed request, tried again on a network error, a 5xx or a 429 (all our requests are idempotent). */
-  private async request(method: string, url: URL, headers: Record<string, string> = {}, body?: Buffer, sink?: Sink, bodySha256?: string): Promise<Answer> {
-    const payloadHash = body ? (bodySha256 ?? sha256Hex(body)) : EMPTY_SHA256;
+  private async request(method: string, url: URL, headers: Record<string, string> = {}, body?: Body, sink?: Sink, bodySha256?: string): Promise<Answer> {
+    if (body !== undefined && !Buffer.isBuffer(body) && bodySha256 === undefined) throw new Error('A streamed S3 body needs its SHA-256');
+    const payloadHash = body ? (bodySha256 ?? sha256Hex(body as Buffer)) : EMPTY_SHA256;
     for (let attempt = 1; ; attempt++) {
       try {
         // Signed at each attempt: the signature holds the time.
@@ -224,7 +262,7 @@ export class S3Storage implements Storage {
   }
 
   /** A 200 or 206 body goes to `sink` when there is one; any other body is kept (S3's XML error). */
-  private send(method: string, url: URL, headers: Record<string, string>, body?: Buffer, sink?: Sink): Promise<Answer> {
+  private send(method: string, url: URL, headers: Record<string, string>, body?: Body, sink?: Sink): Promise<Answer> {
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = transport.request(url, { method, headers, agent: this.agent, timeout: this.timeoutMs }, (res) => {
@@ -243,7 +281,9 @@ export class S3Storage implements Storage {
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
       req.on('error', reject);
-      req.end(body);
+      if (body === undefined || Buffer.isBuffer(body)) req.end(body);
+      // A staged upload goes from disk to the socket a chunk at a time.
+      else pipeline(createReadStream(body.file), req).catch((error: unknown) => req.destroy(error as Error));
     });
   }
 }

@@ -1,6 +1,8 @@
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { StagingArea, stagedFileStored, type StagedFile } from './staging.js';
+
+export type { StagedFile } from './staging.js';
 
 /** Where DICOM files live: the filesystem by default, an S3-compatible store (s3-storage.ts) in production. */
 export interface Storage {
@@ -10,6 +12,15 @@ export interface Storage {
    * checks it (S3 signs it).
    */
   put(key: string, data: Buffer, sha256?: string): Promise<void>;
+  /** A local file to stream an object into, then `putStaged` (or its own `discard`). */
+  stage(): Promise<StagedFile>;
+  /**
+   * Stores a finished staged file under `key`, atomically as `put` does, and removes it (also
+   * on failure). `sha256` is what its `finish()` returned.
+   */
+  putStaged(key: string, file: StagedFile, sha256: string): Promise<void>;
+  /** Removes staged files no live upload will finish (crashed processes'); how many. */
+  sweepStaging(): Promise<number>;
   /** Size in bytes, or undefined when the object does not exist. */
   size(key: string): Promise<number | undefined>;
   readAll(key: string): Promise<Buffer>;
@@ -39,30 +50,49 @@ export function checkStorageKey(key: string): string {
 
 export class FileStorage implements Storage {
   private readonly handles = new FileHandleCache();
+  /** Inside the root: a rename from there into place is atomic (one filesystem). */
+  private readonly staging: StagingArea;
 
-  constructor(private readonly root: string) {}
+  constructor(private readonly root: string) {
+    this.staging = new StagingArea(path.join(root, '.staging'));
+  }
 
   private pathOf(key: string): string {
     return path.join(this.root, checkStorageKey(key));
   }
 
   async put(key: string, data: Buffer): Promise<void> {
-    const target = this.pathOf(key);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const tmp = `${target}.${randomUUID()}.tmp`;
-    const fh = await fs.open(tmp, 'wx');
+    const file = await this.staging.create();
     try {
-      await fh.writeFile(data);
-      // A sender is told "stored" once this returns: the bytes must survive a crash.
-      await fh.datasync();
+      await file.write(data);
+      await file.finish();
     } catch (error) {
-      await fh.close();
-      await fs.rm(tmp, { force: true });
+      await file.discard();
       throw error;
     }
-    await fh.close();
-    await fs.rename(tmp, target);
-    this.handles.forget(target);
+    await this.putStaged(key, file);
+  }
+
+  stage(): Promise<StagedFile> {
+    return this.staging.create();
+  }
+
+  async putStaged(key: string, file: StagedFile): Promise<void> {
+    try {
+      const target = this.pathOf(key);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      // The staged file was flushed by finish(): a sender is told "stored" once this returns.
+      await fs.rename(file.path, target);
+      stagedFileStored(file);
+      this.handles.forget(target);
+    } catch (error) {
+      await file.discard();
+      throw error;
+    }
+  }
+
+  sweepStaging(): Promise<number> {
+    return this.staging.sweep();
   }
 
   async size(key: string): Promise<number | undefined> {

@@ -22,10 +22,13 @@ export {
 } from './errors.js';
 export {
   boundaryFromContentType,
+  MAX_BOUNDARY_LENGTH,
+  multipartEvents,
   multipartRelatedStream,
   newBoundary,
   parseContentType,
   parseMultipartRelated,
+  type MultipartEvent,
   type MultipartLimits,
   type MultipartPart,
   type OutgoingPart,

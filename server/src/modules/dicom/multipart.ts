@@ -3,8 +3,15 @@ import { MultipartLimitError, MultipartParseError } from './errors.js';
 
 /**
  * multipart/related (RFC 2387 over RFC 2046) for STOW-RS request bodies and WADO-RS responses.
- * The parser is streaming: it holds at most one part plus a boundary's worth of look-ahead.
+ * The parser is streaming: `multipartEvents` holds a boundary's worth of look-ahead and hands
+ * each part's bytes on as they arrive; `parseMultipartRelated` collects one part at a time.
  */
+
+/** What `multipartEvents` reports, in order: a part's headers, its bytes in pieces, its end. */
+export type MultipartEvent =
+  | { kind: 'part'; headers: Record<string, string>; contentType: string | undefined }
+  | { kind: 'data'; chunk: Buffer }
+  | { kind: 'end' };
 
 export interface MultipartPart {
   /** Header names in lower case; repeated headers are joined with ", ". */
@@ -35,13 +42,20 @@ export function parseContentType(header: string): { mediaType: string; parameter
   return { mediaType, parameters };
 }
 
+/**
+ * Longest boundary accepted. RFC 2046 says 70, but senders exceed it (Orthanc's is 73: two UUIDs)
+ * and refusing them refuses the PACS; the look-ahead a boundary costs stays tiny either way
+ * (docs/adr/0099-stow-rs-for-real-senders.md).
+ */
+export const MAX_BOUNDARY_LENGTH = 256;
+
 /** The boundary of a multipart Content-Type header (quoted or not), or undefined. */
 export function boundaryFromContentType(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const { mediaType, parameters } = parseContentType(header);
   const boundary = parameters.boundary;
-  // RFC 2046 5.1.1: 1 to 70 characters; an empty boundary would match everywhere.
-  if (!mediaType.startsWith('multipart/') || !boundary || boundary.length > 70) return undefined;
+  // An empty boundary would match everywhere.
+  if (!mediaType.startsWith('multipart/') || !boundary || boundary.length > MAX_BOUNDARY_LENGTH) return undefined;
   return boundary;
 }
 
@@ -58,16 +72,39 @@ const MAX_HEADER_BYTES = 16 * 1024;
 type State = 'preamble' | 'afterDelimiter' | 'headers' | 'body' | 'done';
 
 /**
- * Parses a multipart/related body as it arrives. Tolerates a preamble, transport padding after a
- * boundary, parts without headers, bare LF line endings, and a closing `--boundary--` with no
- * line break after it. Throws MultipartLimitError (→ 413) when a limit is passed and
- * MultipartParseError (→ 400) on a body that never opens or never closes.
+ * Parses a multipart/related body as it arrives, one part at a time held whole (see
+ * `multipartEvents` for bodies that must not be held).
  */
 export async function* parseMultipartRelated(
   body: AsyncIterable<Uint8Array>,
   boundary: string,
   limits: MultipartLimits,
 ): AsyncGenerator<MultipartPart, void, undefined> {
+  let current: { headers: Record<string, string>; contentType: string | undefined; chunks: Buffer[] } | undefined;
+  for await (const event of multipartEvents(body, boundary, limits)) {
+    if (event.kind === 'part') current = { headers: event.headers, contentType: event.contentType, chunks: [] };
+    else if (event.kind === 'data') current?.chunks.push(event.chunk);
+    else if (current) {
+      const { chunks } = current;
+      yield { headers: current.headers, contentType: current.contentType, body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks) };
+      current = undefined;
+    }
+  }
+}
+
+/**
+ * Parses a multipart/related body as it arrives and reports each part's bytes as they come,
+ * holding no more than a boundary's worth of look-ahead (and a part's headers). Tolerates a
+ * preamble, transport padding after a boundary, parts without headers, bare LF line endings, and
+ * a closing `--boundary--` with no line break after it. Reads the body to its end, epilogue
+ * included. Throws MultipartLimitError (→ 413) when a limit is passed and MultipartParseError
+ * (→ 400) on a body that never opens or never closes.
+ */
+export async function* multipartEvents(
+  body: AsyncIterable<Uint8Array>,
+  boundary: string,
+  limits: MultipartLimits,
+): AsyncGenerator<MultipartEvent, void, undefined> {
   if (!boundary) throw new MultipartParseError('NO_BOUNDARY', 'The multipart boundary is empty.');
   const dashBoundary = Buffer.from(`--${boundary}`, 'latin1');
   // Inside a part the delimiter is preceded by a line break; searching for LF + "--boundary"
@@ -77,21 +114,20 @@ export async function* parseMultipartRelated(
   let state = 'preamble' as State; // 'as': step() mutates it, TS would narrow it to the initial value
   let window: Buffer = Buffer.alloc(0); // bytes received but not consumed yet
   let total = 0;
-  let headers: Record<string, string> = {};
-  let partChunks: Buffer[] = [];
   let partBytes = 0;
+  let events: MultipartEvent[] = [];
   let atStart = true; // a delimiter at the very start of the body needs no preceding line break
 
   const takeBody = (bytes: Buffer): void => {
     if (bytes.length === 0) return;
     partBytes += bytes.length;
     if (partBytes > limits.maxPartBytes) throw new MultipartLimitError('maxPartBytes', partBytes);
-    partChunks.push(bytes);
+    events.push({ kind: 'data', chunk: bytes });
   };
 
-  // Runs the state machine on `window` as far as it can; returns a completed part or undefined
-  // when more bytes are needed.
-  const step = (final: boolean): MultipartPart | 'more' | 'continue' => {
+  // Runs the state machine on `window` as far as it can, queueing events; 'more' when more
+  // bytes are needed.
+  const step = (final: boolean): 'more' | 'continue' => {
     switch (state) {
       case 'preamble': {
         if (atStart && window.length >= dashBoundary.length) {
@@ -161,9 +197,9 @@ export async function* parseMultipartRelated(
           if (window.length > MAX_HEADER_BYTES) throw new MultipartParseError('BAD_HEADERS', 'The headers of a multipart part are too long.');
           return final ? closeMissing() : 'more';
         }
-        headers = parseHeaders(window.subarray(0, headerEnd).toString('latin1'));
+        const headers = parseHeaders(window.subarray(0, headerEnd).toString('latin1'));
+        events.push({ kind: 'part', headers, contentType: headers['content-type'] });
         window = window.subarray(bodyStart);
-        partChunks = [];
         partBytes = 0;
         state = 'body';
         return 'continue';
@@ -187,13 +223,8 @@ export async function* parseMultipartRelated(
             takeBody(window.subarray(0, end));
             window = window.subarray(after);
             state = 'afterDelimiter';
-            const part: MultipartPart = {
-              headers,
-              contentType: headers['content-type'],
-              body: partChunks.length === 1 ? (partChunks[0] as Buffer) : Buffer.concat(partChunks, partBytes),
-            };
-            partChunks = [];
-            return part;
+            events.push({ kind: 'end' });
+            return 'continue';
           }
           from = at + 1;
         }
@@ -214,16 +245,14 @@ export async function* parseMultipartRelated(
     throw new MultipartParseError('MISSING_CLOSING_BOUNDARY', 'The multipart body ends before its closing boundary.');
   };
 
-  const drain = function* (final: boolean): Generator<MultipartPart> {
+  const drain = function* (final: boolean): Generator<MultipartEvent> {
     for (;;) {
-      if (state === 'done') return;
-      const result = step(final);
-      if (result === 'more') {
-        if (final) closeMissing();
-        return;
-      }
-      if (result !== 'continue') yield result;
+      if (state === 'done' || step(final) === 'more') break;
     }
+    if (final && state !== 'done') closeMissing();
+    const ready = events;
+    events = [];
+    yield* ready;
   };
 
   for await (const chunk of body) {

@@ -1,20 +1,24 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { constants as bufferConstants } from 'node:buffer';
+import fs from 'node:fs/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../../app-deps.js';
 import type { Viewer } from '../../graphql/context.js';
+import type { StagedFile } from '../../infra/storage/storage.js';
 import {
   DicomParseError,
   FailureReason,
   MultipartLimitError,
   MultipartParseError,
   boundaryFromContentType,
+  multipartEvents,
   parseContentType,
-  parseMultipartRelated,
   parsePart10,
   toDicomJson,
   type DicomJsonDataSet,
   type ParsedInstance,
 } from '../dicom/index.js';
+import { Part10Scanner, checkSparseParse } from '../dicom/part10-scan.js';
 import { authorizeStore } from './dicomweb-access.service.js';
 import { DicomwebError, badRequest, checkUid } from './dicomweb-error.js';
 import { pgArray } from './pg-array.js';
@@ -22,6 +26,14 @@ import { bulkDataRanges, instancePath, searchForm, studyPath } from './dicomweb-
 
 /** PS3.7 C.5.? "Refused: not authorised": the study belongs to another facility. */
 const NOT_AUTHORIZED = 0x0124;
+
+/**
+ * What an instance may hold outside its bulk data (attributes, item headers), and the most a
+ * deflated data set may inflate to: both are parsed in memory, so they bound a STOW's memory
+ * whatever the instance's size (docs/adr/0100-stow-memory-and-staged-files.md).
+ */
+const MAX_HEADER_BYTES = 32 * 1024 * 1024;
+const MAX_INFLATED_BYTES = 128 * 1024 * 1024;
 
 export interface StowInput {
   contentType: string | undefined;
@@ -56,9 +68,11 @@ type InstanceResult = Stored | Failed;
 
 /**
  * STOW-RS (PS3.18 10.5): stores every application/dicom part of a multipart/related body, read as
- * a stream, one instance at a time. Each instance succeeds or fails alone; a failure leaves
- * neither a file nor a row behind. Throws DicomwebError for what concerns the whole request
- * (401/403 caller, 415 media type, 413 size, 400 malformed multipart).
+ * a stream, one instance at a time, each streamed to a staged file while its structure is
+ * followed (Part10Scanner): the process never holds an instance's bulk data. Each instance
+ * succeeds or fails alone; a failure leaves neither a file nor a row behind. Throws DicomwebError
+ * for what concerns the whole request (401/403 caller, 415 media type, 413 size, 400 malformed
+ * multipart).
  */
 export async function storeInstances(deps: AppDeps, em: EntityManager, viewer: Viewer, input: StowInput): Promise<StowOutcome> {
   const { facilityId } = authorizeStore(viewer);
@@ -72,20 +86,34 @@ export async function storeInstances(deps: AppDeps, em: EntityManager, viewer: V
   if (!boundary) throw badRequest('The multipart boundary is missing or invalid');
 
   const results: InstanceResult[] = [];
+  // The part being received; undefined while a part that is not DICOM streams past.
+  let incoming: Incoming | undefined;
   try {
-    const parts = parseMultipartRelated(input.body, boundary, {
+    const events = multipartEvents(input.body, boundary, {
       maxPartBytes: deps.config.maxInstanceBytes,
       maxTotalBytes: deps.config.maxStowBodyBytes,
     });
-    for await (const part of parts) {
-      const partType = part.contentType ? parseContentType(part.contentType).mediaType : 'application/dicom';
-      if (partType !== 'application/dicom') {
-        results.push(failure(undefined, FailureReason.CANNOT_UNDERSTAND, `A part of type ${partType.slice(0, 60)} is not application/dicom`));
-        continue;
+    for await (const event of events) {
+      if (event.kind === 'part') {
+        const partType = event.contentType ? parseContentType(event.contentType).mediaType : 'application/dicom';
+        if (partType !== 'application/dicom') {
+          results.push(failure(undefined, FailureReason.CANNOT_UNDERSTAND, `A part of type ${partType.slice(0, 60)} is not application/dicom`));
+          continue;
+        }
+        incoming = { file: await deps.storage.stage(), scanner: new Part10Scanner({ maxKeptBytes: MAX_HEADER_BYTES }) };
+      } else if (event.kind === 'data') {
+        if (incoming) {
+          incoming.scanner.push(event.chunk);
+          await incoming.file.write(event.chunk);
+        }
+      } else if (incoming) {
+        const received = incoming;
+        incoming = undefined;
+        results.push(await storeOne(deps, em, facilityId, received, target));
       }
-      results.push(await storeOne(deps, em, facilityId, part.body, target));
     }
   } catch (error) {
+    await incoming?.file.discard();
     if (error instanceof MultipartLimitError) throw new DicomwebError(413, 'The request or one of its instances is larger than this server accepts');
     if (error instanceof MultipartParseError) throw badRequest(`Malformed multipart body: ${error.message}`);
     throw error;
@@ -112,14 +140,67 @@ interface Held {
   series_study: string | null;
 }
 
-async function storeOne(deps: AppDeps, em: EntityManager, facilityId: string, bytes: Buffer, target: string | undefined): Promise<InstanceResult> {
-  let parsed: ParsedInstance;
-  try {
-    parsed = parsePart10(bytes, { maxInflatedBytes: deps.config.maxInstanceBytes });
-  } catch (error) {
-    if (error instanceof DicomParseError) return failure(undefined, error.failureReason, error.message);
-    throw error;
+/** A part as it arrives: its bytes staged on disk, its structure followed. */
+interface Incoming {
+  file: StagedFile;
+  scanner: Part10Scanner;
+}
+
+/**
+ * The instance parsed from the bytes the scanner kept, laid out sparsely at their offsets. When
+ * the parser read the file otherwise than the scanner did, a small file is read whole from disk
+ * instead; a large one is refused rather than indexed from zeros.
+ */
+async function parseIncoming({ file, scanner }: Incoming): Promise<ParsedInstance> {
+  const options = { maxInflatedBytes: MAX_INFLATED_BYTES };
+  if (!scanner.overflow && file.size <= bufferConstants.MAX_LENGTH) {
+    let parsed: ParsedInstance | undefined;
+    try {
+      parsed = parsePart10(scanner.sparseCopy(file.size), options);
+    } catch (error) {
+      // A refusal read from kept bytes only is the file's own.
+      if (scanner.skipped.length === 0 || file.size > MAX_HEADER_BYTES) throw error;
+    }
+    if (parsed && checkSparseParse(parsed.dataSet, scanner.skipped)) return parsed;
   }
+  if (file.size <= MAX_HEADER_BYTES) return parsePart10(await fs.readFile(file.path), options);
+  if (scanner.overflow) throw new DicomParseError('TOO_LARGE', `The instance's attributes other than bulk data exceed ${MAX_HEADER_BYTES} bytes.`);
+  throw new DicomParseError('INVALID', 'The data set cannot be followed element by element.');
+}
+
+async function storeOne(deps: AppDeps, em: EntityManager, facilityId: string, incoming: Incoming, target: string | undefined): Promise<InstanceResult> {
+  const { file } = incoming;
+  try {
+    let sha256: string;
+    try {
+      sha256 = await file.finish();
+    } catch (error) {
+      deps.logger.error({ err: errorSummary(error) }, 'STOW: staging write failed');
+      return failure(undefined, FailureReason.PROCESSING_FAILURE, 'The instance could not be written to storage');
+    }
+    let parsed: ParsedInstance;
+    try {
+      parsed = await parseIncoming(incoming);
+    } catch (error) {
+      if (error instanceof DicomParseError) return failure(undefined, error.failureReason, error.message);
+      throw error;
+    }
+    return await storeParsed(deps, em, facilityId, parsed, file, sha256, target);
+  } finally {
+    // Stored under its key (then there is nothing left to remove) or refused: never left behind.
+    await file.discard();
+  }
+}
+
+async function storeParsed(
+  deps: AppDeps,
+  em: EntityManager,
+  facilityId: string,
+  parsed: ParsedInstance,
+  file: StagedFile,
+  sha256: string,
+  target: string | undefined,
+): Promise<InstanceResult> {
   if (target !== undefined && parsed.studyInstanceUid !== target) {
     return failure(parsed, FailureReason.DATA_SET_DOES_NOT_MATCH_SOP_CLASS, 'The instance belongs to another study than the one in the URL');
   }
@@ -148,12 +229,11 @@ async function storeOne(deps: AppDeps, em: EntityManager, facilityId: string, by
     return failure(parsed, FailureReason.DATA_SET_DOES_NOT_MATCH_SOP_CLASS, 'This SeriesInstanceUID is already held in another study');
   }
 
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
   // The random suffix keeps two racing stores of one instance on separate files, so the loser
   // deletes its own copy and never the winner's.
   const storageKey = `studies/${parsed.studyInstanceUid}/${parsed.seriesInstanceUid}/${parsed.sopInstanceUid}.${sha256.slice(0, 16)}${randomBytes(4).toString('hex')}.dcm`;
   try {
-    await deps.storage.put(storageKey, bytes, sha256);
+    await deps.storage.putStaged(storageKey, file, sha256);
   } catch (error) {
     deps.logger.error({ err: errorSummary(error) }, 'STOW: storage write failed');
     return failure(parsed, FailureReason.PROCESSING_FAILURE, 'The instance could not be written to storage');
@@ -163,7 +243,7 @@ async function storeOne(deps: AppDeps, em: EntityManager, facilityId: string, by
     deps.storage.delete(storageKey).catch((error: unknown) => deps.logger.error({ err: errorSummary(error) }, 'STOW: orphan file left in storage'));
   let indexed: 'inserted' | 'already held';
   try {
-    indexed = await em.transactional((tx) => indexInstance(tx as EntityManager, facilityId, parsed, storageKey, bytes.length, sha256));
+    indexed = await em.transactional((tx) => indexInstance(tx as EntityManager, facilityId, parsed, storageKey, file.size, sha256));
   } catch (error) {
     await discardFile();
     if (error instanceof Rollback) return error.result;

@@ -1,0 +1,164 @@
+import { createHash, randomUUID, type Hash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import fs, { type FileHandle } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * A local file an object streams into before it is stored (renamed into place, or uploaded), so
+ * an instance of any size passes through the process a chunk at a time. Its SHA-256 and size are
+ * computed as it is written.
+ */
+export interface StagedFile {
+  readonly path: string;
+  readonly size: number;
+  write(chunk: Buffer): Promise<void>;
+  /** Flushed to disk (a sender is told "stored" once it is in place) and closed; its hex SHA-256. */
+  finish(): Promise<string>;
+  /** Removed, whatever state it is in; never throws. */
+  discard(): Promise<void>;
+}
+
+/** Staged files not touched for this long belong to no live upload (any replica's, any host's). */
+export const STALE_STAGED_FILE_MS = 60 * 60 * 1000;
+/** How often a running server looks for stale staged files (it also does at start-up). */
+export const STAGING_SWEEP_MS = 10 * 60 * 1000;
+
+/** At start-up and every STAGING_SWEEP_MS: what crashed uploads left is removed, and said. */
+export async function sweepStagedFiles(
+  storage: { sweepStaging(): Promise<number> },
+  logger: { info(o: object, msg: string): void; warn(o: object, msg: string): void },
+): Promise<void> {
+  try {
+    const removed = await storage.sweepStaging();
+    if (removed > 0) logger.info({ removed }, 'Staged files of interrupted uploads removed');
+  } catch (error) {
+    logger.warn({ err: { name: (error as Error).name, code: (error as NodeJS.ErrnoException).code } }, 'Staged files could not be swept');
+  }
+}
+
+/**
+ * The directory of staged files. A file's name says which process wrote it (host, boot, pid), so
+ * at start-up a process removes what its crashed predecessors on the same host left at once,
+ * while a file of another host sharing the storage is only removed once stale
+ * (docs/adr/0100-stow-memory-and-staged-files.md).
+ */
+export class StagingArea {
+  private readonly active = new Set<string>();
+  private readonly owner = `${sanitise(os.hostname())}~${bootId()}`;
+
+  constructor(readonly dir: string) {}
+
+  async create(): Promise<StagedFile> {
+    await fs.mkdir(this.dir, { recursive: true });
+    const name = `${this.owner}~${process.pid}~${randomUUID()}.tmp`;
+    const file = path.join(this.dir, name);
+    const handle = await fs.open(file, 'wx');
+    this.active.add(name);
+    return new LocalStagedFile(file, handle, () => this.active.delete(name));
+  }
+
+  /**
+   * Removes staged files that no live upload will finish: this host's whose process is gone (or
+   * is this one, before it began an upload: a predecessor with the same pid), and anyone's
+   * untouched for `staleMs`. Returns how many were removed.
+   */
+  async sweep(staleMs = STALE_STAGED_FILE_MS): Promise<number> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    const now = Date.now();
+    for (const name of names) {
+      if (!name.endsWith('.tmp') || this.active.has(name)) continue;
+      const file = path.join(this.dir, name);
+      const [host, boot, pid] = name.split('~');
+      const ours = `${host}~${boot}` === this.owner;
+      let dead = ours && (Number(pid) === process.pid || !processAlive(Number(pid)));
+      if (!dead) {
+        const stat = await fs.stat(file).catch(() => undefined);
+        dead = stat !== undefined && now - stat.mtimeMs > staleMs;
+      }
+      if (dead && (await fs.rm(file, { force: true }).then(() => true, () => false))) removed++;
+    }
+    return removed;
+  }
+}
+
+class LocalStagedFile implements StagedFile {
+  private readonly hash: Hash = createHash('sha256');
+  private bytes = 0;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+    private readonly release: () => void,
+  ) {}
+
+  get size(): number {
+    return this.bytes;
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    this.hash.update(chunk);
+    for (let at = 0; at < chunk.length; ) {
+      const { bytesWritten } = await this.handle.write(chunk, at, chunk.length - at);
+      at += bytesWritten;
+    }
+    this.bytes += chunk.length;
+  }
+
+  async finish(): Promise<string> {
+    await this.handle.datasync();
+    await this.close();
+    return this.hash.digest('hex');
+  }
+
+  async discard(): Promise<void> {
+    await this.close().catch(() => undefined);
+    await fs.rm(this.path, { force: true }).catch(() => undefined);
+    this.release();
+  }
+
+  /** Once stored: the file is gone (renamed or uploaded), the name free. */
+  done(): void {
+    this.release();
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close();
+  }
+}
+
+/** Marks a staged file as stored (renamed or removed by the store), so sweeps forget it. */
+export function stagedFileStored(file: StagedFile): void {
+  if (file instanceof LocalStagedFile) file.done();
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, owned by someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function bootId(): string {
+  try {
+    return sanitise(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+  } catch {
+    // No boot id (not Linux): nothing is judged by pid, only by age.
+    return `noboot-${randomUUID()}`;
+  }
+}
+
+const sanitise = (s: string): string => s.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 64) || 'host';
