@@ -6,22 +6,22 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { GraphQLSchema } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from './app-deps.js';
-import { AppError, ErrorCode } from './common/errors.js';
 import type { Context } from './graphql/context.js';
-import { aliasLimitRule, depthLimitRule, graphqlBody, limitsPlugin } from './graphql/limits.js';
+import { formatError } from './graphql/format-error.js';
+import { graphqlBody, limitsPlugin } from './graphql/graphql-http.js';
+import { MAX_TOKENS, MAX_VALIDATION_ERRORS } from './graphql/limits.js';
+import { graphqlBudget } from './graphql/request-budget.js';
 import { createSchema } from './graphql/schema.js';
+import { attachGraphqlWebSocket } from './graphql/ws-server.js';
 import { addViewerResolver, resolveViewer } from './graphql/viewer.js';
 import { clientAddress, trustOf } from './infra/http/client-address.js';
 import { cookieWriter, parseCookies } from './infra/http/cookies.js';
 import { securityHeaders } from './infra/http/security-headers.js';
 import { httpModules } from './infra/http/modules.js';
 import { safePath } from './infra/logger.js';
-import { onSessionEnded, stillValidSessions } from './modules/auth/auth.service.js';
 import { apiKeyViewerResolver } from './modules/facility/facility.service.js';
 
 export interface RunningApp {
@@ -30,27 +30,6 @@ export interface RunningApp {
   schema: GraphQLSchema;
   url: string;
   close(): Promise<void>;
-}
-
-/** Client-facing errors: our own codes pass, anything unexpected is masked and logged. */
-function formatError(deps: AppDeps) {
-  const known = new Set<string>([...Object.values(ErrorCode), 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = formatted.extensions?.code;
-    const original = error instanceof GraphQLError ? error.originalError : undefined;
-    if (original instanceof AppError) return { ...formatted, extensions: { ...original.extensions } };
-    if (typeof code === 'string' && known.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-      const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
-    }
-    // Name and code only: a database error's message is its SQL with the values bound (patient
-    // names, IPPs), and no patient data may reach a log.
-    const err = original ?? error;
-    const name = err instanceof Error ? err.name : typeof err;
-    const errCode = err instanceof Error && 'code' in err ? String(err.code) : undefined;
-    deps.logger.error({ err: { name, code: errCode }, path: formatted.path }, 'unexpected GraphQL error');
-    return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
-  };
 }
 
 export async function createApp(deps: AppDeps): Promise<RunningApp> {
@@ -100,85 +79,10 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
 
   const server = http.createServer(app);
 
-  // --- GraphQL over WebSocket (subscriptions), authenticated by the same session cookie.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  const socketsBySession = new Map<string, Set<WebSocket>>();
-  server.on('upgrade', (req, socket, head) => {
-    const url = req.url?.split('?')[0];
-    // Cookies ride along on cross-site WebSocket handshakes: refuse foreign origins.
-    const origin = req.headers.origin;
-    let sameOrigin = !origin || origin === config.publicUrl;
-    if (!sameOrigin && origin) {
-      try {
-        sameOrigin = new URL(origin).host === req.headers.host;
-      } catch {
-        sameOrigin = false; // "null" (sandboxed frames) or garbage: foreign
-      }
-    }
-    if (url !== '/graphql' || !sameOrigin) {
-      socket.write('HTTP/1.1 403 Forbidden\r\n\r\n');
-      socket.destroy();
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-  });
-
-  interface WsExtra extends Record<PropertyKey, unknown> {
-    request: http.IncomingMessage;
-    socket: WebSocket;
-    sessionId?: string;
-  }
-  const wsServer = useServer<Record<string, unknown> | undefined, WsExtra>(
-    {
-      schema,
-      onConnect: async (ctx) => {
-        const em = orm.em.fork() as EntityManager;
-        const viewer = await resolveViewer(em, deps, {
-          cookies: parseCookies(ctx.extra.request.headers.cookie),
-          authorization: ctx.extra.request.headers.authorization,
-        }, { touch: false });
-        if (viewer.kind !== 'user') return false; // closes with 4403 Forbidden
-        ctx.extra.sessionId = viewer.session.id;
-        const set = socketsBySession.get(viewer.session.id) ?? new Set();
-        set.add(ctx.extra.socket);
-        socketsBySession.set(viewer.session.id, set);
-        ctx.extra.socket.once('close', () => {
-          set.delete(ctx.extra.socket);
-          if (set.size === 0) socketsBySession.delete(viewer.session.id);
-        });
-        return true;
-      },
-      context: async (ctx): Promise<Context> => {
-        const em = orm.em.fork() as EntityManager;
-        const viewer = await resolveViewer(em, deps, {
-          cookies: parseCookies(ctx.extra.request.headers.cookie),
-          authorization: ctx.extra.request.headers.authorization,
-        }, { touch: false });
-        return {
-          deps,
-          em,
-          viewer,
-          request: { ip: clientAddress(ctx.extra.request, config), userAgent: ctx.extra.request.headers['user-agent'] ?? null },
-          cookies: cookieWriter(null, config),
-          memo: new Map(),
-        };
-      },
-    },
-    wss,
-  );
-  const closeSessionSockets = (sessionId: string) => {
-    for (const ws of socketsBySession.get(sessionId) ?? []) ws.close(4401, 'Session ended');
-  };
-  const offSessionEnded = onSessionEnded(closeSessionSockets);
-  // Sessions also end by idle timeout, expiry or on another replica: re-check open sockets.
-  const sweep = setInterval(() => {
-    const ids = [...socketsBySession.keys()];
-    if (ids.length === 0) return;
-    stillValidSessions(orm.em.fork() as EntityManager, ids)
-      .then((valid) => ids.filter((id) => !valid.has(id)).forEach(closeSessionSockets))
-      .catch((err: unknown) => logger.warn({ err }, 'session sweep failed'));
-  }, 5_000);
-  sweep.unref();
+  // --- GraphQL over WebSocket and over HTTP: one set of limits, one budget per client address.
+  const format = formatError(deps);
+  const budget = graphqlBudget(config);
+  const live = attachGraphqlWebSocket(server, deps, schema, budget, format);
 
   // --- GraphQL over HTTP.
   const apollo = new ApolloServer<Context>({
@@ -187,8 +91,12 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     introspection: true,
-    validationRules: [depthLimitRule, aliasLimitRule],
-    formatError: formatError(deps),
+    // graphqlBody has parsed and checked the document under these limits already (limits.ts).
+    parseOptions: { maxTokens: MAX_TOKENS },
+    validationOptions: { maxErrors: MAX_VALIDATION_ERRORS },
+    // Every document comes with its request, through graphqlBody's checks: none from a cache.
+    persistedQueries: false,
+    formatError: format,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled(), limitsPlugin(schema, config)],
   });
   await apollo.start();
@@ -204,7 +112,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   app.use('/playground', express.static(playgroundDir, { index: false, fallthrough: false }));
   app.use(
     '/graphql',
-    ...graphqlBody(config),
+    ...graphqlBody(config, schema, budget, format),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<Context> => {
         const em = orm.em.fork() as EntityManager;
@@ -256,10 +164,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     schema,
     url: `http://${host}:${port}`,
     async close() {
-      clearInterval(sweep);
-      offSessionEnded();
-      await wsServer.dispose();
-      wss.close();
+      await live.close();
       await apollo.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -12,6 +12,8 @@ export const ErrorCode = {
   INVALID_TOKEN: 'INVALID_TOKEN',
   WEAK_PASSWORD: 'WEAK_PASSWORD',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** A request GraphQL cannot run as sent: no such operation, or not over this transport. */
+  BAD_REQUEST: 'BAD_REQUEST',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -53,6 +55,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.BAD_USER_INPUT:
     case ErrorCode.WEAK_PASSWORD:
     case ErrorCode.QUERY_TOO_COMPLEX:
+    case ErrorCode.BAD_REQUEST:
       return 400;
     case ErrorCode.ACCOUNT_LOCKED:
       return 423;

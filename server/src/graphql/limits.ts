@@ -1,13 +1,12 @@
 import {
-  Kind, getVariableValues, visit, type ASTVisitor, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext,
+  GraphQLError, Kind, Lexer, Source, TokenKind, getOperationAST, getVariableValues, parse, specifiedRules, validate, visit,
+  type ASTVisitor, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
+  type ValidationContext,
 } from 'graphql';
-import type { GraphQLSchema } from 'graphql';
 import { createRequire } from 'node:module';
-import type { ApolloServerPlugin } from '@apollo/server';
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { AppError, ErrorCode } from '../common/errors.js';
 import type { Config } from '../config.js';
-import type { Context } from './context.js';
+import type { Viewer } from './context.js';
 
 // The package's ESM build imports graphql's .mjs files, a second copy of graphql next to the
 // CommonJS one type-graphql uses ("from another module or realm"); its CommonJS build shares ours.
@@ -15,49 +14,36 @@ const { getComplexity, simpleEstimator, fieldExtensionsEstimator } = createRequi
   'graphql-query-complexity',
 ) as typeof import('graphql-query-complexity');
 
+/*
+ * One set of limits for every transport (ADR 0072, ADR 0095). HTTP (graphql-http.ts) and the
+ * WebSocket (ws-server.ts) both run checkDocument, then GraphQL's own validation, then
+ * checkOperation. The checks that cost time in proportion to the document come first and are
+ * linear: a document over a limit is refused before GraphQL's validation, whose overlap check
+ * compares fields pairwise, spends anything on it.
+ */
 export const MAX_DEPTH = 10;
 export const MAX_ALIASES = 30;
 export const MAX_COMPLEXITY = 2000;
+/** Lexical tokens in one document: GraphiQL's introspection query has 183, the shell's largest 72. */
+export const MAX_TOKENS = 1000;
+/** Selections of one response name in one selection set, fragments included. */
+export const MAX_REPEATED_FIELD = 20;
+/** GraphQL's validation stops after this many errors: a client mistake is told in a few. */
+export const MAX_VALIDATION_ERRORS = 20;
+/** Subscriptions open at once on one socket (the shell keeps two). */
+export const MAX_SUBSCRIPTIONS_PER_SOCKET = 10;
 
 /**
  * An AppError, so its code survives Apollo relabelling validation errors
- * GRAPHQL_VALIDATION_FAILED (the app's formatError restores an AppError's own extensions).
+ * GRAPHQL_VALIDATION_FAILED (formatError restores an AppError's own extensions).
  */
-function limitError(message: string, limit: string, value: number, max: number): AppError {
+export function limitError(message: string, limit: string, value: number | null, max: number): AppError {
   return new AppError(ErrorCode.QUERY_TOO_COMPLEX, message, { limit, value, max });
 }
 
-/** A limit refusal outside GraphQL execution (body parsing), in the same shape. */
-function limitResponse(res: Response, status: number, message: string, limit: string, value: number | null, max: number): void {
-  res.status(status).json({ errors: [{ message, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit, value, max } }] });
-}
-
-/**
- * The body parser of /graphql with its limits answered in GraphQL's error shape: a body over
- * MAX_GRAPHQL_BODY_BYTES gets 413 naming the limit, and a batch (a JSON array of operations)
- * is refused before it reaches Apollo (one operation per request: batches multiply the cost
- * limits by the array length).
- */
-export function graphqlBody(config: Config): RequestHandler[] {
-  const max = config.maxGraphqlBodyBytes;
-  return [
-    express.json({ limit: max }),
-    ((err: unknown, _req: Request, res: Response, next: NextFunction) => {
-      const e = err as { type?: string; length?: number } | undefined;
-      if (e?.type === 'entity.too.large') {
-        limitResponse(res, 413, `Request body of ${e.length ?? 'more than ' + max} bytes exceeds the maximum of ${max} bytes`, 'bodyBytes', e.length ?? null, max);
-        return;
-      }
-      next(err);
-    }) as unknown as RequestHandler,
-    (req, res, next) => {
-      if (Array.isArray(req.body)) {
-        limitResponse(res, 400, `Batched operations are not accepted: send one operation per request (got ${req.body.length})`, 'batch', req.body.length, 1);
-        return;
-      }
-      next();
-    },
-  ];
+export function isLimitError(error: GraphQLError): boolean {
+  const app = error instanceof AppError ? error : error.originalError;
+  return app instanceof AppError && app.extensions.limit !== undefined;
 }
 
 /** Refuses operations nested deeper than MAX_DEPTH (fragments followed). */
@@ -111,6 +97,106 @@ export function aliasLimitRule(context: ValidationContext): ASTVisitor {
   };
 }
 
+/**
+ * Refuses a selection set that selects one response name more than MAX_REPEATED_FIELD times
+ * (through fragments too). GraphQL's overlap check compares every pair of such selections:
+ * 250 `me { id }` in 1,000 tokens cost it ~70 ms, 9,900 of them over a second.
+ */
+export function repeatedFieldRule(context: ValidationContext): ASTVisitor {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of context.getDocument().definitions) {
+    if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  }
+  const ofFragment = new Map<string, Map<string, number>>();
+  const collect = (set: SelectionSetNode, into: Map<string, number>, seen: ReadonlySet<string>): void => {
+    const spreads = new Set<string>();
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        const name = sel.alias?.value ?? sel.name.value;
+        into.set(name, (into.get(name) ?? 0) + 1);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        collect(sel.selectionSet, into, seen);
+      } else if (!spreads.has(sel.name.value)) {
+        // GraphQL's overlap check, too, takes a fragment spread once per selection set.
+        spreads.add(sel.name.value);
+        for (const [name, n] of countsOf(sel.name.value, seen)) into.set(name, (into.get(name) ?? 0) + n);
+      }
+    }
+  };
+  const countsOf = (fragment: string, seen: ReadonlySet<string>): Map<string, number> => {
+    const known = ofFragment.get(fragment);
+    if (known) return known;
+    const def = fragments.get(fragment);
+    const counts = new Map<string, number>();
+    // A cycle is NoFragmentCyclesRule's to report; here it counts for nothing.
+    if (!def || seen.has(fragment)) return counts;
+    collect(def.selectionSet, counts, new Set([...seen, fragment]));
+    ofFragment.set(fragment, counts);
+    return counts;
+  };
+  let reported = false;
+  return {
+    SelectionSet(node) {
+      if (reported) return false;
+      const counts = new Map<string, number>();
+      collect(node, counts, new Set());
+      for (const [name, n] of counts) {
+        if (n > MAX_REPEATED_FIELD) {
+          reported = true;
+          context.reportError(
+            limitError(`Field "${name}" is selected ${n} times in one selection set, over the maximum of ${MAX_REPEATED_FIELD}`, 'repeatedField', n, MAX_REPEATED_FIELD),
+          );
+          return false;
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+/** The limits that are not GraphQL's own; each is linear in the document's size. */
+export const limitRules = [depthLimitRule, aliasLimitRule, repeatedFieldRule];
+
+function tokenCountExceeds(source: string, max: number): boolean {
+  const lexer = new Lexer(new Source(source));
+  try {
+    let count = 0;
+    while (lexer.advance().kind !== TokenKind.EOF) if (++count > max) return true;
+  } catch {
+    // A syntax error: parse reports it, with its position, the standard way.
+  }
+  return false;
+}
+
+export type CheckedDocument = { document: DocumentNode; errors?: undefined } | { document?: undefined; errors: readonly GraphQLError[] };
+
+/**
+ * Parses a document under the token limit and runs the limit rules on it: what must be true of
+ * a document before GraphQL's own validation may spend time on it. Errors are limit refusals
+ * (QUERY_TOO_COMPLEX) or the syntax error (GRAPHQL_PARSE_FAILED).
+ */
+export function checkDocument(schema: GraphQLSchema, source: string): CheckedDocument {
+  if (tokenCountExceeds(source, MAX_TOKENS)) {
+    return { errors: [limitError(`The document has more than ${MAX_TOKENS} tokens, the maximum`, 'tokens', null, MAX_TOKENS)] };
+  }
+  let document: DocumentNode;
+  try {
+    document = parse(source, { maxTokens: MAX_TOKENS });
+  } catch (e) {
+    const error = e instanceof GraphQLError ? e : new GraphQLError(String(e));
+    return { errors: [new GraphQLError(error.message, { source: error.source, positions: error.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
+  }
+  const errors = validate(schema, document, limitRules, { maxErrors: MAX_VALIDATION_ERRORS });
+  return errors.length ? { errors } : { document };
+}
+
+/** GraphQL's own validation rules, stopped after MAX_VALIDATION_ERRORS, errors coded as Apollo codes them. */
+export function validateDocument(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
+  return validate(schema, document, specifiedRules, { maxErrors: MAX_VALIDATION_ERRORS }).map(
+    (e) => new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, originalError: e.originalError, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }),
+  );
+}
+
 function usesIntrospection(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
@@ -122,49 +208,58 @@ function usesIntrospection(document: DocumentNode): boolean {
 }
 
 /**
- * Per-request limits, after validation: cost analysis (each field costs 1, lists multiply by
- * their `first` argument), and, in production, introspection only for a signed-in caller (the
- * schema is a map of the attack surface; the playground's documentation needs a session
- * anyway). Every refusal names its limit and answers 400 (401 for introspection).
+ * The operation the request names, or a BAD_REQUEST saying why there is none (an unnamed
+ * document sent with an operationName, as GraphiQL's new tab does; several operations, none
+ * named). GraphQL would find out only at execution, after the cost analysis.
  */
-export function limitsPlugin(schema: GraphQLSchema, config: Pick<Config, 'env'>): ApolloServerPlugin<Context> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ request, document, operation, contextValue }) {
-          if (config.env === 'production' && contextValue.viewer.kind !== 'user' && contextValue.viewer.kind !== 'facility' && usesIntrospection(document)) {
-            throw new AppError(ErrorCode.UNAUTHENTICATED, 'Introspection (__schema, __type) is available to signed-in users only', { limit: 'introspection' });
-          }
-          // getComplexity coerces the variables too and throws their first error without a code,
-          // which formatError would mask as an internal error. Variables that do not coerce are
-          // the client's mistake: execution refuses them before any resolver runs, the standard
-          // way (BAD_USER_INPUT, HTTP 400, every error listed), so there is nothing to cost.
-          const { errors: variableErrors } = getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {});
-          if (variableErrors?.length) return;
-          const complexity = getComplexity({
-            schema,
-            operationName: request.operationName ?? undefined,
-            query: document,
-            variables: request.variables ?? {},
-            estimators: [
-              fieldExtensionsEstimator(),
-              ({ args, childComplexity }) => {
-                const first = typeof args.first === 'number' ? args.first : undefined;
-                return first !== undefined ? 1 + childComplexity * Math.max(1, first) : undefined;
-              },
-              simpleEstimator({ defaultComplexity: 1 }),
-            ],
-          });
-          if (complexity > MAX_COMPLEXITY) {
-            throw limitError(`Query cost ${complexity} exceeds the maximum of ${MAX_COMPLEXITY}`, 'complexity', complexity, MAX_COMPLEXITY);
-          }
-        },
-        async willSendResponse({ response }) {
-          if (response.body.kind !== 'single') return;
-          const refused = response.body.singleResult.errors?.find((e) => e.extensions?.limit !== undefined);
-          if (refused) response.http.status = refused.extensions?.code === ErrorCode.UNAUTHENTICATED ? 401 : 400;
-        },
-      };
-    },
-  };
+export function operationOf(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode {
+  const operation = getOperationAST(document, operationName);
+  if (operation) return operation;
+  const names = document.definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION ? [d.name?.value ?? '(unnamed)'] : []));
+  const message = operationName
+    ? `The document has no operation named "${operationName}" (it has: ${names.join(', ') || 'none'})`
+    : `The document has ${names.length} operations: send the operationName of the one to run`;
+  throw new AppError(ErrorCode.BAD_REQUEST, message);
+}
+
+/**
+ * The checks of a valid document that depend on the request: the operation it names, in
+ * production introspection only for a signed-in caller (the schema is a map of the attack
+ * surface), and the cost (each field 1, lists multiplied by their `first`). Throws the refusal.
+ */
+export function checkOperation(
+  schema: GraphQLSchema,
+  config: Pick<Config, 'env'>,
+  request: { document: DocumentNode; operationName?: string | null; variables?: Record<string, unknown> | null; viewer: Viewer },
+): OperationDefinitionNode {
+  const { document, viewer } = request;
+  const operation = operationOf(document, request.operationName);
+  if (config.env === 'production' && viewer.kind !== 'user' && viewer.kind !== 'facility' && usesIntrospection(document)) {
+    throw new AppError(ErrorCode.UNAUTHENTICATED, 'Introspection (__schema, __type) is available to signed-in users only', { limit: 'introspection' });
+  }
+  // getComplexity coerces the variables too and throws their first error without a code, which
+  // formatError would mask as an internal error. Variables that do not coerce are the client's
+  // mistake: execution refuses them before any resolver runs, the standard way (BAD_USER_INPUT,
+  // HTTP 400, every error listed), so there is nothing to cost.
+  const variables = request.variables ?? {};
+  const { errors: variableErrors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+  if (variableErrors?.length) return operation;
+  const complexity = getComplexity({
+    schema,
+    operationName: operation.name?.value,
+    query: document,
+    variables,
+    estimators: [
+      fieldExtensionsEstimator(),
+      ({ args, childComplexity }) => {
+        const first = typeof args.first === 'number' ? args.first : undefined;
+        return first !== undefined ? 1 + childComplexity * Math.max(1, first) : undefined;
+      },
+      simpleEstimator({ defaultComplexity: 1 }),
+    ],
+  });
+  if (complexity > MAX_COMPLEXITY) {
+    throw limitError(`Query cost ${complexity} exceeds the maximum of ${MAX_COMPLEXITY}`, 'complexity', complexity, MAX_COMPLEXITY);
+  }
+  return operation;
 }

@@ -1,0 +1,81 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { ErrorCode, httpStatusOf, rateLimited, type AppError } from '../common/errors.js';
+import type { Config } from '../config.js';
+import { clientAddress } from '../infra/http/client-address.js';
+import type { Context } from './context.js';
+import type { formatError } from './format-error.js';
+import { checkDocument, checkOperation, isLimitError, limitError } from './limits.js';
+import type { RequestBudget } from './request-budget.js';
+
+type Format = ReturnType<typeof formatError>;
+
+function refuse(res: Response, status: number, format: Format, errors: readonly (GraphQLError | AppError)[]): void {
+  res.status(status).json({ errors: errors.map((e): GraphQLFormattedError => format(e.toJSON(), e)) });
+}
+
+/**
+ * What /graphql checks before Apollo sees a request, each refusal in GraphQL's error shape:
+ * the client's request budget (429, Retry-After), the body size (413), a batch (a JSON array of
+ * operations: batches multiply the limits by the array's length), then the document itself
+ * (checkDocument: tokens, depth, aliases, repeated fields), so that Apollo's parse and GraphQL's
+ * validation only ever run on documents within the limits.
+ */
+export function graphqlBody(config: Config, schema: GraphQLSchema, budget: RequestBudget, format: Format): RequestHandler[] {
+  const max = config.maxGraphqlBodyBytes;
+  return [
+    (req, res, next) => {
+      const wait = budget.take(clientAddress(req, config) ?? 'unknown');
+      if (wait === 0) return next();
+      res.setHeader('Retry-After', String(wait));
+      refuse(res, 429, format, [rateLimited(wait)]);
+    },
+    express.json({ limit: max }),
+    ((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+      const e = err as { type?: string; length?: number } | undefined;
+      if (e?.type === 'entity.too.large') {
+        refuse(res, 413, format, [limitError(`Request body of ${e.length ?? 'more than ' + max} bytes exceeds the maximum of ${max} bytes`, 'bodyBytes', e.length ?? null, max)]);
+        return;
+      }
+      next(err);
+    }) as unknown as RequestHandler,
+    (req, res, next) => {
+      if (Array.isArray(req.body)) {
+        refuse(res, 400, format, [limitError(`Batched operations are not accepted: send one operation per request (got ${req.body.length})`, 'batch', req.body.length, 1)]);
+        return;
+      }
+      const query: unknown = req.method === 'GET' ? req.query.query : (req.body as { query?: unknown } | undefined)?.query;
+      // Anything else (no query, a syntax error) Apollo answers the standard way.
+      const refused = typeof query === 'string' ? checkDocument(schema, query).errors?.filter(isLimitError) : undefined;
+      if (refused?.length) {
+        refuse(res, 400, format, refused);
+        return;
+      }
+      next();
+    },
+  ];
+}
+
+/**
+ * Apollo's part of the limits: checkOperation once the operation is resolved, and the HTTP
+ * status of a request refused before execution taken from its code (400 for a limit or a bad
+ * request, 401 for introspection without a session), not Apollo's 200 or 500.
+ */
+export function limitsPlugin(schema: GraphQLSchema, config: Pick<Config, 'env'>): ApolloServerPlugin<Context> {
+  const ours = new Set<string>(Object.values(ErrorCode));
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, contextValue }) {
+          checkOperation(schema, config, { document, operationName: request.operationName, variables: request.variables, viewer: contextValue.viewer });
+        },
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single' || response.body.singleResult.data !== undefined) return;
+          const code = response.body.singleResult.errors?.[0]?.extensions?.code;
+          if (typeof code === 'string' && ours.has(code)) response.http.status = httpStatusOf(code as ErrorCode);
+        },
+      };
+    },
+  };
+}
