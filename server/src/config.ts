@@ -18,6 +18,14 @@ export interface Config {
   /** Unset: a built-in SMTP catcher is started and its mailbox served at /dev/mailbox (never in production). */
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** SMTP_ALLOW_PLAINTEXT: mail may leave without TLS (a loopback relay only, in production). */
+  smtpAllowPlaintext: boolean;
+  /** SMTP_TIMEOUT_SECONDS: connection, greeting and inactivity limit; a send is abandoned after 3×. */
+  smtpTimeoutMs: number;
+  /** MAIL_MAX_ATTEMPTS: a mail not sent after this many attempts fails for good. */
+  mailMaxAttempts: number;
+  /** MAIL_RETRY_BASE_SECONDS: first back-off, doubled at each attempt (at most one hour). */
+  mailRetryBaseMs: number;
   /** Filesystem storage (the default), unless `s3` is set. */
   storageDir: string;
   /** STORAGE_URL=s3://bucket[/prefix]: DICOM files in an S3-compatible store. */
@@ -129,6 +137,12 @@ export function loadConfig(env: Env = process.env): Config {
 
   const mailFrom = str('MAIL_FROM', 'e-mage <no-reply@e-mage.local>');
   if (!/@/.test(mailFrom)) problems.push('MAIL_FROM must contain an e-mail address');
+  const smtpAllowPlaintext = bool('SMTP_ALLOW_PLAINTEXT', false);
+  // Reset and share links travel in these mails: in production, plaintext only to a relay on the
+  // same host (a sidecar), whose traffic never crosses a network (ADR 0101).
+  if (smtpAllowPlaintext && nodeEnv === 'production' && smtpUrl && !isLoopbackUrl(smtpUrl)) {
+    problems.push('SMTP_ALLOW_PLAINTEXT=true is refused in production unless SMTP_URL is a relay on loopback (127.0.0.1, ::1, localhost): use smtps:// or a relay that offers STARTTLS');
+  }
 
   const config: Config = {
     env: nodeEnv as Config['env'],
@@ -138,6 +152,10 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     smtpUrl,
     mailFrom,
+    smtpAllowPlaintext,
+    smtpTimeoutMs: num('SMTP_TIMEOUT_SECONDS', 30, 0.1, 600) * 1000,
+    mailMaxAttempts: num('MAIL_MAX_ATTEMPTS', 12, 1, 100),
+    mailRetryBaseMs: num('MAIL_RETRY_BASE_SECONDS', 5, 0.05, 3600) * 1000,
     storageDir,
     s3,
     dataDir,
@@ -287,6 +305,15 @@ function trustProxyOf(raw: string | undefined, problems: string[]): TrustProxy {
     credentials: { accessKeyId: accessKeyId ?? '', secretAccessKey: secretAccessKey ?? '', sessionToken },
     pathStyle,
   };
+}
+
+function isLoopbackUrl(raw: string): boolean {
+  try {
+    const host = new URL(raw).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
 }
 
 /** Cookies are Secure everywhere but on a loopback HTTP URL, where browsers would drop them. */

@@ -75,6 +75,8 @@ export async function startTestServer(env: Record<string, string> = {}, opts: St
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: db.url,
     SMTP_URL: catcher.url,
+    // The catcher speaks plaintext only: the opt-in an operator would need for such a relay.
+    SMTP_ALLOW_PLAINTEXT: 'true',
     // An s3:// STORAGE_URL in env replaces the directory (both set is a configuration error).
     ...(env.STORAGE_URL ? {} : { STORAGE_DIR: storageDir }),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

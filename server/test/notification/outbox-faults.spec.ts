@@ -95,7 +95,7 @@ describe('mail delivery survives faults (transactional outbox)', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
 
-    // Another replica takes over once the dead one's transaction (and row lock) is gone.
+    // Another replica takes over once the dead one's claim has expired (its lease: 4/3 of its 3 s send deadline).
     const catcher = await startSmtpCatcher();
     cleanups.push(() => catcher.stop());
     const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, SMTP_URL: catcher.url, SEED_DEMO: 'false' });

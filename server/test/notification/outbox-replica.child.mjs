@@ -8,8 +8,9 @@ import { OutboxWorker } from '../../dist/infra/mail/outbox.js';
 import '../../dist/modules/notification/notification.service.js';
 
 const [databaseUrl, smtpUrl] = process.argv.slice(2);
-const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, SMTP_URL: smtpUrl, SEED_DEMO: 'false' });
+// A short SMTP timeout, so the claim this replica leaves behind when killed expires within the test.
+const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, SMTP_URL: smtpUrl, SEED_DEMO: 'false', SMTP_TIMEOUT_SECONDS: '1' });
 const orm = await initOrm(databaseUrl, 2);
-const worker = new OutboxWorker(orm, createMailer(smtpUrl, config.mailFrom, { loopbackCatcher: true }), config, createLogger('silent'), { pollMs: 50 });
+const worker = new OutboxWorker(orm, createMailer(smtpUrl, config.mailFrom, { loopbackCatcher: true, timeoutMs: config.smtpTimeoutMs }), config, createLogger('silent'), { pollMs: 50 });
 worker.start();
 process.stdout.write('started\n');

@@ -22,10 +22,11 @@ export type DocumentType =
   | 'IMAGING'
   | 'REPORT';
 
-/** EXAM_AVAILABLE: a new exam for this physician (guide §4); SHARE_OPENED: a share they made was opened */
+/** EXAM_AVAILABLE: a new exam for this physician (guide §4); SHARE_OPENED: a share they made was opened; SHARE_UNDELIVERED: the invitation of a share they made could not be delivered */
 export type NotificationKind =
   | 'EXAM_AVAILABLE'
-  | 'SHARE_OPENED';
+  | 'SHARE_OPENED'
+  | 'SHARE_UNDELIVERED';
 
 export type Role =
   | 'ADMIN'

@@ -41,6 +41,14 @@ export class OutboxMessage {
   @Property({ type: 'datetime', nullable: true })
   sentAt?: Date | null;
 
+  /** Set by the claim, cleared by the marking: only the claimant may mark the row (ADR 0101). */
+  @Property({ type: 'uuid', nullable: true })
+  claimToken?: string | null;
+
+  /** Why the last attempt failed (mailer.ts MailFailureKind); the relay's own words are in lastError. */
+  @Property({ type: 'text', nullable: true })
+  failureKind?: string | null;
+
   /** Set when attempts are exhausted; the row stays for the operator. */
   @Property({ type: 'datetime', nullable: true })
   failedAt?: Date | null;

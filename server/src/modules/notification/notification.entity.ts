@@ -6,6 +6,7 @@ import { Exam } from '../exam/exam.entity.js';
 export enum NotificationKind {
   EXAM_AVAILABLE = 'EXAM_AVAILABLE',
   SHARE_OPENED = 'SHARE_OPENED',
+  SHARE_UNDELIVERED = 'SHARE_UNDELIVERED',
 }
 
 @Entity({ tableName: 'notification' })

@@ -5,10 +5,10 @@ import { PageInfo, Patient } from '../patient/patient.types.js';
 
 registerEnumType(NotificationKind, {
   name: 'NotificationKind',
-  description: 'EXAM_AVAILABLE: a new exam for this physician (guide §4); SHARE_OPENED: a share they made was opened',
+  description: 'EXAM_AVAILABLE: a new exam for this physician (guide §4); SHARE_OPENED: a share they made was opened; SHARE_UNDELIVERED: the invitation of a share they made could not be delivered',
 });
 
-@ObjectType({ description: 'A new exam made available for this physician (guide §4), or the first opening of one of their shares' })
+@ObjectType({ description: 'A new exam made available for this physician (guide §4), the first opening of one of their shares, or an invitation of theirs that could not be delivered' })
 export class Notification {
   @Field(() => ID) id!: string;
   @Field(() => NotificationKind) kind!: NotificationKind;

@@ -11,6 +11,7 @@ import { audit, type AuditFields } from '../audit/audit.service.js';
 import { findReadableDocument } from '../exam/document.service.js';
 import { asDate, requirePhysician, uuidArray } from '../exam/exam.service.js';
 import { DocumentType } from '../exam/exam.entity.js';
+import { CANCELLED_KIND, DELIVERY_COLUMNS, invitationKey, type ShareDeliveryFailure, type ShareDeliveryStatus } from './share-delivery.js';
 import { SHARE_INVITATION_TEMPLATE, type ShareInvitationPayload } from './share.mail.js';
 
 export const MAX_COMMENT_LENGTH = 1000;
@@ -38,6 +39,9 @@ export interface ShareRow {
   openCount: number;
   firstOpenedAt: Date | null;
   lastOpenedAt: Date | null;
+  /** Null only if the invitation's outbox row no longer exists. */
+  deliveryStatus: ShareDeliveryStatus | null;
+  deliveryFailure: ShareDeliveryFailure | null;
 }
 
 export interface ShareAccessRow {
@@ -55,7 +59,8 @@ export function statusOf(share: Pick<ShareRow, 'revokedAt' | 'expiresAt'>, now =
 const SHARE_COLUMNS = `s.id, s.document_id as "documentId", d.type as "documentType", d.title as "documentTitle", d.date as "documentDate",
   d.exam_id as "examId", d.study_instance_uid as "studyInstanceUid", d.sop_instance_uid as "sopInstanceUid",
   s.recipient_email as "recipientEmail", s.comment, s.created_at as "createdAt", s.expires_at as "expiresAt",
-  s.revoked_at as "revokedAt", s.open_count as "openCount", s.first_opened_at as "firstOpenedAt", s.last_opened_at as "lastOpenedAt"`;
+  s.revoked_at as "revokedAt", s.open_count as "openCount", s.first_opened_at as "firstOpenedAt", s.last_opened_at as "lastOpenedAt",
+  ${DELIVERY_COLUMNS}`;
 
 function mapShare(r: ShareRow): ShareRow {
   const opt = (v: Date | string | null) => (v === null ? null : asDate(v));
@@ -132,10 +137,6 @@ export async function shareDocument(
   return created!;
 }
 
-function invitationKey(shareId: string): string {
-  return `share:${shareId}`;
-}
-
 async function findOwnShare(em: EntityManager, creatorId: string, id: string): Promise<ShareRow | null> {
   if (!isUuid(id)) return null;
   const [row] = await em.execute<ShareRow[]>(
@@ -164,9 +165,9 @@ export async function revokeShare(em: EntityManager, viewer: Viewer, id: string,
     if (row.revokedAt) return;
     await tx.execute(`update share set revoked_at = now() where id = ?`, [id]);
     await tx.execute(
-      `update outbox_message set failed_at = now(), last_error = 'share revoked'
+      `update outbox_message set failed_at = now(), last_error = 'share revoked', failure_kind = ?
         where idempotency_key = ? and sent_at is null and failed_at is null`,
-      [invitationKey(id)],
+      [CANCELLED_KIND, invitationKey(id)],
     );
     audit(tx, 'SHARE_REVOKED', { ...actor, patientId: row.patientId, examId: row.examId, documentId: row.documentId, shareId: id, outcome: 'SUCCESS' });
   });

@@ -15,6 +15,26 @@ export enum ShareStatus {
 }
 registerEnumType(ShareStatus, { name: 'ShareStatus' });
 
+export enum ShareDeliveryStatus {
+  PENDING = 'PENDING',
+  SENT = 'SENT',
+  FAILED = 'FAILED',
+  CANCELLED = 'CANCELLED',
+}
+registerEnumType(ShareDeliveryStatus, {
+  name: 'ShareDeliveryStatus',
+  description: 'The invitation e-mail: PENDING (not sent yet, retried when the mail server fails), SENT (accepted by the mail server), FAILED (given up after every attempt: the recipient never received the link), CANCELLED (the share was revoked before it left)',
+});
+
+export enum ShareDeliveryFailure {
+  RECIPIENT_REFUSED = 'RECIPIENT_REFUSED',
+  NOT_SENT = 'NOT_SENT',
+}
+registerEnumType(ShareDeliveryFailure, {
+  name: 'ShareDeliveryFailure',
+  description: 'Why an invitation FAILED: RECIPIENT_REFUSED (the address was refused: check it and share again), NOT_SENT (the mail could not be sent: share again later)',
+});
+
 @ObjectType({ description: 'One attempt to open a share link (guide §5.3: every opening is audited)' })
 export class ShareAccess {
   @Field(() => ID) id!: string;
@@ -35,6 +55,10 @@ export class Share {
   @Field(() => Int, { description: 'Successful openings of the link' }) openCount!: number;
   @Field(() => Date, { nullable: true }) firstOpenedAt!: Date | null;
   @Field(() => Date, { nullable: true }) lastOpenedAt!: Date | null;
+  @Field(() => ShareDeliveryStatus, { nullable: true, description: 'Where the invitation e-mail stands (null only if its mail record no longer exists)' })
+  deliveryStatus!: ShareDeliveryStatus | null;
+  @Field(() => ShareDeliveryFailure, { nullable: true, description: 'Set when deliveryStatus is FAILED' })
+  deliveryFailure!: ShareDeliveryFailure | null;
 }
 
 @ObjectType()
@@ -102,6 +126,8 @@ export function toShare(row: ShareRow, now = new Date()): Share {
     openCount: row.openCount,
     firstOpenedAt: row.firstOpenedAt,
     lastOpenedAt: row.lastOpenedAt,
+    deliveryStatus: row.deliveryStatus && ShareDeliveryStatus[row.deliveryStatus],
+    deliveryFailure: row.deliveryFailure && ShareDeliveryFailure[row.deliveryFailure],
   };
 }
 

@@ -7,6 +7,7 @@ import { Migration20261128016000_ShareGrant } from './Migration20261128016000_Sh
 import { Migration20261128011000_AuthLinkScrub } from './Migration20261128011000_AuthLinkScrub.js';
 import { Migration20261128014000_PortalAccessColumns } from './Migration20261128014000_PortalAccessColumns.js';
 import { Migration20261128018000_AuditTargetIndex } from './Migration20261128018000_AuditTargetIndex.js';
+import { Migration20261205163000_MailDelivery } from './Migration20261205163000_MailDelivery.js';
 import { Migration20261205170000_RecordSearchName } from './Migration20261205170000_RecordSearchName.js';
 
 /** Applied in this order; a new migration is appended here (never edit a released one). */
@@ -19,5 +20,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128011000_AuthLinkScrub', class: Migration20261128011000_AuthLinkScrub },
   { name: 'Migration20261128014000_PortalAccessColumns', class: Migration20261128014000_PortalAccessColumns },
   { name: 'Migration20261128018000_AuditTargetIndex', class: Migration20261128018000_AuditTargetIndex },
+  { name: 'Migration20261205163000_MailDelivery', class: Migration20261205163000_MailDelivery },
   { name: 'Migration20261205170000_RecordSearchName', class: Migration20261205170000_RecordSearchName },
 ];
