@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { MultipartLimitError, MultipartParseError } from './errors.js';
 import {
   boundaryFromContentType,
+  multipartEvents,
   multipartRelatedStream,
   newBoundary,
   parseContentType,
@@ -71,6 +72,46 @@ describe('boundaryFromContentType', () => {
     expect(boundaryFromContentType('multipart/related; type="application/dicom"')).toBeUndefined();
     expect(boundaryFromContentType('multipart/related; boundary=""')).toBeUndefined();
     expect(boundaryFromContentType(undefined)).toBeUndefined();
+  });
+  it('takes boundaries as long as real senders make them (Orthanc: 73 characters), up to 256', async () => {
+    const orthanc = 'd5c1a2b8-6a0e-4d55-9a8c-3f7f2f1e8b11-0b7a3c52-91c4-4f0e-a1d2-7e5b9c3d4f60';
+    expect(orthanc).toHaveLength(73);
+    expect(boundaryFromContentType(`multipart/related; type="application/dicom"; boundary=${orthanc}`)).toBe(orthanc);
+    expect(boundaryFromContentType(`multipart/related; boundary=${'b'.repeat(256)}`)).toBe('b'.repeat(256));
+    expect(boundaryFromContentType(`multipart/related; boundary=${'b'.repeat(257)}`)).toBeUndefined();
+    const body = await writeBody(dicomFiles.map((f) => ({ contentType: 'application/dicom', body: f })), orthanc);
+    // Orthanc ends with the closing boundary and no line break.
+    const parts = await parseAll(body.subarray(0, body.length - 2), orthanc, randomSizes(73, 300));
+    expect(parts.map((p) => p.body)).toEqual(dicomFiles);
+  });
+});
+
+describe('multipartEvents', () => {
+  it('hands a part’s bytes on before the part ends, holding no more than the boundary’s look-ahead', async () => {
+    const big = Buffer.alloc(8 * 1024 * 1024, 0x2d);
+    const boundary = newBoundary();
+    const body = await writeBody([{ contentType: 'application/dicom', body: big }, { contentType: 'application/dicom', body: dicomFiles[0]! }], boundary);
+    let pulled = 0;
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (let at = 0; at < body.length; at += 65_536) {
+        pulled += Math.min(65_536, body.length - at);
+        yield body.subarray(at, at + 65_536);
+      }
+    }
+    let received = 0;
+    let mostAhead = 0;
+    const kinds: string[] = [];
+    for await (const event of multipartEvents(source(), boundary, noLimits)) {
+      if (kinds[kinds.length - 1] !== event.kind) kinds.push(event.kind);
+      if (event.kind === 'data') {
+        received += event.chunk.length;
+        mostAhead = Math.max(mostAhead, pulled - received);
+      }
+      if (event.kind === 'end') received = pulled;
+    }
+    expect(kinds).toEqual(['part', 'data', 'end', 'part', 'data', 'end']);
+    // Bytes pulled but not yet handed on: one chunk and a boundary's worth, never the part.
+    expect(mostAhead).toBeLessThan(65_536 + 200);
   });
 });
 
