@@ -11,6 +11,8 @@ import { repoRoot } from '../../src/config.js';
 import { randomRpps, startTestServer, type TestServer } from '../harness.js';
 import { createTestFacility, writtenRows } from './fixtures.js';
 
+/** The charset files carry no StudyDate: the operator gives the exam's date. */
+const DATE = '2024-05-17T09:30:00Z';
 const CHARSET_DIR = path.join(repoRoot, '..', 'shared', 'corpus', 'files', 'pydicom', 'charset');
 
 describe('demo seed and ingest (a real client: STOW-RS then publishExam over HTTP)', () => {
@@ -88,12 +90,14 @@ describe('demo seed and ingest (a real client: STOW-RS then publishExam over HTT
       const facility = await createTestFacility(t, 'Centre ingest');
       const prescriber = randomRpps();
       const lines: string[] = [];
-      const results = await ingest([dir], { serverUrl: t.url, facilityKey: facility.key, prescriberRpps: prescriber, correspondentRpps: [], log: (l) => lines.push(l) });
+      const report = await ingest([dir], { serverUrl: t.url, facilityKey: facility.key, prescriberRpps: prescriber, correspondentRpps: [], date: DATE, log: (l) => lines.push(l) });
+      const results = report.studies;
 
       expect(results).toHaveLength(2);
-      expect(results.every((r) => r.published && r.stored === 1 && r.failed === 0)).toBe(true);
+      expect(results.every((r) => r.status === 'PUBLISHED' && r.stored === 1 && r.failed === 0)).toBe(true);
+      // A file that is no DICOM at all is skipped, not a failure.
       expect(lines.some((l) => l.startsWith('skipped') && l.includes('notes.txt'))).toBe(true);
-      expect(lines.filter((l) => l.includes('1 stored, 0 failed, published'))).toHaveLength(2);
+      expect(report.ok).toBe(true);
 
       const records = await sql<{ last_name: string; first_name: string; ipp: string; search_name: string }>(
         `select r.last_name, r.first_name, r.ipp, p.search_name from administrative_record r join patient p on p.id = r.patient_id where r.facility_id = ? order by r.ipp`,
@@ -107,7 +111,7 @@ describe('demo seed and ingest (a real client: STOW-RS then publishExam over HTT
       expect(rights).toEqual([{ rpps: prescriber, role: 'PRESCRIBER' }]);
 
       // Ingesting the same files again publishes the same exams: no duplicate.
-      const again = await ingest([dir], { serverUrl: t.url, facilityKey: facility.key, prescriberRpps: prescriber, correspondentRpps: [], title: 'IRM', log: () => undefined });
+      const again = (await ingest([dir], { serverUrl: t.url, facilityKey: facility.key, prescriberRpps: prescriber, correspondentRpps: [], date: DATE, title: 'IRM', log: () => undefined })).studies;
       expect(again.map((r) => r.examId).sort()).toEqual(results.map((r) => r.examId).sort());
       expect(await sql(`select distinct title from exam where facility_id = ?`, [facility.facility.id])).toEqual([{ title: 'IRM' }]);
     } finally {
@@ -117,12 +121,11 @@ describe('demo seed and ingest (a real client: STOW-RS then publishExam over HTT
 
   it('an ingest with a revoked or wrong key stores and publishes nothing', async () => {
     const before = await everything();
-    const lines: string[] = [];
-    const results = await ingest([path.join(CHARSET_DIR, 'chrFren.dcm')], {
-      serverUrl: t.url, facilityKey: 'emk_not-a-real-key', prescriberRpps: randomRpps(), correspondentRpps: [], log: (l) => lines.push(l),
+    const report = await ingest([path.join(CHARSET_DIR, 'chrFren.dcm')], {
+      serverUrl: t.url, facilityKey: 'emk_not-a-real-key', prescriberRpps: randomRpps(), correspondentRpps: [], date: DATE, log: () => undefined,
     });
-    expect(results).toEqual([expect.objectContaining({ published: false, stored: 0 })]);
-    expect(lines[0]).toContain('not published');
+    expect(report.studies).toEqual([expect.objectContaining({ status: 'STORE_FAILED', stored: 0 })]);
+    expect(report.ok).toBe(false);
     expect(await everything()).toEqual(before);
   });
 });

