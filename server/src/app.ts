@@ -87,6 +87,9 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   // --- GraphQL over HTTP.
   const apollo = new ApolloServer<Context>({
     schema,
+    // main.ts owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler (on
+    // whenever NODE_ENV is not test) raced it and left production hanging on SIGTERM.
+    stopOnTerminationSignals: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,

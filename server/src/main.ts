@@ -1,7 +1,4 @@
-import { startServer } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './infra/logger.js';
-import { seedDemoAccounts, seedDemoExams } from './modules/demo/seed.js';
 
 async function main(): Promise<void> {
   const t0 = performance.now();
@@ -15,6 +12,14 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // The rest of the server is loaded only once the configuration holds: a refusal comes in a
+  // fraction of a second whatever the machine's load, and nothing (the embedded PostgreSQL's
+  // exit hook among it) has been set up that could change the exit code.
+  const [{ startServer }, { createLogger }, { seedDemoAccounts, seedDemoExams }] = await Promise.all([
+    import('./bootstrap.js'),
+    import('./infra/logger.js'),
+    import('./modules/demo/seed.js'),
+  ]);
   const logger = createLogger(config.logLevel);
   const started = await startServer(config, { logger });
   const { deps } = started.services;
