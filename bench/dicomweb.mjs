@@ -320,7 +320,12 @@ async function main() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const s3 = process.env.STORAGE === 's3' ? await startS3rver(path.join(dataDir, 's3')) : undefined;
-  const env = { ...process.env, ...(s3?.env ?? {}), NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_SCALE: '1000', SESSION_IDLE_MINUTES: '120' };
+  // Production wants an https PUBLIC_URL (links and cookie flags only: the bench talks to `url`),
+  // a mail relay, a proxy count and a storage directory that exists (docs/adr/0093).
+  const storage = s3 ? {} : { STORAGE_DIR: path.join(dataDir, 'storage') };
+  if (!s3) await fs.mkdir(storage.STORAGE_DIR);
+  const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://bench.e-mage.test', TRUST_PROXY: '0', SMTP_URL: 'smtp://127.0.0.1:9', SMTP_ALLOW_PLAINTEXT: 'true', ...storage };
+  const env = { ...process.env, ...(s3?.env ?? {}), ...production, HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_SCALE: '1000', SESSION_IDLE_MINUTES: '120' };
   const server = spawn(process.execPath, [dist('main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const results = {};
   const cpu = { server: () => cpuMsOf(server.pid), ...(embedded ? { postgres: () => postgresCpuMs(path.join(dataDir, 'postgres')) } : {}), ...(s3 ? { s3: () => cpuMsOf(s3.child.pid) } : {}), client: clientCpuMs };

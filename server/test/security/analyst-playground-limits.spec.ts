@@ -78,7 +78,8 @@ describe('limits on every GraphQL operation (depth, cost, aliases, batches, size
 describe('introspection in production', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ NODE_ENV: 'production' });
+    // What production requires beyond the harness (docs/adr/0093); the harness's relay is on loopback.
+    t = await startTestServer({ NODE_ENV: 'production', PUBLIC_URL: 'https://portal.e-mage.test', TRUST_PROXY: '0', SMTP_ALLOW_PLAINTEXT: 'true' });
   });
   afterAll(() => t?.stop());
 
