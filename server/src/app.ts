@@ -119,12 +119,13 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<Context> => {
         const em = orm.em.fork() as EntityManager;
-        const viewer = await resolveViewer(em, deps, { cookies: parseCookies(req.headers.cookie), authorization: req.headers.authorization });
+        const cookies = parseCookies(req.headers.cookie);
+        const viewer = await resolveViewer(em, deps, { cookies, authorization: req.headers.authorization });
         return {
           deps,
           em,
           viewer,
-          request: { ip: clientAddress(req, config), userAgent: req.headers['user-agent'] ?? null },
+          request: { ip: clientAddress(req, config), userAgent: req.headers['user-agent'] ?? null, cookies },
           cookies: cookieWriter(res, config),
           memo: new Map(),
         };

@@ -19,6 +19,8 @@ export interface CookieWriter {
 export interface RequestInfo {
   ip: string | null;
   userAgent: string | null;
+  /** The request's cookies, where the transport has them (GraphQL over HTTP): login reads its device cookie. */
+  cookies?: Readonly<Record<string, string>>;
 }
 
 export interface Context {

@@ -33,3 +33,14 @@ export async function outboxSettled(t: TestServer, to: string, timeoutMs = 10_00
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Polls `query` until it returns `n` rows: for work done after the answer (a reset request's, ADR 0096). */
+export async function rowsOnceThere<T = Record<string, unknown>>(t: TestServer, query: string, params: unknown[], n: number, timeoutMs = 10_000): Promise<T[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await sql<T>(t, query, params);
+    if (rows.length >= n) return rows;
+    if (Date.now() > deadline) throw new Error(`Expected ${n} rows, got ${rows.length}: ${query}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '../../src/modules/auth/user.entity.js';
 import { TEST_PASSWORD, errorCode, startTestServer, type TestServer } from '../harness.js';
-import { outboxSettled, sql, tablesContaining, tokenIn } from './db-probe.js';
+import { outboxSettled, rowsOnceThere, sql, tablesContaining, tokenIn } from './db-probe.js';
 
 const REQUEST = `mutation($e: String!) { requestPasswordReset(email: $e) }`;
 const RESET = `mutation($t: String!, $p: String!) { resetPassword(token: $t, password: $p) }`;
@@ -87,11 +87,12 @@ describe('forgot password (guide §2)', () => {
     // A link asked for while the previous mail is still queued: the queued one must not leave.
     await t.deps.outbox.stop();
     try {
+      const unsent = `select payload, last_error from outbox_message where "to" = ? and sent_at is null order by created_at`;
       await t.client().mustQuery(REQUEST, { e: email });
-      const [queued] = await sql<{ payload: { token: string } }>(t, `select payload from outbox_message where "to" = ? and sent_at is null`, [email]);
+      const [queued] = await rowsOnceThere<{ payload: { token: string } }>(t, unsent, [email], 1);
       await t.client().mustQuery(REQUEST, { e: email });
+      const rows = await rowsOnceThere<{ last_error: string | null }>(t, unsent, [email], 2);
       expect(await tablesContaining(t, queued!.payload.token)).toEqual([]);
-      const rows = await sql<{ last_error: string | null }>(t, `select last_error from outbox_message where "to" = ? and sent_at is null order by created_at`, [email]);
       expect(rows.map((r) => r.last_error)).toEqual(['superseded', null]);
     } finally {
       t.deps.outbox.start();

@@ -5,6 +5,7 @@ import { isUuid } from '../../common/ids.js';
 import type { Context } from '../../graphql/context.js';
 import { actorOf, audit } from '../audit/audit.service.js';
 import { endSessions, mailActivationLink, requireAdmin } from './auth.service.js';
+import { clearFailures, locksOf, loginSubject } from './login-throttle.js';
 import { Session } from './session.entity.js';
 import { UserToken } from './user-token.entity.js';
 import { Role, User, UserStatus } from './user.entity.js';
@@ -18,13 +19,25 @@ import { Role, User, UserStatus } from './user.entity.js';
 
 const MAX_LISTED = 500;
 
+/** An account and the latest lock failed logins keep on it (from any client: ADR 0096). */
+export interface AccountState {
+  user: User;
+  lockedUntil: Date | null;
+}
+
+async function withLocks(ctx: Context, users: User[]): Promise<AccountState[]> {
+  const subjects = await Promise.all(users.map((u) => loginSubject(ctx.deps, u.email)));
+  const locks = await locksOf(ctx.em, subjects);
+  return users.map((user, i) => ({ user, lockedUntil: locks.get(subjects[i]!) ?? null }));
+}
+
 /** Accounts by last name, filtered by role and by a part of a name, an e-mail or an RPPS. */
-export async function listUsers(ctx: Context, filter: { role?: Role | null; search?: string | null }): Promise<User[]> {
+export async function listUsers(ctx: Context, filter: { role?: Role | null; search?: string | null }): Promise<AccountState[]> {
   requireAdmin(ctx.viewer);
   const search = filter.search?.trim() ?? '';
   if (search.length > 100) throw badInput('Search at most 100 characters', 'search');
   const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return ctx.em.find(
+  const users = await ctx.em.find(
     User,
     {
       ...(filter.role ? { role: filter.role } : {}),
@@ -32,6 +45,7 @@ export async function listUsers(ctx: Context, filter: { role?: Role | null; sear
     },
     { orderBy: { lastName: 'asc', firstName: 'asc' }, limit: MAX_LISTED },
   );
+  return withLocks(ctx, users);
 }
 
 /** The account, its row locked for the rest of the transaction `tx`. */
@@ -41,19 +55,20 @@ async function lockedTarget(tx: EntityManager, id: string): Promise<User> {
   return user;
 }
 
-export async function unlockUser(ctx: Context, id: string): Promise<User> {
+/** Lifts every lock on the account, whichever client failed (ADR 0096). */
+export async function unlockUser(ctx: Context, id: string): Promise<AccountState> {
   requireAdmin(ctx.viewer);
   return ctx.em.transactional(async (tx) => {
     const user = await lockedTarget(tx as EntityManager, id);
-    if (!user.lockedUntil || user.lockedUntil.getTime() <= Date.now()) throw badInput('This account is not locked');
-    user.lockedUntil = null;
-    user.failedAttempts = 0;
+    const subject = await loginSubject(ctx.deps, user.email);
+    if (!(await locksOf(tx as EntityManager, [subject])).has(subject)) throw badInput('This account is not locked');
+    await clearFailures(tx as EntityManager, subject);
     audit(tx, 'ACCOUNT_UNLOCKED', { ...actorOf(ctx), targetUserId: user.id });
-    return user;
+    return { user, lockedUntil: null };
   });
 }
 
-export async function disableUser(ctx: Context, id: string): Promise<User> {
+export async function disableUser(ctx: Context, id: string): Promise<AccountState> {
   const admin = requireAdmin(ctx.viewer);
   const { user, ended } = await ctx.em.transactional(async (tx) => {
     const target = await lockedTarget(tx as EntityManager, id);
@@ -75,25 +90,24 @@ export async function disableUser(ctx: Context, id: string): Promise<User> {
     return { user: target, ended: open.map((s) => s.id) };
   });
   endSessions(ended);
-  return user;
+  return (await withLocks(ctx, [user]))[0]!;
 }
 
 /**
  * Back to active; or, when the person never set a password, back to waiting for activation
  * with a new activation link by e-mail (the links sent before were cancelled by the disable).
  */
-export async function enableUser(ctx: Context, id: string): Promise<User> {
+export async function enableUser(ctx: Context, id: string): Promise<AccountState> {
   requireAdmin(ctx.viewer);
   const user = await ctx.em.transactional(async (tx) => {
     const target = await lockedTarget(tx as EntityManager, id);
     if (target.status !== UserStatus.DISABLED) throw badInput('This account is not disabled');
     target.status = target.activatedAt ? UserStatus.ACTIVE : UserStatus.PENDING_ACTIVATION;
-    target.failedAttempts = 0;
-    target.lockedUntil = null;
+    await clearFailures(tx as EntityManager, await loginSubject(ctx.deps, target.email));
     if (!target.activatedAt) await mailActivationLink(tx as EntityManager, ctx.deps.config, target);
     audit(tx, 'ACCOUNT_ENABLED', { ...actorOf(ctx), targetUserId: target.id });
     return target;
   });
   ctx.deps.outbox.wake();
-  return user;
+  return { user, lockedUntil: null };
 }

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Field, ID, Mutation, ObjectType, Query, registerEnumType, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
-import { disableUser, enableUser, listUsers, unlockUser } from './account.admin.js';
-import { Role, UserStatus, type User } from './user.entity.js';
+import { disableUser, enableUser, listUsers, unlockUser, type AccountState } from './account.admin.js';
+import { Role, UserStatus } from './user.entity.js';
 
 registerEnumType(UserStatus, { name: 'UserStatus', description: 'PENDING_ACTIVATION until the person sets a password; DISABLED by an administrator' });
 
@@ -19,7 +19,7 @@ export class UserAccount {
   @Field(() => Date, { nullable: true }) activatedAt!: Date | null;
 }
 
-const toAccount = (u: User): UserAccount => ({
+const toAccount = ({ user: u, lockedUntil }: AccountState): UserAccount => ({
   id: u.id,
   email: u.email,
   firstName: u.firstName,
@@ -27,7 +27,7 @@ const toAccount = (u: User): UserAccount => ({
   role: u.role,
   rpps: u.rpps ?? null,
   status: u.status,
-  lockedUntil: u.lockedUntil && u.lockedUntil.getTime() > Date.now() ? u.lockedUntil : null,
+  lockedUntil,
   createdAt: u.createdAt,
   activatedAt: u.activatedAt ?? null,
 });

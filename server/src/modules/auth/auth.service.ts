@@ -9,12 +9,14 @@ import type { Config } from '../../config.js';
 import type { Context, Viewer } from '../../graphql/context.js';
 import { PreparedStatements, type PreparedStatement } from '../../infra/db/prepared-statements.js';
 import { enqueueMail } from '../../infra/mail/outbox.js';
-import { actorOf, audit } from '../audit/audit.service.js';
+import type { AppDeps } from '../../app-deps.js';
+import { actorOf, audit, type AuditFields } from '../audit/audit.service.js';
 import { AccountRequest, AccountRequestStatus } from './account-request.entity.js';
 import { checkPasswordPolicy, hashPassword, verifyAgainstNothing, verifyPassword } from './password.js';
 import { Session } from './session.entity.js';
 import { Role, User, UserStatus } from './user.entity.js';
 import { UserToken, UserTokenPurpose } from './user-token.entity.js';
+import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECONDS, LoginThrottle, clearFailures, loginSubject, type Lock } from './login-throttle.js';
 import './auth.mail.js';
 
 export const SESSION_COOKIE = 'emage_session';
@@ -183,68 +185,52 @@ async function openSession(ctx: Context, user: User): Promise<Session> {
 
 export async function login(ctx: Context, emailInput: string, password: string): Promise<ResolvedSession> {
   const { em, deps } = ctx;
-  const { config } = deps;
   const email = emailInput.trim().toLowerCase();
   if (!email || !password || password.length > 1024) throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Wrong e-mail or password');
-  await consumeRateLimit(em, ctx.deps.config, `login:ip:${ctx.request.ip ?? '?'}`, 30, 60);
+  await consumeRateLimit(em, deps.config, `login:ip:${ctx.request.ip ?? '?'}`, 30, 60);
 
-  // Count the attempt as failed *before* verifying, in one atomic statement: concurrent
-  // guesses are serialised by the row lock and no guess is verified once the limit is hit.
-  const reserved = await em.execute<{ id: string; password_hash: string | null; failed_attempts: number; locked_until: Date | null }[]>(
-    `update app_user set
-       failed_attempts = case when locked_until is not null and locked_until <= now() then 1 else failed_attempts + 1 end,
-       locked_until = case
-         when (case when locked_until is not null and locked_until <= now() then 1 else failed_attempts + 1 end) >= ?
-           then now() + (? || ' milliseconds')::interval
-         when locked_until is not null and locked_until <= now() then null
-         else locked_until end
-     where email = ? and status = 'ACTIVE' and (locked_until is null or locked_until <= now())
-     returning id, password_hash, failed_attempts, locked_until`,
-    [config.lockoutAttempts, String(minutes(config.lockoutMinutes)), email],
-  );
-  const row = reserved[0];
-  if (!row) {
-    const locked = await em.findOne(User, { email, status: UserStatus.ACTIVE, lockedUntil: { $gt: new Date() } });
-    if (locked?.lockedUntil) {
-      audit(em, 'LOGIN_FAILED', { ...actorOf(ctx), targetUserId: locked.id, outcome: 'LOCKED' });
-      await em.flush();
-      throw accountLocked(locked.lockedUntil);
-    }
-    await verifyAgainstNothing(password);
-    // The caller gets the same answer whatever the reason; the trail tells a disabled or not yet
-    // activated account apart, under that account, for whoever investigates it.
-    const inactive = await em.findOne(User, { email, status: { $ne: UserStatus.ACTIVE } }, { fields: ['id', 'status'] });
-    audit(em, 'LOGIN_FAILED', {
-      ...actorOf(ctx),
-      targetUserId: inactive?.id ?? null,
-      outcome: !inactive ? 'UNKNOWN_ACCOUNT' : inactive.status === UserStatus.DISABLED ? 'ACCOUNT_DISABLED' : 'NOT_ACTIVATED',
-    });
+  // Whether or not an account has this e-mail, the attempt is counted, verified (against a
+  // dummy hash when there is nothing to verify) and answered alike: same codes, same
+  // fields, same locks, same work (ADR 0096). Counted before verifying (ADR 0010).
+  const device = ctx.request.cookies?.[DEVICE_COOKIE];
+  const throttle = await LoginThrottle.for(em, deps, email, { ip: ctx.request.ip, device });
+  const reservation = await throttle.reserve();
+  const user = await em.findOne(User, { email }, { fields: ['id', 'status', 'passwordHash'] });
+  if (!reservation.allowed) {
+    audit(em, 'LOGIN_FAILED', { ...actorOf(ctx), targetUserId: user?.id ?? null, outcome: 'LOCKED' });
     await em.flush();
-    throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Wrong e-mail or password');
+    throw accountLocked(reservation.lock);
   }
 
-  const ok = row.password_hash ? await verifyPassword(row.password_hash, password) : false;
-  if (!ok) {
-    const lockedNow = row.failed_attempts >= config.lockoutAttempts && row.locked_until;
-    audit(em, lockedNow ? 'ACCOUNT_LOCKED' : 'LOGIN_FAILED', { ...actorOf(ctx), targetUserId: row.id, outcome: 'WRONG_PASSWORD' });
+  const hash = user?.status === UserStatus.ACTIVE ? user.passwordHash : null;
+  const ok = hash ? await verifyPassword(hash, password) : (await verifyAgainstNothing(password), false);
+  if (!ok || !user) {
+    const { lock } = reservation;
+    // The trail tells the cases apart, under the account if there is one, for whoever investigates.
+    const outcome = !user ? 'UNKNOWN_ACCOUNT' : user.status === UserStatus.DISABLED ? 'ACCOUNT_DISABLED' : user.status === UserStatus.ACTIVE ? 'WRONG_PASSWORD' : 'NOT_ACTIVATED';
+    audit(em, lock && user ? 'ACCOUNT_LOCKED' : 'LOGIN_FAILED', { ...actorOf(ctx), targetUserId: user?.id ?? null, outcome });
     await em.flush();
-    if (lockedNow && row.locked_until) throw accountLocked(new Date(row.locked_until));
-    throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Wrong e-mail or password', {
-      remainingAttempts: config.lockoutAttempts - row.failed_attempts,
-    });
+    if (lock) throw accountLocked(lock);
+    throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Wrong e-mail or password', { remainingAttempts: reservation.remainingAttempts });
   }
 
-  await em.execute(`update app_user set failed_attempts = 0, locked_until = null where id = ?`, [row.id]);
-  const user = await em.findOneOrFail(User, { id: row.id }, { refresh: true });
-  const session = await openSession(ctx, user);
-  audit(em, 'LOGIN_SUCCEEDED', { ...actorOf(ctx), actorKind: 'USER', actorUserId: user.id });
+  // Only a cookie this identifier already trusts is kept: a value planted in the browser by
+  // someone else never becomes one they know the trusted value of.
+  const deviceToken = throttle.knownDevice && device ? device : newToken();
+  await throttle.succeeded(deviceToken);
+  ctx.cookies.set(DEVICE_COOKIE, deviceToken, { maxAgeSeconds: DEVICE_COOKIE_MAX_AGE_SECONDS });
+  const active = await em.findOneOrFail(User, { id: user.id }, { refresh: true });
+  const session = await openSession(ctx, active);
+  audit(em, 'LOGIN_SUCCEEDED', { ...actorOf(ctx), actorKind: 'USER', actorUserId: active.id });
   await em.flush();
-  return { user, session };
+  return { user: active, session };
 }
 
-function accountLocked(until: Date): AppError {
+/** `scope` lets the page say whether this browser failed 3 times or the account is shut to new browsers. */
+function accountLocked(lock: Lock): AppError {
   return new AppError(ErrorCode.ACCOUNT_LOCKED, 'Account locked after too many failed attempts', {
-    lockedUntil: until.toISOString(),
+    lockedUntil: lock.until.toISOString(),
+    scope: lock.scope,
   });
 }
 
@@ -328,27 +314,50 @@ function invalidToken(): AppError {
   return new AppError(ErrorCode.INVALID_TOKEN, 'This link is invalid, already used or expired');
 }
 
+/**
+ * Always true, and in the same time whether or not the account exists (ADR 0096): past the
+ * limits, which count every e-mail alike, the answer leaves before the account is looked up;
+ * finding it, issuing the link and queueing the mail happen after, off the request.
+ */
 export async function requestPasswordReset(ctx: Context, emailInput: string): Promise<boolean> {
   const { em, deps } = ctx;
   const email = normalizeEmail(emailInput);
-  await consumeRateLimit(em, ctx.deps.config, `reset:ip:${ctx.request.ip ?? '?'}`, 10, 3600);
-  await consumeRateLimit(em, ctx.deps.config, `reset:email:${email}`, 3, 3600);
-  await em.transactional(async (tx) => {
-    const user = await tx.findOne(User, { email, status: UserStatus.ACTIVE });
-    // Same answer either way: the form must not reveal which e-mails have accounts.
-    if (!user) return;
-    const token = await issueUserToken(tx, user, UserTokenPurpose.PASSWORD_RESET, minutes(deps.config.passwordResetTtlMinutes));
-    await enqueueMail(tx, {
-      to: user.email,
-      template: 'auth.password-reset',
-      payload: { token },
-      idempotencyKey: tokenMailKey(UserTokenPurpose.PASSWORD_RESET, hashToken(token)),
-      locale: user.locale,
-    });
-    audit(tx, 'PASSWORD_RESET_REQUESTED', { ...actorOf(ctx), targetUserId: user.id });
-  });
-  deps.outbox.wake();
+  await consumeRateLimit(em, deps.config, `reset:ip:${ctx.request.ip ?? '?'}`, 10, 3600);
+  await consumeRateLimit(em, deps.config, `reset:email:${await loginSubject(deps, email)}`, 3, 3600);
+  const actor = actorOf(ctx);
+  afterAnswer(deps, 'password reset request', (tx) => mailResetLink(tx, deps.config, email, actor));
   return true;
+}
+
+async function mailResetLink(tx: EntityManager, config: Config, email: string, actor: AuditFields): Promise<void> {
+  const user = await tx.findOne(User, { email, status: UserStatus.ACTIVE });
+  if (!user) return;
+  const token = await issueUserToken(tx, user, UserTokenPurpose.PASSWORD_RESET, minutes(config.passwordResetTtlMinutes));
+  await enqueueMail(tx, {
+    to: user.email,
+    template: 'auth.password-reset',
+    payload: { token },
+    idempotencyKey: tokenMailKey(UserTokenPurpose.PASSWORD_RESET, hashToken(token)),
+    locale: user.locale,
+  });
+  audit(tx, 'PASSWORD_RESET_REQUESTED', { ...actor, targetUserId: user.id });
+}
+
+/**
+ * Runs `work` in a transaction of its own once the current request has answered, then wakes the
+ * outbox: for work whose duration would tell the caller something. A failure is logged; the
+ * person asks again.
+ */
+function afterAnswer(deps: AppDeps, what: string, work: (tx: EntityManager) => Promise<void>): void {
+  setImmediate(() => {
+    deps.orm.em
+      .fork()
+      .transactional((tx) => work(tx as EntityManager))
+      .then(
+        () => deps.outbox.wake(),
+        (err: unknown) => deps.logger.error({ err }, `${what} failed`),
+      );
+  });
 }
 
 export async function resetPassword(ctx: Context, token: string, password: string): Promise<boolean> {
@@ -358,8 +367,7 @@ export async function resetPassword(ctx: Context, token: string, password: strin
     const user = await consumeUserToken(tx, token, UserTokenPurpose.PASSWORD_RESET);
     checkPasswordPolicy(password, { email: user.email });
     user.passwordHash = await hashPassword(password);
-    user.failedAttempts = 0;
-    user.lockedUntil = null;
+    await clearFailures(tx as EntityManager, await loginSubject(ctx.deps, user.email));
     // A reset is what someone does when they fear their password leaked: end every session.
     const open = await tx.find(Session, { user, revokedAt: null });
     for (const s of open) s.revokedAt = new Date();

@@ -16,7 +16,7 @@ export enum UserStatus {
 
 @Entity({ tableName: 'app_user' })
 export class User {
-  [OptionalProps]?: 'status' | 'failedAttempts' | 'createdAt' | 'locale' | 'emailNotifications' | 'displayName';
+  [OptionalProps]?: 'status' | 'createdAt' | 'locale' | 'emailNotifications' | 'displayName';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -49,12 +49,6 @@ export class User {
   @Enum({ items: () => UserStatus })
   @Index()
   status: UserStatus = UserStatus.PENDING_ACTIVATION;
-
-  @Property({ type: 'integer' })
-  failedAttempts = 0;
-
-  @Property({ type: 'datetime', nullable: true })
-  lockedUntil?: Date | null;
 
   @Property({ type: 'text' })
   locale = 'fr';

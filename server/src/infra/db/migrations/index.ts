@@ -9,6 +9,7 @@ import { Migration20261128014000_PortalAccessColumns } from './Migration20261128
 import { Migration20261128018000_AuditTargetIndex } from './Migration20261128018000_AuditTargetIndex.js';
 import { Migration20261205163000_MailDelivery } from './Migration20261205163000_MailDelivery.js';
 import { Migration20261205170000_RecordSearchName } from './Migration20261205170000_RecordSearchName.js';
+import { Migration20261205160000_LoginThrottle } from './Migration20261205160000_LoginThrottle.js';
 
 /** Applied in this order; a new migration is appended here (never edit a released one). */
 export const migrationsList: MigrationObject[] = [
@@ -22,4 +23,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128018000_AuditTargetIndex', class: Migration20261128018000_AuditTargetIndex },
   { name: 'Migration20261205163000_MailDelivery', class: Migration20261205163000_MailDelivery },
   { name: 'Migration20261205170000_RecordSearchName', class: Migration20261205170000_RecordSearchName },
+  { name: 'Migration20261205160000_LoginThrottle', class: Migration20261205160000_LoginThrottle },
 ];
