@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { PreparedStatement } from '../../infra/db/prepared-statements.js';
 import { badRequest } from './dicomweb-error.js';
 import { searchForm } from './dicomweb-paths.js';
 import { pgArray } from './pg-array.js';
@@ -292,4 +294,17 @@ export function representativeMetadataStatement(groupColumn: 'se.study_id' | 'se
            order by ${groupColumn}, se.series_number nulls last, i.instance_number nulls last`,
     params: [pgArray(ids)],
   };
+}
+
+/**
+ * A search statement as a named prepared statement (`?` placeholders numbered). Planning the
+ * one-study searches cost four times their execution (1.1 ms against 0.25 ms, EXPLAIN ANALYZE):
+ * PostgreSQL plans them once per connection instead. Only searches under a study path are
+ * prepared: their text depends only on which series and instance keys are present, so the
+ * statements a connection keeps stay few.
+ */
+export function prepared(sql: string): PreparedStatement {
+  let n = 0;
+  const text = sql.replace(/\?/g, () => `$${++n}`);
+  return { name: `qido_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, text };
 }

@@ -3,7 +3,8 @@ import { instanceLevelJson, seriesLevelJson, studyLevelJson, type DicomJsonDataS
 import { readableStudiesCondition, readsOneStudyCondition, type ReadScope } from './dicomweb-access.service.js';
 import { badRequest, notFound } from './dicomweb-error.js';
 import { instancePath, seriesPath, studyPath } from './dicomweb-paths.js';
-import { representativeMetadataStatement, searchStatement, tagOf, type Level, type Query, type SearchPath } from './qido.queries.js';
+import type { PreparedStatements } from '../../infra/db/prepared-statements.js';
+import { prepared, representativeMetadataStatement, searchStatement, tagOf, type Level, type Query, type SearchPath } from './qido.queries.js';
 
 /**
  * QIDO-RS (PS3.18 10.6) over the index, never over files, on its six routes: studies, series
@@ -168,11 +169,22 @@ async function representativeMetadata(em: EntityManager, groupColumn: 'se.study_
  * GET /studies, /series, /instances, /studies/{study}/series, /studies/{study}/instances and
  * /studies/{study}/series/{series}/instances.
  */
-export async function search(em: EntityManager, scope: ReadScope, level: Level, path: SearchPath, query: Query, rootUrl: string): Promise<SearchResult> {
+export async function search(
+  db: { em: EntityManager; statements: PreparedStatements },
+  scope: ReadScope,
+  level: Level,
+  path: SearchPath,
+  query: Query,
+  rootUrl: string,
+): Promise<SearchResult> {
+  const { em } = db;
   const include = includeFields(query);
   const readable = path.study !== undefined ? readsOneStudyCondition(scope, 'st.study_instance_uid') : readableStudiesCondition(scope, 'st.study_instance_uid');
   const statement = searchStatement(level, query, path, readable, { metadata: level === 'instance' && wantsMetadata(include) });
-  const rows = await em.execute<Row[]>(statement.sql, statement.params);
+  const rows =
+    path.study !== undefined
+      ? await db.statements.query<Row & Record<string, unknown>>(prepared(statement.sql), statement.params)
+      : await em.execute<Row[]>(statement.sql, statement.params);
   if (rows.length === 0 && path.study !== undefined) await checkReadable(em, scope, path.study);
   const truncated = rows.length > statement.limit;
   const page = rows.slice(0, statement.limit);
