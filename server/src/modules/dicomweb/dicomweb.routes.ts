@@ -14,16 +14,9 @@ import { negotiateDicom, negotiateFrames, negotiateJson, type FrameRepresentatio
 import type { Level, SearchPath } from './qido.queries.js';
 import { search } from './qido.service.js';
 import { storeInstances } from './stow.service.js';
-import { isConnectionLost } from '../../infra/db/connection-loss.js';
 import { PreparedStatements } from '../../infra/db/prepared-statements.js';
 import { sendBody, type Segment } from './response-body.js';
-import { registerPixelRoutes, wadoUriRenderParameters } from './pixels.routes.js';
-import { renderedFrame, transcodedFrames, transcodedInstance, type PixelDeps } from './pixels.service.js';
-import { canDecodeSyntax } from '../pixels/decode.js';
-import type { ImageFormat } from '../pixels/encode-image.js';
-import { bulkDataOf, framesOf, instanceSegment, instancesToRetrieve, metadataOf, parseFrameList, type FrameDeps, type Frames, type ResourceRef, type StoredInstance } from './wado.service.js';
-
-const EXPLICIT_LE = '1.2.840.10008.1.2.1';
+import { bulkDataOf, framesOf, instanceSegment, instancesToRetrieve, metadataOf, parseFrameList, type FrameDeps, type Frames, type ResourceRef } from './wado.service.js';
 
 /**
  * DICOMweb (PS3.18) under /dicomweb: STOW-RS, QIDO-RS, WADO-RS and WADO-URI. Routes parse the
@@ -37,7 +30,7 @@ export const dicomwebModule: HttpModule = {
   },
 };
 
-export type Handler = (req: Request, res: Response, reader: Reader) => Promise<void>;
+type Handler = (req: Request, res: Response, reader: Reader) => Promise<void>;
 
 /**
  * The caller of one request, resolved only as far as the route needs: reads check a session
@@ -62,7 +55,6 @@ function dicomwebRouter(deps: AppDeps): Router {
   const router = express.Router();
   const rootUrl = `${deps.config.publicUrl}/dicomweb/`;
   const frameDeps: FrameDeps = { statements: new PreparedStatements(deps.orm), storage: deps.storage, config: deps.config };
-  const pixelDeps: PixelDeps = { ...frameDeps, rootUrl };
 
   const handle =
     (handler: Handler) =>
@@ -77,23 +69,15 @@ function dicomwebRouter(deps: AppDeps): Router {
 
   // --- STOW-RS
   const stow: Handler = async (req, res, reader) => {
-    try {
-      const [em, viewer] = [reader.em(), await reader.viewer()];
-      const declared = Number(req.headers['content-length'] ?? 0);
-      if (viewer.kind === 'facility' && declared > deps.config.maxStowBodyBytes) throw new DicomwebError(413, 'The request is larger than this server accepts');
-      const outcome = await storeInstances(deps, em, viewer, {
-        contentType: req.headers['content-type'],
-        // Not destroyed when parsing stops early: what is left is drained below.
-        body: req.iterator({ destroyOnReturn: false }),
-        ...(req.params.study !== undefined ? { targetStudyUid: String(req.params.study) } : {}),
-      });
-      res.status(outcome.status).type('application/dicom+json').send(JSON.stringify(outcome.body));
-    } catch (error) {
-      // A sender still writing reads no answer, only a reset: it gets its status once its body
-      // is read (up to a bound), as PACS that stream a study in one request expect.
-      await drainRequest(req);
-      throw error;
-    }
+    const [em, viewer] = [reader.em(), await reader.viewer()];
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (viewer.kind === 'facility' && declared > deps.config.maxStowBodyBytes) throw new DicomwebError(413, 'The request is larger than this server accepts');
+    const outcome = await storeInstances(deps, em, viewer, {
+      contentType: req.headers['content-type'],
+      body: req,
+      ...(req.params.study !== undefined ? { targetStudyUid: String(req.params.study) } : {}),
+    });
+    res.status(outcome.status).type('application/dicom+json').send(JSON.stringify(outcome.body));
   };
   router.post('/studies', handle(stow));
   router.post('/studies/:study', handle(stow));
@@ -122,24 +106,14 @@ function dicomwebRouter(deps: AppDeps): Router {
     const ref = refOf(req);
     const instances = await instancesToRetrieve(reader.em(), await reader.scope(), ref);
     const representation = negotiateDicom(req.headers.accept, [...new Set(instances.map((i) => i.transferSyntaxUid))], ref.instance !== undefined);
-    // Transcoded instances are made one at a time before the answer starts, so a failure is a status, not a cut body.
-    const bodyOf = async (instance: StoredInstance): Promise<{ ts: string; body: Segment }> =>
-      representation.transcode && instance.transferSyntaxUid !== EXPLICIT_LE
-        ? { ts: EXPLICIT_LE, body: await transcodedInstance(pixelDeps, instance) }
-        : { ts: instance.transferSyntaxUid, body: instanceSegment(instance) };
     if (!representation.multipart) {
       const [only] = instances;
       if (!only) throw new DicomwebError(404, 'Not found');
-      const { body } = await bodyOf(only);
       res.status(200).type('application/dicom');
-      await sendBody(res, deps.storage, [body]);
+      await sendBody(res, deps.storage, [instanceSegment(only)]);
       return;
     }
-    const parts = [];
-    for (const instance of instances) {
-      const { ts, body } = await bodyOf(instance);
-      parts.push({ contentType: `application/dicom; transfer-syntax=${ts}`, body: [body] });
-    }
+    const parts = instances.map((instance) => ({ contentType: `application/dicom; transfer-syntax=${instance.transferSyntaxUid}`, body: [instanceSegment(instance)] }));
     await sendMultipart(res, deps.storage, parts, 'application/dicom');
   };
   router.get('/studies/:study', handle(retrieve));
@@ -161,13 +135,7 @@ function dicomwebRouter(deps: AppDeps): Router {
     const ref = instanceRefOf(req);
     const numbers = parseFrameList(String(req.params.frames));
     const frames = await framesOf(frameDeps, reader, ref, numbers);
-    const representation = negotiateFrames(req.headers.accept, frames.transferSyntaxUid, frames.count, canDecodeSyntax(frames.transferSyntaxUid));
-    if (representation.transcode) {
-      const decoded = await transcodedFrames(pixelDeps, reader, ref, numbers);
-      await sendParts(res, deps, decoded.map((f) => [f]), representation);
-      return;
-    }
-    await sendFrames(res, deps, frames, representation);
+    await sendFrames(res, deps, frames, negotiateFrames(req.headers.accept, frames.transferSyntaxUid, frames.count));
   }));
 
   router.get('/studies/:study/series/:series/instances/:instance/bulkdata/*path', handle(async (req, res, reader) => {
@@ -175,13 +143,7 @@ function dicomwebRouter(deps: AppDeps): Router {
     const segments = req.params.path as unknown as string[] | string;
     const bulk = await bulkDataOf(frameDeps, reader, ref, Array.isArray(segments) ? segments.join('/') : segments);
     if (bulk.kind === 'frames') {
-      const representation = negotiateFrames(req.headers.accept, bulk.frames.transferSyntaxUid, bulk.frames.count, canDecodeSyntax(bulk.frames.transferSyntaxUid));
-      if (representation.transcode) {
-        const decoded = await transcodedFrames(pixelDeps, reader, ref, undefined);
-        await sendParts(res, deps, decoded.map((f) => [f]), representation);
-        return;
-      }
-      await sendFrames(res, deps, bulk.frames, representation);
+      await sendFrames(res, deps, bulk.frames, negotiateFrames(req.headers.accept, bulk.frames.transferSyntaxUid, bulk.frames.count));
       return;
     }
     const representation = negotiateFrames(req.headers.accept, '1.2.840.10008.1.2.1', 1);
@@ -203,27 +165,12 @@ function dicomwebRouter(deps: AppDeps): Router {
     if (q.transferSyntax !== undefined && typeof q.transferSyntax !== 'string') throw badRequest('transferSyntax must be given once');
     const [instance] = await instancesToRetrieve(reader.em(), await reader.scope(), ref);
     if (!instance) throw new DicomwebError(404, 'Not found');
-    // PS3.18 9.1.2.1: image/jpeg unless the client names another type.
     const types = (q.contentType ?? 'image/jpeg').split(',').map((t) => t.trim().toLowerCase());
-    const image = types.find((t): t is ImageFormat => t === 'image/jpeg' || t === 'image/png');
-    if (image && !types.includes('application/dicom')) {
-      const params = wadoUriRenderParameters(q, image);
-      const frame = q.frameNumber === undefined ? 1 : Number(q.frameNumber);
-      if (!Number.isInteger(frame) || frame < 1) throw badRequest('frameNumber must be a positive integer');
-      res.status(200).type(image).send(await renderedFrame(pixelDeps, reader, ref, frame, params));
-      return;
-    }
-    if (!types.includes('application/dicom') && !types.includes('*/*')) throw notAcceptable('contentType may be image/jpeg, image/png or application/dicom');
-    let body: Segment = instanceSegment(instance);
-    if (q.transferSyntax !== undefined && q.transferSyntax !== instance.transferSyntaxUid) {
-      if (q.transferSyntax !== EXPLICIT_LE) throw notAcceptable('The instance is sent as stored or in Explicit VR Little Endian (1.2.840.10008.1.2.1)');
-      body = await transcodedInstance(pixelDeps, instance);
-    }
+    if (!types.includes('application/dicom') && !types.includes('*/*')) throw notAcceptable('Only contentType=application/dicom is offered');
+    if (q.transferSyntax !== undefined && q.transferSyntax !== instance.transferSyntaxUid) throw notAcceptable('The instance is not transcoded');
     res.status(200).type('application/dicom');
-    await sendBody(res, deps.storage, [body]);
+    await sendBody(res, deps.storage, [instanceSegment(instance)]);
   }));
-
-  registerPixelRoutes(router, handle, pixelDeps, (res, bodies, representation) => sendParts(res, deps, bodies, representation));
 
   router.use(handle(async () => {
     throw new DicomwebError(404, 'Not found');
@@ -251,7 +198,7 @@ async function sendFrames(res: Response, deps: AppDeps, frames: Frames, represen
 }
 
 /** Frames or bulk data: one part, or multipart/related when the client asked for it. */
-export async function sendParts(res: Response, deps: AppDeps, bodies: Segment[][], representation: FrameRepresentation): Promise<void> {
+async function sendParts(res: Response, deps: AppDeps, bodies: Segment[][], representation: FrameRepresentation): Promise<void> {
   if (!representation.multipart) {
     res.status(200).setHeader('Content-Type', representation.partContentType);
     await sendBody(res, deps.storage, bodies[0] ?? []);
@@ -272,31 +219,6 @@ async function sendMultipart(res: Response, storage: AppDeps['storage'], parts: 
   await sendBody(res, storage, segments);
 }
 
-/** What is read of a refused upload before answering: a bound in bytes and in time. */
-const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
-const DRAIN_MAX_MS = 30_000;
-
-/** Reads and discards the rest of a request body, up to the bounds. */
-function drainRequest(req: Request): Promise<void> {
-  if (req.complete || req.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    let read = 0;
-    const done = (): void => {
-      clearTimeout(timer);
-      req.off('data', onData).off('end', done).off('error', done).off('close', done);
-      req.pause();
-      resolve();
-    };
-    const onData = (chunk: Buffer): void => {
-      read += chunk.length;
-      if (read > DRAIN_MAX_BYTES) done();
-    };
-    const timer = setTimeout(done, DRAIN_MAX_MS);
-    req.on('data', onData).on('end', done).on('error', done).on('close', done);
-    req.resume();
-  });
-}
-
 function sendJson(res: Response, body: unknown): void {
   res.status(200).type('application/dicom+json').send(JSON.stringify(body));
 }
@@ -311,14 +233,11 @@ function sendError(deps: AppDeps, req: Request, res: Response, error: unknown): 
     return;
   }
   if (error instanceof DicomwebError) {
-    // The rest of an upload past the drain's bound: not read, the connection closes after the answer.
-    if (req.method === 'POST' && !req.complete) res.setHeader('Connection', 'close');
+    if (error.status === 413 || error.status === 415 || error.status === 400) {
+      // The rest of an upload may still be arriving; do not read it.
+      if (req.method === 'POST') res.setHeader('Connection', 'close');
+    }
     res.status(error.status).json({ error: error.message });
-    return;
-  }
-  if (isConnectionLost(error)) {
-    res.setHeader('Retry-After', '1');
-    res.status(503).json({ error: 'Service temporarily unavailable' });
     return;
   }
   // Name and code only: messages of storage and database errors carry file paths and values (UIDs).
