@@ -14,6 +14,7 @@ import { negotiateDicom, negotiateFrames, negotiateJson, type FrameRepresentatio
 import type { Level, SearchPath } from './qido.queries.js';
 import { search } from './qido.service.js';
 import { storeInstances } from './stow.service.js';
+import { isConnectionLost } from '../../infra/db/connection-loss.js';
 import { PreparedStatements } from '../../infra/db/prepared-statements.js';
 import { sendBody, type Segment } from './response-body.js';
 import { bulkDataOf, framesOf, instanceSegment, instancesToRetrieve, metadataOf, parseFrameList, type FrameDeps, type Frames, type ResourceRef } from './wado.service.js';
@@ -69,15 +70,23 @@ function dicomwebRouter(deps: AppDeps): Router {
 
   // --- STOW-RS
   const stow: Handler = async (req, res, reader) => {
-    const [em, viewer] = [reader.em(), await reader.viewer()];
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (viewer.kind === 'facility' && declared > deps.config.maxStowBodyBytes) throw new DicomwebError(413, 'The request is larger than this server accepts');
-    const outcome = await storeInstances(deps, em, viewer, {
-      contentType: req.headers['content-type'],
-      body: req,
-      ...(req.params.study !== undefined ? { targetStudyUid: String(req.params.study) } : {}),
-    });
-    res.status(outcome.status).type('application/dicom+json').send(JSON.stringify(outcome.body));
+    try {
+      const [em, viewer] = [reader.em(), await reader.viewer()];
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (viewer.kind === 'facility' && declared > deps.config.maxStowBodyBytes) throw new DicomwebError(413, 'The request is larger than this server accepts');
+      const outcome = await storeInstances(deps, em, viewer, {
+        contentType: req.headers['content-type'],
+        // Not destroyed when parsing stops early: what is left is drained below.
+        body: req.iterator({ destroyOnReturn: false }),
+        ...(req.params.study !== undefined ? { targetStudyUid: String(req.params.study) } : {}),
+      });
+      res.status(outcome.status).type('application/dicom+json').send(JSON.stringify(outcome.body));
+    } catch (error) {
+      // A sender still writing reads no answer, only a reset: it gets its status once its body
+      // is read (up to a bound), as PACS that stream a study in one request expect.
+      await drainRequest(req);
+      throw error;
+    }
   };
   router.post('/studies', handle(stow));
   router.post('/studies/:study', handle(stow));
@@ -219,6 +228,31 @@ async function sendMultipart(res: Response, storage: AppDeps['storage'], parts: 
   await sendBody(res, storage, segments);
 }
 
+/** What is read of a refused upload before answering: a bound in bytes and in time. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 30_000;
+
+/** Reads and discards the rest of a request body, up to the bounds. */
+function drainRequest(req: Request): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let read = 0;
+    const done = (): void => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', done).off('error', done).off('close', done);
+      req.pause();
+      resolve();
+    };
+    const onData = (chunk: Buffer): void => {
+      read += chunk.length;
+      if (read > DRAIN_MAX_BYTES) done();
+    };
+    const timer = setTimeout(done, DRAIN_MAX_MS);
+    req.on('data', onData).on('end', done).on('error', done).on('close', done);
+    req.resume();
+  });
+}
+
 function sendJson(res: Response, body: unknown): void {
   res.status(200).type('application/dicom+json').send(JSON.stringify(body));
 }
@@ -233,11 +267,14 @@ function sendError(deps: AppDeps, req: Request, res: Response, error: unknown): 
     return;
   }
   if (error instanceof DicomwebError) {
-    if (error.status === 413 || error.status === 415 || error.status === 400) {
-      // The rest of an upload may still be arriving; do not read it.
-      if (req.method === 'POST') res.setHeader('Connection', 'close');
-    }
+    // The rest of an upload past the drain's bound: not read, the connection closes after the answer.
+    if (req.method === 'POST' && !req.complete) res.setHeader('Connection', 'close');
     res.status(error.status).json({ error: error.message });
+    return;
+  }
+  if (isConnectionLost(error)) {
+    res.setHeader('Retry-After', '1');
+    res.status(503).json({ error: 'Service temporarily unavailable' });
     return;
   }
   // Name and code only: messages of storage and database errors carry file paths and values (UIDs).
