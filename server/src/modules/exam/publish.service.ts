@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, ErrorCode, badInput, forbidden, unauthenticated } from '../../common/errors.js';
+import { cleanDisplayText, isPersonName, type DisplayTextProblem } from '../../common/display-text.js';
 import { isValidNir, isValidRpps } from '../../common/identifiers.js';
 import type { Context } from '../../graphql/context.js';
 import { actorOf, audit } from '../audit/audit.service.js';
@@ -70,8 +71,6 @@ interface CleanPublish {
 }
 
 const UID_RE = /^[0-9]+(\.[0-9]+)*$/;
-// Control characters would end up in DICOM-derived displays and logs; facilities never need them.
-const CONTROL_RE = /\p{Cc}/u;
 const MODALITY_RE = /^[A-Z0-9_]{1,16}$/;
 const MAX_DOCUMENTS = 50;
 const MAX_CORRESPONDENTS = 20;
@@ -80,13 +79,28 @@ const DAY_MS = 86_400_000;
 function text(value: string | null | undefined, field: string, max: number, required: true): string;
 function text(value: string | null | undefined, field: string, max: number, required: false): string | null;
 function text(value: string | null | undefined, field: string, max: number, required: boolean): string | null {
-  const v = (value ?? '').trim().replace(/\s+/g, ' ');
+  const clean = cleanDisplayText(value ?? '');
+  if ('problem' in clean) throw badInput(`${field} ${DISPLAY_PROBLEMS[clean.problem]}${clean.codePoint ? ` (${clean.codePoint})` : ''}`, field);
+  const v = clean.text;
   if (!v) {
     if (required) throw badInput(`${field} is required`, field);
     return null;
   }
   if (v.length > max) throw badInput(`${field} is too long (at most ${max} characters)`, field);
-  if (CONTROL_RE.test(v)) throw badInput(`${field} contains control characters`, field);
+  return v;
+}
+
+const DISPLAY_PROBLEMS: Record<DisplayTextProblem, string> = {
+  INVISIBLE: 'contains an invisible, control or formatting character',
+  DETACHED_MARK: 'contains an accent or combining mark that follows no letter',
+  STACKED_MARKS: 'contains more than three combining marks in a row',
+};
+
+function name(value: string | null | undefined, field: string, required: true): string;
+function name(value: string | null | undefined, field: string, required: false): string | null;
+function name(value: string | null | undefined, field: string, required: boolean): string | null {
+  const v = required ? text(value, field, 100, true) : text(value, field, 100, false);
+  if (v !== null && !isPersonName(v)) throw badInput(`${field} must contain at least one letter`, field);
   return v;
 }
 
@@ -140,9 +154,9 @@ export function validatePublishInput(input: PublishExamData): CleanPublish {
   const patient: PatientRecordData = {
     ipp: text(p.ipp, 'patient.ipp', 64, true),
     ins,
-    lastName: text(p.lastName, 'patient.lastName', 100, true),
-    firstName: text(p.firstName, 'patient.firstName', 100, true),
-    birthName: text(p.birthName, 'patient.birthName', 100, false),
+    lastName: name(p.lastName, 'patient.lastName', true),
+    firstName: name(p.firstName, 'patient.firstName', true),
+    birthName: name(p.birthName, 'patient.birthName', false),
     birthDate: birthDate(p.birthDate, 'patient.birthDate'),
     sex,
     addressLine: text(p.addressLine, 'patient.addressLine', 200, false),
