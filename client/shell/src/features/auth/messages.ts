@@ -12,6 +12,7 @@ export default {
       invalid: 'Identifiant ou mot de passe incorrect.',
       remaining: 'Il vous reste {n} tentative(s) avant le blocage de votre compte.',
       locked: 'Votre compte est bloqué après 3 tentatives de connexion erronées. Vous pourrez vous reconnecter à partir de {time}.',
+      lockedNewDevices: 'Trop de tentatives de connexion erronées ont visé ce compte depuis d’autres appareils : il est bloqué jusqu’à {time} sur les appareils d’où vous ne vous êtes jamais connecté. Connectez-vous depuis votre appareil habituel, ou réinitialisez votre mot de passe.',
       warning: 'Attention, si vous réalisez 3 tentatives de connexion erronées, votre compte sera bloqué pendant une durée de 5 minutes.',
     },
     forgot: {
@@ -80,6 +81,7 @@ export default {
       invalid: 'Wrong login or password.',
       remaining: '{n} attempt(s) left before your account is locked.',
       locked: 'Your account is locked after 3 failed attempts. You can log in again from {time}.',
+      lockedNewDevices: 'Too many failed login attempts targeted this account from other devices: it is locked until {time} on devices you have never logged in from. Log in from your usual device, or reset your password.',
       warning: 'Warning: after 3 failed login attempts, your account is locked for 5 minutes.',
     },
     forgot: {
