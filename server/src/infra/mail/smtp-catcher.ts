@@ -37,7 +37,8 @@ function addresses(a: AddressObject | AddressObject[] | undefined): string[] {
 
 /**
  * A real SMTP server on loopback that keeps what it receives in memory: the default mail
- * server of a development install, whose mailbox is readable at /dev/mailbox.
+ * server of a development install, whose mailbox is readable at /dev/mailbox. It refuses
+ * recipients in the reserved .invalid domain, as a real relay would.
  */
 export async function startSmtpCatcher(opts: { port?: number; host?: string; max?: number } = {}): Promise<SmtpCatcher> {
   const host = opts.host ?? '127.0.0.1';
@@ -48,6 +49,14 @@ export async function startSmtpCatcher(opts: { port?: number; host?: string; max
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     size: 25 * 1024 * 1024,
+    // Like a real relay, it refuses what cannot exist (RFC 2606's .invalid): a developer or a
+    // browser test can watch an invitation fail and « Mes partages » say so.
+    onRcptTo(address, _session, callback) {
+      if (/\.invalid$/i.test(address.address)) {
+        return callback(Object.assign(new Error('5.1.2 Domain does not exist'), { responseCode: 550 }));
+      }
+      callback();
+    },
     onData(stream, _session, callback) {
       simpleParser(stream, { keepCidLinks: true })
         .then((mail) => {
