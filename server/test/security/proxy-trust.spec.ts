@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { Role } from '../../src/modules/auth/user.entity.js';
 import { errorCode, GqlClient, startTestServer, TEST_PASSWORD, type TestServer } from '../harness.js';
 
@@ -46,5 +47,41 @@ describe('TRUST_PROXY=1: a client cannot choose its address', () => {
     expect(codes[30]).toBe('RATE_LIMITED');
     // Another client behind the same proxy still gets in.
     expect(errorCode(await viaProxy('10.0.0.1', '203.0.113.10').query(LOGIN, { e: 'nobody@test.e-mage.fr', p: 'whatever-password' }))).not.toBe('RATE_LIMITED');
+  });
+});
+
+/**
+ * The WebSocket handshake is counted per client address (ADR 0095's budget): behind the proxy,
+ * it must be the address the proxy appended, not the proxy's own (the peer), which every client
+ * shares, nor what the client wrote.
+ */
+describe('TRUST_PROXY=1 over WebSocket: the client address is the one the proxy appended', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    // A burst of 3 handshakes per address, one token back every 2 seconds.
+    t = await startTestServer({ TRUST_PROXY: '1', RATE_LIMIT_SCALE: '0.01' });
+  });
+  afterAll(() => t?.stop());
+
+  const handshake = (forwardedFor: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${t.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers: { 'x-forwarded-for': forwardedFor } });
+      ws.once('upgrade', (res) => {
+        resolve(res.statusCode ?? 0);
+        ws.terminate();
+      });
+      ws.once('unexpected-response', (req, res) => {
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      ws.once('error', reject);
+    });
+
+  it('rotating X-Forwarded-For does not escape the per-address budget; another client behind the proxy is not refused', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push(await handshake(`10.${i}.${i}.1, 203.0.113.30`));
+    expect(statuses.slice(0, 3)).toEqual([101, 101, 101]);
+    expect(statuses).toContain(429);
+    expect(await handshake('10.0.0.1, 203.0.113.31')).toBe(101);
   });
 });
