@@ -73,6 +73,8 @@ describe('§5.3 Partage d’examens', () => {
     expect(text).toContain(`Vous êtes sur le point de partager le document : ${title}`);
     expect(text).toMatch(new RegExp(`Ce document sera disponible pendant ${TTL_SECONDS} secondes, jusqu’au \\d{2}/\\d{2}/\\d{4} \\d{2}:\\d{2}\\.`));
     expect(text).toContain('Veuillez saisir l’adresse mail du destinataire.');
+    // ADR 0098: the physician is told, before sending, that the recipient will see who the patient is.
+    expect(text).toContain('Le destinataire verra l’identité du patient (nom, date de naissance, sexe) et les images telles que le centre d’imagerie les a produites');
     // Focus starts in the form and stays in the dialog; Escape closes it.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('share-email');
     for (let i = 0; i < 8; i++) await page.keyboard.press('Tab');
@@ -115,6 +117,12 @@ describe('§5.3 Partage d’examens', () => {
     expect(new URL(view.page.url()).pathname).toBe('/partage');
     expect(view.page.url()).not.toContain(firstLink.split('/s/')[1]!);
     expect(await view.patient().textContent()).toBe('Hélène Dupont-Moreau');
+    // ADR 0098: whose exam it is, and that these are confidential health data carrying the patient's identity.
+    expect(await view.page.getByTestId('share-patient-birth-date').textContent()).toBe('12 mars 1961');
+    expect(await view.page.getByTestId('share-patient-sex').textContent()).toBe('Femme');
+    const notice = (await view.page.getByTestId('share-notice').textContent())!;
+    expect(notice).toContain('Données de santé confidentielles');
+    expect(notice).toContain('Les images et le compte-rendu portent l’identité du patient');
     expect(await view.expiry().textContent()).toMatch(/^Accès disponible jusqu’au \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
     expect(await view.support().textContent()).toContain('03 83 97 13 70');
     await view.waitForImages();

@@ -10,6 +10,8 @@ export const SharedDocumentDoc = graphql(`
       examTitle
       examDate
       patientDisplayName
+      patientBirthDate
+      patientSex
       expiresAt
       documents { id type title date reportUrl studyInstanceUid }
     }

@@ -9,6 +9,9 @@ const messages = {
     language: 'Langue',
     loading: 'Chargement de l’examen…',
     patient: 'Patient',
+    birthDate: 'Date de naissance',
+    sex: 'Sexe',
+    sexes: { F: 'Femme', M: 'Homme', O: 'Autre', U: 'Non renseigné' },
     examDate: 'Date de l’examen',
     expires: 'Accès disponible jusqu’au {date}',
     sharedDocument: 'Document partagé',
@@ -27,7 +30,10 @@ const messages = {
       'Vous êtes connecté au portail e-mage en tant que professionnel : le lien de partage ne s’ouvre pas dans cette session. Déconnectez-vous du portail, ou ouvrez le lien dans une fenêtre de navigation privée.',
     error: 'Une erreur est survenue. Veuillez réessayer.',
     retry: 'Réessayer',
-    privacy: 'Ces données de santé vous sont confiées par un médecin. Ne les transmettez pas.',
+    notice: {
+      title: 'Données de santé confidentielles',
+      text: 'Un médecin vous a confié cet examen pour que vous en preniez connaissance. Les images et le compte-rendu portent l’identité du patient (nom, date de naissance, identifiants du centre d’imagerie). Ne les transmettez pas et n’en gardez pas de copie.',
+    },
     support: { need: 'Besoin d’assistance ?', contact: 'Contactez le support {label}', or: 'ou' },
   },
   en: {
@@ -36,6 +42,9 @@ const messages = {
     language: 'Language',
     loading: 'Loading the exam…',
     patient: 'Patient',
+    birthDate: 'Date of birth',
+    sex: 'Sex',
+    sexes: { F: 'Female', M: 'Male', O: 'Other', U: 'Not stated' },
     examDate: 'Exam date',
     expires: 'Available until {date}',
     sharedDocument: 'Shared document',
@@ -54,7 +63,10 @@ const messages = {
       'You are logged in to the e-mage portal as a professional: the share link does not open in that session. Log out of the portal, or open the link in a private window.',
     error: 'Something went wrong. Please try again.',
     retry: 'Try again',
-    privacy: 'These health data were entrusted to you by a physician. Do not pass them on.',
+    notice: {
+      title: 'Confidential health data',
+      text: 'A physician entrusted this exam to you so that you can read it. The images and the report carry the patient’s identity (name, date of birth, the imaging centre’s identifiers). Do not pass them on or keep a copy.',
+    },
     support: { need: 'Need help?', contact: 'Contact {label} support', or: 'or' },
   },
 };

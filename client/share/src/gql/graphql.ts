@@ -8,10 +8,17 @@ export type DocumentType =
   | 'IMAGING'
   | 'REPORT';
 
+/** F, M, O (other) or U (unknown), as the facility sent it */
+export type Sex =
+  | 'F'
+  | 'M'
+  | 'O'
+  | 'U';
+
 export type SharedDocumentQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SharedDocumentQuery = { sharedDocument: { id: string, type: DocumentType, title: string, examTitle: string, examDate: string, patientDisplayName: string, expiresAt: string, documents: Array<{ id: string, type: DocumentType, title: string, date: string, reportUrl: string | null, studyInstanceUid: string | null }> } | null };
+export type SharedDocumentQuery = { sharedDocument: { id: string, type: DocumentType, title: string, examTitle: string, examDate: string, patientDisplayName: string, patientBirthDate: string | null, patientSex: Sex | null, expiresAt: string, documents: Array<{ id: string, type: DocumentType, title: string, date: string, reportUrl: string | null, studyInstanceUid: string | null }> } | null };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -41,6 +48,8 @@ export const SharedDocumentDocument = new TypedDocumentString(`
     examTitle
     examDate
     patientDisplayName
+    patientBirthDate
+    patientSex
     expiresAt
     documents {
       id
