@@ -31,6 +31,15 @@ const READS: Array<[string, string]> = [
   ['frames', `/dicomweb/studies/${S}/series/${R}/instances/${I}/frames/1`],
   ['pixel bulk data', `/dicomweb/studies/${S}/series/${R}/instances/${I}/bulkdata/7FE00010`],
   ['WADO-URI', `/dicomweb/wado?requestType=WADO&studyUID=${S}&seriesUID=${R}&objectUID=${I}&contentType=application%2Fdicom`],
+  ['WADO-URI JPEG', `/dicomweb/wado?requestType=WADO&studyUID=${S}&seriesUID=${R}&objectUID=${I}`],
+  ['rendered study', `/dicomweb/studies/${S}/rendered`],
+  ['rendered series', `/dicomweb/studies/${S}/series/${R}/rendered`],
+  ['rendered instance', `/dicomweb/studies/${S}/series/${R}/instances/${I}/rendered`],
+  ['rendered frames', `/dicomweb/studies/${S}/series/${R}/instances/${I}/frames/1/rendered`],
+  ['study thumbnail', `/dicomweb/studies/${S}/thumbnail`],
+  ['series thumbnail', `/dicomweb/studies/${S}/series/${R}/thumbnail`],
+  ['instance thumbnail', `/dicomweb/studies/${S}/series/${R}/instances/${I}/thumbnail`],
+  ['frame thumbnail', `/dicomweb/studies/${S}/series/${R}/instances/${I}/frames/1/thumbnail`],
 ];
 
 /** Searches over every study: a study the caller may not read is simply not listed. */

@@ -4,7 +4,7 @@
  */
 export class DicomwebError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 406 | 413 | 415,
+    readonly status: 400 | 401 | 403 | 404 | 406 | 413 | 415 | 422 | 503,
     message: string,
   ) {
     super(message);

@@ -17,7 +17,13 @@ import { storeInstances } from './stow.service.js';
 import { isConnectionLost } from '../../infra/db/connection-loss.js';
 import { PreparedStatements } from '../../infra/db/prepared-statements.js';
 import { sendBody, type Segment } from './response-body.js';
-import { bulkDataOf, framesOf, instanceSegment, instancesToRetrieve, metadataOf, parseFrameList, type FrameDeps, type Frames, type ResourceRef } from './wado.service.js';
+import { registerPixelRoutes, wadoUriRenderParameters } from './pixels.routes.js';
+import { renderedFrame, transcodedFrames, transcodedInstance, type PixelDeps } from './pixels.service.js';
+import { canDecodeSyntax } from '../pixels/decode.js';
+import type { ImageFormat } from '../pixels/encode-image.js';
+import { bulkDataOf, framesOf, instanceSegment, instancesToRetrieve, metadataOf, parseFrameList, type FrameDeps, type Frames, type ResourceRef, type StoredInstance } from './wado.service.js';
+
+const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 
 /**
  * DICOMweb (PS3.18) under /dicomweb: STOW-RS, QIDO-RS, WADO-RS and WADO-URI. Routes parse the
@@ -56,6 +62,7 @@ function dicomwebRouter(deps: AppDeps): Router {
   const router = express.Router();
   const rootUrl = `${deps.config.publicUrl}/dicomweb/`;
   const frameDeps: FrameDeps = { statements: new PreparedStatements(deps.orm), storage: deps.storage, config: deps.config };
+  const pixelDeps: PixelDeps = { ...frameDeps, rootUrl };
 
   const handle =
     (handler: Handler) =>
@@ -115,14 +122,24 @@ function dicomwebRouter(deps: AppDeps): Router {
     const ref = refOf(req);
     const instances = await instancesToRetrieve(reader.em(), await reader.scope(), ref);
     const representation = negotiateDicom(req.headers.accept, [...new Set(instances.map((i) => i.transferSyntaxUid))], ref.instance !== undefined);
+    // Transcoded instances are made one at a time before the answer starts, so a failure is a status, not a cut body.
+    const bodyOf = async (instance: StoredInstance): Promise<{ ts: string; body: Segment }> =>
+      representation.transcode && instance.transferSyntaxUid !== EXPLICIT_LE
+        ? { ts: EXPLICIT_LE, body: await transcodedInstance(pixelDeps, instance) }
+        : { ts: instance.transferSyntaxUid, body: instanceSegment(instance) };
     if (!representation.multipart) {
       const [only] = instances;
       if (!only) throw new DicomwebError(404, 'Not found');
+      const { body } = await bodyOf(only);
       res.status(200).type('application/dicom');
-      await sendBody(res, deps.storage, [instanceSegment(only)]);
+      await sendBody(res, deps.storage, [body]);
       return;
     }
-    const parts = instances.map((instance) => ({ contentType: `application/dicom; transfer-syntax=${instance.transferSyntaxUid}`, body: [instanceSegment(instance)] }));
+    const parts = [];
+    for (const instance of instances) {
+      const { ts, body } = await bodyOf(instance);
+      parts.push({ contentType: `application/dicom; transfer-syntax=${ts}`, body: [body] });
+    }
     await sendMultipart(res, deps.storage, parts, 'application/dicom');
   };
   router.get('/studies/:study', handle(retrieve));
@@ -144,7 +161,13 @@ function dicomwebRouter(deps: AppDeps): Router {
     const ref = instanceRefOf(req);
     const numbers = parseFrameList(String(req.params.frames));
     const frames = await framesOf(frameDeps, reader, ref, numbers);
-    await sendFrames(res, deps, frames, negotiateFrames(req.headers.accept, frames.transferSyntaxUid, frames.count));
+    const representation = negotiateFrames(req.headers.accept, frames.transferSyntaxUid, frames.count, canDecodeSyntax(frames.transferSyntaxUid));
+    if (representation.transcode) {
+      const decoded = await transcodedFrames(pixelDeps, reader, ref, numbers);
+      await sendParts(res, deps, decoded.map((f) => [f]), representation);
+      return;
+    }
+    await sendFrames(res, deps, frames, representation);
   }));
 
   router.get('/studies/:study/series/:series/instances/:instance/bulkdata/*path', handle(async (req, res, reader) => {
@@ -152,7 +175,13 @@ function dicomwebRouter(deps: AppDeps): Router {
     const segments = req.params.path as unknown as string[] | string;
     const bulk = await bulkDataOf(frameDeps, reader, ref, Array.isArray(segments) ? segments.join('/') : segments);
     if (bulk.kind === 'frames') {
-      await sendFrames(res, deps, bulk.frames, negotiateFrames(req.headers.accept, bulk.frames.transferSyntaxUid, bulk.frames.count));
+      const representation = negotiateFrames(req.headers.accept, bulk.frames.transferSyntaxUid, bulk.frames.count, canDecodeSyntax(bulk.frames.transferSyntaxUid));
+      if (representation.transcode) {
+        const decoded = await transcodedFrames(pixelDeps, reader, ref, undefined);
+        await sendParts(res, deps, decoded.map((f) => [f]), representation);
+        return;
+      }
+      await sendFrames(res, deps, bulk.frames, representation);
       return;
     }
     const representation = negotiateFrames(req.headers.accept, '1.2.840.10008.1.2.1', 1);
@@ -174,12 +203,27 @@ function dicomwebRouter(deps: AppDeps): Router {
     if (q.transferSyntax !== undefined && typeof q.transferSyntax !== 'string') throw badRequest('transferSyntax must be given once');
     const [instance] = await instancesToRetrieve(reader.em(), await reader.scope(), ref);
     if (!instance) throw new DicomwebError(404, 'Not found');
+    // PS3.18 9.1.2.1: image/jpeg unless the client names another type.
     const types = (q.contentType ?? 'image/jpeg').split(',').map((t) => t.trim().toLowerCase());
-    if (!types.includes('application/dicom') && !types.includes('*/*')) throw notAcceptable('Only contentType=application/dicom is offered');
-    if (q.transferSyntax !== undefined && q.transferSyntax !== instance.transferSyntaxUid) throw notAcceptable('The instance is not transcoded');
+    const image = types.find((t): t is ImageFormat => t === 'image/jpeg' || t === 'image/png');
+    if (image && !types.includes('application/dicom')) {
+      const params = wadoUriRenderParameters(q, image);
+      const frame = q.frameNumber === undefined ? 1 : Number(q.frameNumber);
+      if (!Number.isInteger(frame) || frame < 1) throw badRequest('frameNumber must be a positive integer');
+      res.status(200).type(image).send(await renderedFrame(pixelDeps, reader, ref, frame, params));
+      return;
+    }
+    if (!types.includes('application/dicom') && !types.includes('*/*')) throw notAcceptable('contentType may be image/jpeg, image/png or application/dicom');
+    let body: Segment = instanceSegment(instance);
+    if (q.transferSyntax !== undefined && q.transferSyntax !== instance.transferSyntaxUid) {
+      if (q.transferSyntax !== EXPLICIT_LE) throw notAcceptable('The instance is sent as stored or in Explicit VR Little Endian (1.2.840.10008.1.2.1)');
+      body = await transcodedInstance(pixelDeps, instance);
+    }
     res.status(200).type('application/dicom');
-    await sendBody(res, deps.storage, [instanceSegment(instance)]);
+    await sendBody(res, deps.storage, [body]);
   }));
+
+  registerPixelRoutes(router, handle, pixelDeps, (res, bodies, representation) => sendParts(res, deps, bodies, representation));
 
   router.use(handle(async () => {
     throw new DicomwebError(404, 'Not found');

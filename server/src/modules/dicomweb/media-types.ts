@@ -2,11 +2,12 @@ import { TransferSyntax, parseContentType, transferSyntaxInfo } from '../dicom/i
 import { notAcceptable } from './dicomweb-error.js';
 
 /**
- * Content negotiation for WADO-RS (PS3.18 8.7). The server never transcodes: a representation
- * is acceptable when it is the stored one (or byte-identical to it), otherwise the answer is 406.
- * An Accept without `transfer-syntax` gets the stored syntax, which is what viewers and the
- * conformance client expect (PS3.18's "Explicit VR Little Endian by default" would mean
- * transcoding; see docs/adr/0020-dicomweb-server.md).
+ * Content negotiation for WADO-RS (PS3.18 8.7). The stored representation is preferred; a
+ * client that asks for Explicit VR Little Endian gets it decoded (`transcode`), and so do frames
+ * asked as application/octet-stream without a transfer syntax (PS3.18's default for them).
+ * Instances asked without a transfer syntax are sent as stored, byte for byte (what archives and
+ * viewers expect; docs/adr/0105-transcoding-and-rendering.md). 406 only for what cannot be
+ * produced.
  */
 
 interface AcceptEntry {
@@ -65,26 +66,35 @@ const IMAGE_ALIASES: Record<string, string> = { 'image/x-jls': 'image/jls', 'ima
 export interface DicomRepresentation {
   /** false: the single instance is sent as the body itself (Accept: application/dicom). */
   multipart: boolean;
+  /** Re-encode the instances in Explicit VR Little Endian, their frames decoded. */
+  transcode: boolean;
 }
 
 /** Instances as application/dicom: multipart for studies and series, single part allowed for one instance. */
 export function negotiateDicom(accept: string | undefined, storedSyntaxes: readonly string[], singleInstance: boolean): DicomRepresentation {
-  const syntaxOk = (ts: string | undefined): boolean => ts === undefined || ts === '*' || storedSyntaxes.every((s) => s === ts);
+  // undefined: not producible; false: as stored; true: transcoded to Explicit VR Little Endian.
+  const transcodeFor = (ts: string | undefined): boolean | undefined => {
+    if (ts === undefined || ts === '*' || storedSyntaxes.every((s) => s === ts)) return false;
+    if (ts === TransferSyntax.ExplicitVRLittleEndian) return true;
+    return undefined;
+  };
   for (const e of parseAccept(accept)) {
-    if (e.mediaType === '*/*' || e.mediaType === 'multipart/*') return { multipart: true };
+    if (e.mediaType === '*/*' || e.mediaType === 'multipart/*') return { multipart: true, transcode: false };
+    const transcode = transcodeFor(e.transferSyntax);
+    if (transcode === undefined) continue;
     if (e.mediaType === 'multipart/related') {
       const type = e.type ?? 'application/dicom';
-      if ((type === 'application/dicom' || type === '*/*' || type === 'application/*') && syntaxOk(e.transferSyntax)) return { multipart: true };
+      if (type === 'application/dicom' || type === '*/*' || type === 'application/*') return { multipart: true, transcode };
     }
-    if ((e.mediaType === 'application/dicom' || e.mediaType === 'application/*') && singleInstance && syntaxOk(e.transferSyntax)) {
-      return { multipart: false };
-    }
+    if ((e.mediaType === 'application/dicom' || e.mediaType === 'application/*') && singleInstance) return { multipart: false, transcode };
   }
-  throw notAcceptable('None of the accepted media types can be produced without transcoding (stored as application/dicom)');
+  throw notAcceptable('None of the accepted media types can be produced (instances are sent as stored, or in Explicit VR Little Endian)');
 }
 
 export interface FrameRepresentation {
   multipart: boolean;
+  /** Decode the frames to native Explicit VR Little Endian. */
+  transcode: boolean;
   /** Content-Type of each part (or of the body when not multipart), transfer syntax included. */
   partContentType: string;
   /** The `type` parameter of the multipart Content-Type. */
@@ -92,10 +102,12 @@ export interface FrameRepresentation {
 }
 
 /**
- * Frames (and pixel bulk data) as stored. `storedSyntax` is the instance's transfer syntax; the
- * frame bytes of a deflated instance are native Explicit VR Little Endian once extracted.
+ * Frames (and pixel bulk data) as stored, or decoded to native Explicit VR Little Endian when
+ * asked so (or as application/octet-stream without a transfer syntax) and `canTranscode`.
+ * `storedSyntax` is the instance's transfer syntax; the frame bytes of a deflated instance are
+ * native Explicit VR Little Endian once extracted.
  */
-export function negotiateFrames(accept: string | undefined, storedSyntax: string, frameCount: number): FrameRepresentation {
+export function negotiateFrames(accept: string | undefined, storedSyntax: string, frameCount: number, canTranscode = false): FrameRepresentation {
   const frameSyntax = storedSyntax === TransferSyntax.DeflatedExplicitVRLittleEndian ? TransferSyntax.ExplicitVRLittleEndian : storedSyntax;
   const image = imageMediaType(frameSyntax);
   // The syntax to announce for a requested one, or undefined when it would need transcoding.
@@ -106,25 +118,32 @@ export function negotiateFrames(accept: string | undefined, storedSyntax: string
     }
     return undefined;
   };
-  const pick = (type: string, requested: string | undefined, multipart: boolean): FrameRepresentation | undefined => {
+  const nativeLittleEndian = NATIVE_LITTLE_ENDIAN.has(frameSyntax);
+  const pick = (type: string, requested: string | undefined, multipart: boolean, serversChoice = false): FrameRepresentation | undefined => {
     const normalised = IMAGE_ALIASES[type] ?? type;
     let partType: string;
     if (normalised === 'application/octet-stream' || normalised === '*/*' || normalised === 'application/*') partType = 'application/octet-stream';
     else if (image && (normalised === image || normalised === 'image/*')) partType = image;
     else return undefined;
-    const label = labelFor(requested);
-    if (!label) return undefined;
     if (!multipart && frameCount !== 1) return undefined;
-    return { multipart, partContentType: `${partType}; transfer-syntax=${label}`, rootType: partType };
+    // PS3.18 8.7.3.5.2: octet-stream frames default to Explicit VR Little Endian.
+    const wantsNative = partType === 'application/octet-stream' && !serversChoice && (requested === undefined || requested === TransferSyntax.ExplicitVRLittleEndian);
+    if (wantsNative && !nativeLittleEndian) {
+      if (!canTranscode) return undefined;
+      return { multipart, transcode: true, partContentType: `${partType}; transfer-syntax=${TransferSyntax.ExplicitVRLittleEndian}`, rootType: partType };
+    }
+    const label = wantsNative && requested === undefined ? TransferSyntax.ExplicitVRLittleEndian : labelFor(requested);
+    if (!label) return undefined;
+    return { multipart, transcode: false, partContentType: `${partType}; transfer-syntax=${label}`, rootType: partType };
   };
   for (const e of parseAccept(accept)) {
     let found: FrameRepresentation | undefined;
-    if (e.mediaType === '*/*' || e.mediaType === 'multipart/*') found = pick('application/octet-stream', undefined, true);
+    if (e.mediaType === '*/*' || e.mediaType === 'multipart/*') found = pick('application/octet-stream', undefined, true, true);
     else if (e.mediaType === 'multipart/related') found = pick(e.type ?? 'application/octet-stream', e.transferSyntax, true);
     else found = pick(e.mediaType, e.transferSyntax, false);
     if (found) return found;
   }
-  throw notAcceptable(`The frames are stored as ${frameSyntax} and are not transcoded; accept that syntax or transfer-syntax=*`);
+  throw notAcceptable(`The frames are stored as ${frameSyntax}${canTranscode ? ' or decoded to Explicit VR Little Endian' : ' and cannot be decoded here'}; accept one of those or transfer-syntax=*`);
 }
 
 /** QIDO-RS and metadata answer DICOM JSON only (application/dicom+xml is not offered). */
