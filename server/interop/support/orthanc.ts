@@ -84,7 +84,7 @@ export async function startOrthanc(servers: Record<string, OrthancDicomwebServer
     } catch (err) {
       if (child.exitCode !== null || Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`Orthanc did not start: ${err instanceof Error ? err.message : String(err)}\n${log}`);
+        throw new Error(`Orthanc did not start: ${err instanceof Error ? err.message : String(err)}\n${log}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 100));
     }
