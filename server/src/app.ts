@@ -15,8 +15,10 @@ import { graphqlBody, limitsPlugin } from './graphql/graphql-http.js';
 import { MAX_TOKENS, MAX_VALIDATION_ERRORS } from './graphql/limits.js';
 import { graphqlBudget } from './graphql/request-budget.js';
 import { createSchema } from './graphql/schema.js';
+import { contextError, unavailablePlugin } from './graphql/unavailable.js';
 import { attachGraphqlWebSocket } from './graphql/ws-server.js';
 import { addViewerResolver, resolveViewer } from './graphql/viewer.js';
+import { isConnectionLost } from './infra/db/connection-loss.js';
 import { clientAddress, trustOf } from './infra/http/client-address.js';
 import { cookieWriter, parseCookies } from './infra/http/cookies.js';
 import { securityHeaders } from './infra/http/security-headers.js';
@@ -61,6 +63,8 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   app.get('/readyz', async (_req, res) => {
     try {
       await orm.em.fork().getConnection().execute('select 1');
+      // Without LISTEN this replica would serve pages whose live notifications never come.
+      if (!deps.pubsub.listening) throw new Error('pubsub not listening');
       res.json({ status: 'ready' });
     } catch {
       res.status(503).json({ status: 'unavailable' });
@@ -100,7 +104,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     // Every document comes with its request, through graphqlBody's checks: none from a cache.
     persistedQueries: false,
     formatError: format,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled(), limitsPlugin(schema, config)],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled(), limitsPlugin(schema, config), unavailablePlugin()],
   });
   await apollo.start();
 
@@ -120,7 +124,9 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
       context: async ({ req, res }): Promise<Context> => {
         const em = orm.em.fork() as EntityManager;
         const cookies = parseCookies(req.headers.cookie);
-        const viewer = await resolveViewer(em, deps, { cookies, authorization: req.headers.authorization });
+        const viewer = await resolveViewer(em, deps, { cookies, authorization: req.headers.authorization }).catch((err: unknown) => {
+          throw contextError(err);
+        });
         return {
           deps,
           em,
@@ -152,6 +158,11 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     next();
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (isConnectionLost(err)) {
+      res.setHeader('Retry-After', '1');
+      res.status(503).json({ error: 'Service temporarily unavailable' });
+      return;
+    }
     const status = typeof err === 'object' && err && 'status' in err && typeof err.status === 'number' ? err.status : 500;
     if (status >= 500) logger.error({ err }, 'unhandled error');
     res.status(status).json({ error: status === 413 ? 'Request too large' : status === 404 ? 'Not found' : status < 500 ? 'Bad request' : 'Internal server error' });

@@ -14,6 +14,8 @@ export const ErrorCode = {
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   /** A request GraphQL cannot run as sent: no such operation, or not over this transport. */
   BAD_REQUEST: 'BAD_REQUEST',
+  /** The database could not be reached for this request: try again shortly (ADR 0092). */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -41,6 +43,9 @@ export const notFound = (what = 'Resource'): AppError =>
 export const rateLimited = (retryAfterSeconds: number): AppError =>
   new AppError(ErrorCode.RATE_LIMITED, 'Too many attempts, try again later', { retryAfterSeconds });
 
+export const serviceUnavailable = (): AppError =>
+  new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'Service temporarily unavailable, try again', { retryAfterSeconds: 1 });
+
 /** HTTP status for non-GraphQL routes (DICOMweb, share exchange). */
 export function httpStatusOf(code: ErrorCode): number {
   switch (code) {
@@ -61,6 +66,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 423;
     case ErrorCode.RATE_LIMITED:
       return 429;
+    case ErrorCode.SERVICE_UNAVAILABLE:
+      return 503;
     case ErrorCode.INTERNAL_SERVER_ERROR:
       return 500;
   }

@@ -4,8 +4,11 @@ import { Migrator } from '@mikro-orm/migrations';
 import pg from 'pg';
 import { entities } from './entities.js';
 import { migrationsList } from './migrations/index.js';
+import { ResilientPostgreSqlDriver } from './resilient-driver.js';
 
 export type Orm = MikroORM;
+
+export const POOL_APPLICATION_NAME = 'e-mage';
 
 export function ormOptions(databaseUrl: string, poolMax = 20): Options {
   return {
@@ -15,6 +18,9 @@ export function ormOptions(databaseUrl: string, poolMax = 20): Options {
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true },
     forceUtcTimezone: true,
+    driver: ResilientPostgreSqlDriver,
+    // Named in pg_stat_activity (LISTEN has its own name): operators see which connections are the portal's.
+    driverOptions: { connection: { application_name: POOL_APPLICATION_NAME } },
     pool: { min: 0, max: poolMax },
     // Query logging would print parameters, which can hold patient data.
     debug: false,
@@ -34,7 +40,10 @@ const MIGRATION_LOCK = 7_243_001;
  * Replicas starting together queue on an advisory lock; the later ones find nothing to do.
  */
 export async function migrate(orm: Orm): Promise<string[]> {
-  const lock = new pg.Client({ connectionString: orm.config.get('clientUrl') });
+  const lock = new pg.Client({ connectionString: orm.config.get('clientUrl'), application_name: POOL_APPLICATION_NAME });
+  // A lost connection rejects the statement it was running, and then reports again as an
+  // 'error' event: unhandled, that second report would end the process.
+  lock.on('error', () => undefined);
   await lock.connect();
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);

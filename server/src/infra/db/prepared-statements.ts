@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isReadOnlyStatement, retryOnConnectionLoss, unavailableIfLost } from './connection-loss.js';
 
 /** A statement PostgreSQL prepares once per connection: its name must always go with the same text. */
 export interface PreparedStatement {
@@ -34,7 +35,16 @@ export class PreparedStatements {
     this.pool = em.getConnection().getKnex().client as ConnectionPool;
   }
 
+  /** Reads are run again on a fresh connection when theirs was lost (ADR 0092). */
   async query<T extends pg.QueryResultRow>(statement: PreparedStatement, values: unknown[]): Promise<T[]> {
+    const run = () => this.queryOnce<T>(statement, values);
+    if (isReadOnlyStatement(statement.text)) return retryOnConnectionLoss(run);
+    return run().catch((err: unknown) => {
+      throw unavailableIfLost(err);
+    });
+  }
+
+  private async queryOnce<T extends pg.QueryResultRow>(statement: PreparedStatement, values: unknown[]): Promise<T[]> {
     const connection = await this.pool.acquireConnection();
     // Announced like the ORM's own statements, to whoever counts or logs them (knex 'query').
     this.pool.emit('query', { sql: statement.text, bindings: values, method: 'raw' });
