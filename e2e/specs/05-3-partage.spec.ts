@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DashboardPage } from '../pages/dashboard.page.js';
 import { DocumentPage } from '../pages/document.page.js';
 import { LoginPage } from '../pages/login.page.js';
+import { NotificationsPage } from '../pages/notifications.page.js';
 import { PatientRecordPage } from '../pages/patient.page.js';
 import { ShareDialog } from '../pages/share-dialog.page.js';
 import { SharePage } from '../pages/share.page.js';
@@ -43,7 +44,7 @@ describe('§5.3 Partage d’examens', () => {
   let firstSharedAt: number;
 
   beforeAll(async () => {
-    [portal, browser] = await Promise.all([startPortal({ SHARE_TTL_HOURS: String(TTL_SECONDS / 3600) }), launchBrowser()]);
+    [portal, browser] = await Promise.all([startPortal({ SHARE_TTL_HOURS: String(TTL_SECONDS / 3600), MAIL_MAX_ATTEMPTS: '2', MAIL_RETRY_BASE_SECONDS: '0.2' }), launchBrowser()]);
     await waitForDemoExams(portal);
     physician = await newContext(browser);
   });
@@ -208,4 +209,42 @@ describe('§5.3 Partage d’examens', () => {
     await view!.goto(firstLink);
     expect(await page.refusal().textContent()).toBe('Ce lien de partage a expiré.');
   }, 150_000);
+
+  it('an invitation the mail server refuses: « Invitation non remise » and why on « Mes partages », and the bell tells the physician', async () => {
+    // The built-in mail server refuses the reserved .invalid domain, as a real relay would.
+    const recipientEmail = 'confrere@cabinet-ferme.invalid';
+    const page = await physician.newPage();
+    await page.goto(`${portal.url}/`);
+    const dashboard = new DashboardPage(page, portal.url);
+    await dashboard.heading().waitFor();
+    await dashboard.search('hélène');
+    await dashboard.openPatient('Hélène Dupont-Moreau');
+    const record = new PatientRecordPage(page);
+    await record.showResults();
+    const row = record.resultRows().filter({ hasText: 'Imagerie' }).first();
+    const title = (await row.locator('a').textContent())!.trim();
+    await row.getByRole('button', { name: `Partager le document ${title}` }).click();
+    const share = new ShareDialog(page);
+    await share.fill(recipientEmail, '');
+    await share.submit();
+    await share.confirmation().waitFor();
+    await share.close();
+
+    const mine = new SharesPage(page, portal.url);
+    await expect
+      .poll(async () => {
+        await mine.open();
+        return mine.row(recipientEmail).getByTestId('share-delivery').textContent();
+      }, { timeout: 15_000 })
+      .toContain('Invitation non remise');
+    expect(await mine.row(recipientEmail).getByTestId('share-delivery-reason').textContent()).toBe('L’adresse du destinataire a été refusée. Vérifiez-la et partagez à nouveau.');
+    expect(await mine.row('confrere@cabinet.example').getByTestId('share-delivery').count()).toBe(0);
+    await screenshot(page, '05-3-invitation-non-remise');
+
+    const bell = new NotificationsPage(page);
+    await bell.bell().click();
+    await bell.panel().waitFor();
+    await expect.poll(() => bell.items().filter({ hasText: 'L’invitation de votre partage n’a pas pu être remise à son destinataire' }).count()).toBe(1);
+    await page.close();
+  });
 });

@@ -30,6 +30,11 @@ export default {
     cols: { recipient: 'Destinataire', document: 'Document', created: 'Créé le', expires: 'Expire le', status: 'Statut', opened: 'Ouvertures', lastOpened: 'Dernière ouverture', actions: 'Actions' },
     types: { REPORT: 'Compte-rendu', IMAGING: 'Imagerie' },
     statuses: { ACTIVE: 'Actif', EXPIRED: 'Expiré', REVOKED: 'Révoqué' },
+    delivery: { PENDING: 'Invitation en cours d’envoi', FAILED: 'Invitation non remise' },
+    deliveryReasons: {
+      RECIPIENT_REFUSED: 'L’adresse du destinataire a été refusée. Vérifiez-la et partagez à nouveau.',
+      NOT_SENT: 'Le message n’a pas pu être envoyé malgré plusieurs tentatives. Partagez à nouveau plus tard.',
+    },
     outcomes: { OPENED: 'ouvert', EXPIRED: 'refusé (lien expiré)', REVOKED: 'refusé (lien révoqué)' },
     accessesTitle: 'Détail des ouvertures ({n})',
     revoke: 'Révoquer',
@@ -69,6 +74,11 @@ export default {
     cols: { recipient: 'Recipient', document: 'Document', created: 'Created', expires: 'Expires', status: 'Status', opened: 'Openings', lastOpened: 'Last opened', actions: 'Actions' },
     types: { REPORT: 'Report', IMAGING: 'Imaging' },
     statuses: { ACTIVE: 'Active', EXPIRED: 'Expired', REVOKED: 'Revoked' },
+    delivery: { PENDING: 'Invitation being sent', FAILED: 'Invitation not delivered' },
+    deliveryReasons: {
+      RECIPIENT_REFUSED: 'The recipient’s address was refused. Check it and share again.',
+      NOT_SENT: 'The message could not be sent despite several attempts. Share again later.',
+    },
     outcomes: { OPENED: 'opened', EXPIRED: 'refused (link expired)', REVOKED: 'refused (link revoked)' },
     accessesTitle: 'Openings ({n})',
     revoke: 'Revoke',

@@ -15,7 +15,7 @@ export const MY_SHARES = graphql(`
       pageInfo { hasNextPage endCursor }
       edges {
         node {
-          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt
+          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt deliveryStatus deliveryFailure
           document { id type title }
           accesses { id at outcome }
         }
