@@ -30,7 +30,7 @@ const sha = (b: ArrayBuffer | Buffer): string => createHash('sha256').update(Buf
 /** Larger than the 1 kB under which metadata inlines binary values, so it is served as bulk data. */
 const PDF = Buffer.from(`%PDF-1.4\n%${'e-mage '.repeat(400)}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`);
 
-type Json = Record<string, { vr: string; Value?: any[]; BulkDataURI?: string }>;
+type Json = Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string }>;
 const uids = (matches: Json[], tag: string): string[] => [...new Set(matches.map((m) => m[tag]?.Value?.[0] as string))].sort();
 
 /** dicomweb-client's calls beyond the ones test/dicomweb/support.ts types. */
