@@ -4,6 +4,10 @@
  * The built server (server/dist/main.js) runs in its own process on a free port, with its own
  * data dir and an embedded PostgreSQL (or DATABASE_URL, an empty database). The bench creates a
  * facility and its API key, a physician allowed to read every study, then:
+ *  0. STOWs one instance of BENCH_STOW_MB (default 1000, MAX_INSTANCE_BYTES's default: 1,907 frames
+ *     of 512×512 16-bit), generated
+ *     as it is sent (never held by the bench), in one chunked request: the server's peak RSS
+ *     growth over idle (VmRSS sampled every 20 ms, and VmHWM) and MB/s;
  *  1. STOWs the corpus (../shared/corpus/files or CORPUS_DIR), a generated CT phantom (64 slices
  *     512×512 16-bit, the demo generator) and a 150-frame 512×512 16-bit instance: instances/s;
  *  2. single-frame WADO-RS requests/s with 16 keep-alive connections, on the CT slices;
@@ -20,7 +24,8 @@
  * share of the CPU the processes got; CPU per request measures the work itself, and the floor
  * run says what the same bytes cost with nothing but Node's HTTP server around them.
  *
- * Env: BENCH_DURATION (s per load run, default 10), BENCH_BIG_MB (default 560), CORPUS_DIR;
+ * Env: BENCH_DURATION (s per load run, default 10), BENCH_BIG_MB (default 560), BENCH_STOW_MB
+ * (default 1000), BENCH_STOW_ONLY=1 (step 0 alone), CORPUS_DIR;
  * STORAGE=s3: the server keeps its files in an S3-compatible store instead of its data dir
  * (STORAGE_URL=s3://…): s3rver, the test suite's S3 server, in a process of its own whose CPU is
  * reported apart ("s3"). s3rver is a test double on the filesystem, not AWS or MinIO: the
@@ -28,6 +33,7 @@
  * answers in.
  */
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -41,6 +47,7 @@ const dist = (p) => path.join(repoRoot, 'server', 'dist', p);
 const corpusDir = process.env.CORPUS_DIR ?? path.resolve(repoRoot, '../shared/corpus/files');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 560);
+const STOW_MB = Number(process.env.BENCH_STOW_MB ?? 1000);
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -78,6 +85,69 @@ function syntheticInstance(study, series, frames, rows = 512, columns = 512) {
     el(T.PixelData, 'OW', pixels),
   ]);
   return { sop, study, series, data };
+}
+
+/**
+ * STOW of one native 16-bit instance of at most `mb` MB (512×512 frames), written to the socket as it is
+ * generated: the header from the demo writer, then PixelData's header and its bytes 1 MiB at a
+ * time (one noise buffer, reused). The server's RSS is sampled from /proc meanwhile.
+ */
+async function stowHugeInstance(url, key, serverPid, mb) {
+  const frameBytes = 512 * 512 * 2;
+  const frames = Math.max(1, Math.floor((mb * 1e6 - 4096) / frameBytes));
+  const pixelBytes = frames * frameBytes;
+  const sop = newUid();
+  const header = writePart10([
+    el(T.SpecificCharacterSet, 'CS', 'ISO_IR 192'),
+    el(T.SOPClassUID, 'UI', SopClass.CtImage), el(T.SOPInstanceUID, 'UI', sop), el(T.Modality, 'CS', 'CT'),
+    el(T.PatientName, 'PN', 'BENCH^Énorme'), el(T.PatientID, 'LO', 'BENCH-HUGE'),
+    el(T.StudyInstanceUID, 'UI', newUid()), el(T.SeriesInstanceUID, 'UI', newUid()),
+    el(T.SamplesPerPixel, 'US', 1), el(T.PhotometricInterpretation, 'CS', 'MONOCHROME2'),
+    el(T.NumberOfFrames, 'IS', String(frames)), el(T.Rows, 'US', 512), el(T.Columns, 'US', 512),
+    el(T.BitsAllocated, 'US', 16), el(T.BitsStored, 'US', 16), el(T.HighBit, 'US', 15), el(T.PixelRepresentation, 'US', 0),
+  ]);
+  const pixelHeader = Buffer.alloc(12);
+  pixelHeader.writeUInt16LE(0x7fe0, 0);
+  pixelHeader.writeUInt16LE(0x0010, 2);
+  pixelHeader.write('OW', 4, 'latin1');
+  pixelHeader.writeUInt32LE(pixelBytes, 8);
+  const boundary = `bench-${randomBytes(8).toString('hex')}`;
+  const noise = randomBytes(2 ** 20);
+
+  const rssOf = async (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(await fs.readFile(`/proc/${serverPid}/status`, 'utf8'))?.[1] ?? 0);
+  const idleKb = await rssOf('VmRSS');
+  const hwmBeforeKb = await rssOf('VmHWM');
+  let peakKb = idleKb;
+  const sampler = setInterval(() => rssOf('VmRSS').then((kb) => { peakKb = Math.max(peakKb, kb); }, () => undefined), 20);
+  const t0 = performance.now();
+  const answer = await new Promise((resolve, reject) => {
+    const target = new URL(`${url}/dicomweb/studies`);
+    const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}`, 'transfer-encoding': 'chunked' } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    const write = (chunk) => (req.write(chunk) ? undefined : new Promise((r) => req.once('drain', r)));
+    (async () => {
+      await write(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`, 'latin1'));
+      await write(header);
+      await write(pixelHeader);
+      for (let sent = 0; sent < pixelBytes; sent += noise.length) await write(noise.subarray(0, Math.min(noise.length, pixelBytes - sent)));
+      req.end(Buffer.from(`\r\n--${boundary}--`, 'latin1'));
+    })().catch(reject);
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  peakKb = Math.max(peakKb, await rssOf('VmRSS'));
+  const hwmAfterKb = await rssOf('VmHWM');
+  if (answer.status !== 200) throw new Error(`STOW of the ${mb} MB instance: ${answer.status} ${answer.body.slice(0, 300)}`);
+  const totalMb = (header.length + 12 + pixelBytes) / 1e6;
+  return {
+    instanceMb: round(totalMb, 0), frames, seconds: round(seconds, 1), mbPerSecond: round(totalMb / seconds, 0),
+    serverRssIdleMb: round(idleKb / 1024, 1), serverRssPeakMb: round(peakKb / 1024, 1), peakGrowthMb: round((peakKb - idleKb) / 1024, 1),
+    vmHwmBeforeMb: round(hwmBeforeKb / 1024, 1), vmHwmAfterMb: round(hwmAfterKb / 1024, 1), target: 'peakGrowthMb ≤ 64',
+  };
 }
 
 /** A valid RPPS (11 digits, Luhn key) unlikely to collide. */
@@ -360,6 +430,17 @@ async function main() {
       if (res.status !== 200 && res.status !== 202) throw new Error(`STOW ${res.status}: ${await res.text()}`);
       return res.json();
     };
+
+    // 0. STOW memory: one instance of STOW_MB, first, so VmHWM before it is the idle server's.
+    await new Promise((r) => setTimeout(r, 1000));
+    results.stowHugeInstance = await stowHugeInstance(url, key, server.pid, STOW_MB);
+    log(`STOW of a ${STOW_MB} MB instance ${JSON.stringify(results.stowHugeInstance)}`);
+    if (process.env.BENCH_STOW_ONLY === '1') {
+      await orm.close(true);
+      const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverage1mAtStart: round(loadAtStart, 1), date: new Date().toISOString() };
+      process.stdout.write(`${JSON.stringify({ stowHugeInstance: results.stowHugeInstance, storage: s3 ? 's3 (s3rver on loopback)' : 'filesystem', machine }, null, 2)}\n`);
+      return;
+    }
 
     // 1. STOW: corpus, CT phantom, 150-frame instance.
     const corpus = corpusFiles();
