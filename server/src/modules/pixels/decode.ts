@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { transferSyntaxInfo } from '../dicom/index.js';
 import type { PixelModule } from './pixel-module.js';
 import { markJpegAsRgb } from './jpeg-colour.js';
+import { decodeJpegExtended, JpegDecodeError } from './jpeg-extended.js';
 import { decodeRle } from './rle.js';
 import { decodeJpeg2000, decodeJpegBaseline, decodeJpegLs, type CodecOutput } from './wasm-codecs.js';
 
@@ -122,6 +123,7 @@ export async function decodeFrame(transferSyntaxUid: string, frame: Uint8Array, 
         return { ...base, data: decodeRle(frame, pm.rows, pm.columns, pm.samplesPerPixel, pm.bitsAllocated, pm.planarConfiguration) };
       case 'jpeg': {
         if (transferSyntaxUid === '1.2.840.10008.1.2.4.57' || transferSyntaxUid === '1.2.840.10008.1.2.4.70') return decodeJpegLossless(frame, pm, base);
+        if (jpegPrecision(frame) > 8) return decodeTwelveBit(frame, pm, base);
         const out = await decodeJpegBaseline(pm.photometric === 'RGB' && pm.samplesPerPixel === 3 ? markJpegAsRgb(frame) : frame);
         return fromCodec(pm, out, decodedColour(pm, out.info.componentCount));
       }
@@ -140,9 +142,33 @@ export async function decodeFrame(transferSyntaxUid: string, frame: Uint8Array, 
     if (err instanceof UnsupportedPixelsError || err instanceof CorruptPixelsError) throw err;
     // Codecs throw strings, numbers or their own errors on a damaged or unusual bitstream.
     const message = err instanceof Error ? err.message : String(err);
-    if (/precision|12/i.test(message)) throw new UnsupportedPixelsError(`This JPEG cannot be decoded here (${message})`);
     throw new CorruptPixelsError(`The frame could not be decoded (${message.slice(0, 120)})`);
   }
+}
+
+/** The sample precision in a JPEG's frame header (SOFn), 8 when none is found. */
+function jpegPrecision(frame: Uint8Array): number {
+  for (let i = 2; i + 4 < frame.length; ) {
+    if (frame[i] !== 0xff) return 8;
+    const marker = frame[i + 1]!;
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return frame[i + 4]!;
+    if (marker === 0xda) return 8;
+    i += 2 + ((frame[i + 2]! << 8) | frame[i + 3]!);
+  }
+  return 8;
+}
+
+function decodeTwelveBit(frame: Uint8Array, pm: PixelModule, base: Omit<DecodedFrame, 'data'>): DecodedFrame {
+  let image;
+  try {
+    image = decodeJpegExtended(frame);
+  } catch (err) {
+    if (err instanceof JpegDecodeError) throw new CorruptPixelsError(`The frame could not be decoded (${err.message})`);
+    throw err;
+  }
+  if (image.width !== pm.columns || image.height !== pm.rows) throw new CorruptPixelsError(`The frame is ${image.width}×${image.height}, the instance says ${pm.columns}×${pm.rows}`);
+  const data = new Uint8Array(image.samples.buffer, image.samples.byteOffset, image.samples.byteLength);
+  return { ...base, samplesPerPixel: image.components, bitsAllocated: 16, bitsStored: Math.min(pm.bitsStored, 16), photometric: decodedColour(pm, image.components), planarConfiguration: 0, data };
 }
 
 interface LosslessDecoder {
