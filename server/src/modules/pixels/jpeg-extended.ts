@@ -96,10 +96,9 @@ export function decodeJpegExtended(data: Uint8Array): JpegImage {
   let maxH = 1;
   let maxV = 1;
   let decodedScan = false;
-  let pos = 0;
   const u16 = (at: number) => (data[at]! << 8) | data[at + 1]!;
   if (u16(0) !== 0xffd8) throw new JpegDecodeError('Not a JPEG stream (no SOI)');
-  pos = 2;
+  let pos = 2;
   while (pos < data.length) {
     if (data[pos] !== 0xff) {
       pos++;
