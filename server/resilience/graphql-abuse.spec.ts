@@ -32,7 +32,7 @@ const SOCKET_ABUSE = [
   aliased(31),
 ];
 
-const ABUSE_MS = 8_000;
+const ABUSE_MS = 6_000;
 const PASSWORD = 'Correct-horse-battery-42';
 
 interface Figures {
@@ -54,7 +54,7 @@ interface Figures {
 async function abuse(server: BuiltServer, cookie: string, addresses: string[]): Promise<Figures> {
   const figures: Figures = { sent: 0, refused: 0, rateLimited: 0, answered: 0, slowestMs: 0, socketOperations: 0, socketRefused: 0, socketsClosed: 0, handshakesRefused: 0, serverCpuMs: 0, healthz: [], quietHealthz: [] };
   const quiet = probeHealth(server.url);
-  await measured(quiet, 50, 5_000);
+  await measured(quiet, 40, 4_000);
   figures.quietHealthz = await quiet.stop();
   const count = (a: Answer) => {
     figures.sent++;
@@ -100,12 +100,13 @@ async function abuse(server: BuiltServer, cookie: string, addresses: string[]): 
 }
 
 /**
- * The bound on /healthz's p95 under abuse: 100 ms, plus three times the p95 the probe sees on
- * the idle server just before, so that other jobs loading a shared machine do not decide the
- * test. Before the limits ran ahead of validation, the p95 was 1.4 s (issue 17), and 9 s with
- * this file's abuse on a loaded two-core machine (p50 1.8 s).
+ * /healthz under abuse: p50 under 100 ms, and p95 under 250 ms plus three times the p95 the
+ * probe sees on the idle server just before, so that other jobs loading a shared two-core
+ * machine do not decide the test (an orchestrator's probe times out after a second). Before the
+ * limits ran ahead of validation the p95 was 1.4 s (issue 17), and this file's abuse on a loaded
+ * machine gave p50 1.8 s, p95 9 s. Server CPU per refusal is the figure the load does not blur.
  */
-const healthzBound = (f: Figures) => 100 + 3 * percentile(f.quietHealthz, 95);
+const healthzP95Bound = (f: Figures) => 250 + 3 * percentile(f.quietHealthz, 95);
 
 function report(label: string, f: Figures): void {
   const refusals = f.refused + f.rateLimited + f.socketRefused;
@@ -114,7 +115,7 @@ function report(label: string, f: Figures): void {
       `WebSocket ${f.socketOperations} operations, ${f.socketRefused} refused, ${f.socketsClosed} sockets closed, ${f.handshakesRefused} handshakes refused; ` +
       `server CPU ${f.serverCpuMs.toFixed(0)} ms over ${ABUSE_MS} ms (${(f.serverCpuMs / Math.max(1, refusals)).toFixed(2)} ms per refusal); ` +
       `/healthz ${f.healthz.length} probes, p50 ${percentile(f.healthz, 50).toFixed(1)} ms, p95 ${percentile(f.healthz, 95).toFixed(1)} ms, max ${Math.max(...f.healthz).toFixed(1)} ms ` +
-      `(idle server: ${f.quietHealthz.length} probes, p50 ${percentile(f.quietHealthz, 50).toFixed(1)} ms, p95 ${percentile(f.quietHealthz, 95).toFixed(1)} ms; bound ${healthzBound(f).toFixed(0)} ms)`,
+      `(idle server: ${f.quietHealthz.length} probes, p50 ${percentile(f.quietHealthz, 50).toFixed(1)} ms, p95 ${percentile(f.quietHealthz, 95).toFixed(1)} ms; bound ${healthzP95Bound(f).toFixed(0)} ms)`,
   );
 }
 
@@ -150,7 +151,7 @@ describe('GraphQL abuse over HTTP and WebSocket against the built server', () =>
       expect(f.serverCpuMs / (f.refused + f.socketRefused)).toBeLessThan(10);
       expect(f.healthz.length).toBeGreaterThan(50);
       expect(percentile(f.healthz, 50)).toBeLessThan(100);
-      expect(percentile(f.healthz, 95)).toBeLessThan(healthzBound(f));
+      expect(percentile(f.healthz, 95)).toBeLessThan(healthzP95Bound(f));
     });
   });
 
@@ -171,7 +172,7 @@ describe('GraphQL abuse over HTTP and WebSocket against the built server', () =>
       expect(f.rateLimited).toBeGreaterThan(0);
       expect(f.answered).toBe(0);
       expect(percentile(f.healthz, 50)).toBeLessThan(100);
-      expect(percentile(f.healthz, 95)).toBeLessThan(healthzBound(f));
+      expect(percentile(f.healthz, 95)).toBeLessThan(healthzP95Bound(f));
       const calm = httpClient(server.url, '127.0.0.9');
       try {
         expect(await calm.post(JSON.stringify({ query: '{ me { id } }' }))).toMatchObject({ status: 200 });
