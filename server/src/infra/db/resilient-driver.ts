@@ -39,8 +39,20 @@ class ResilientPostgreSqlConnection extends PostgreSqlConnection {
 
   override async begin(options: BeginOptions = {}): Promise<Knex.Transaction> {
     // A savepoint lives on its transaction's connection: nothing to step over.
-    if (options.ctx) return super.begin(options).catch(rethrowUnavailable);
-    return retryOnConnectionLoss(() => super.begin(options));
+    if (options.ctx) return this.beginOnce(options).catch(rethrowUnavailable);
+    return retryOnConnectionLoss(() => this.beginOnce(options));
+  }
+
+  /**
+   * knex swallows a BEGIN that failed: the transaction comes back already completed, the error
+   * kept in its executionPromise, and its first statement fails with "Transaction query already
+   * complete". Here the failure is the BEGIN's own.
+   */
+  private async beginOnce(options: BeginOptions): Promise<Knex.Transaction> {
+    const trx = await super.begin(options);
+    if (!trx.isCompleted()) return trx;
+    const executed = (trx as { executionPromise?: Promise<unknown> }).executionPromise;
+    throw (await executed?.then(() => undefined, (err: unknown) => err)) ?? new Error('Connection terminated: the transaction could not begin');
   }
 
   override async commit(...args: Parameters<PostgreSqlConnection['commit']>): Promise<void> {
