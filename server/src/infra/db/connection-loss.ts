@@ -20,6 +20,7 @@ const LOST_MESSAGES = [
   'Timeout acquiring a connection',
   'Connection ended unexpectedly',
   'the database system is',
+  'is not currently accepting connections',
 ];
 
 function* chain(err: unknown): Generator<unknown> {
