@@ -26,8 +26,8 @@ const entries: CorpusFile[] = FILES.map((f) => corpusEntry(f, manifest));
 const entry = (file: string): CorpusFile => corpusEntry(file, manifest);
 const uniq = (list: string[]): string[] => [...new Set(list)].sort();
 
-type Match = Record<string, { vr: string; Value?: any[] }>;
-const value = (m: Match, tag: string): any => m[tag]?.Value?.[0];
+type Match = Record<string, { vr: string; Value?: unknown[] }>;
+const value = (m: Match, tag: string): unknown => m[tag]?.Value?.[0];
 
 describe('QIDO-RS', () => {
   let t: TestServer;
