@@ -35,6 +35,12 @@ export interface ViewerOptions {
    * the viewer asks the server itself.
    */
   metadata?: Promise<unknown>;
+  /**
+   * Called when the user interacts with the viewer (pointer, wheel, keys, touch), at most once
+   * every 5 s: reading cached images sends no request, so a host with an idle timeout keeps its
+   * session alive from this. Cine playing on its own is not interaction.
+   */
+  onActivity?: () => void;
   /** Exposes the instance on `window.__emageViewer` for manual debugging; never in production hosts. */
   debug?: boolean;
 }

@@ -2,7 +2,8 @@ import * as cornerstone from 'cornerstone-core';
 import dicomParser from 'dicom-parser';
 import cornerstoneWADOImageLoader from 'cornerstone-wado-image-loader';
 import { FRAME_ACCEPT } from '../dicomweb/client';
-import { decodesOnMainThread, decodeUncompressedFrame, type DecodeTaskData } from './main-thread-decode';
+import { assertDrawable } from './decode-check';
+import { decodesOnMainThread, decodeUncompressedFrame, type DecodeTaskData, type ImageFrame } from './main-thread-decode';
 
 /**
  * Cornerstone 2 keeps its configuration, caches and worker pool in module globals, while a page
@@ -20,6 +21,12 @@ export interface RuntimeClient {
 }
 
 const clients = new Set<RuntimeClient>();
+
+/** A decoded frame createImage can turn into an image, else a rejection (decode-check.ts). */
+function drawable(frame: ImageFrame): ImageFrame {
+  assertDrawable(frame);
+  return frame;
+}
 let wired = false;
 
 function clientFor(url: string): RuntimeClient | undefined {
@@ -71,12 +78,14 @@ function wireOnce(): void {
   const manager = cornerstoneWADOImageLoader.webWorkerManager;
   const toWorkers = manager.addTask.bind(manager);
   manager.addTask = (taskType, data, priority, transferList) => {
-    if (taskType === 'decodeTask' && decodesOnMainThread(data as DecodeTaskData)) {
+    if (taskType !== 'decodeTask') return toWorkers(taskType, data, priority, transferList);
+    if (decodesOnMainThread(data as DecodeTaskData)) {
       // The loader gives the bytes up (to a worker it would transfer them): decoded in place.
-      const promise = new Promise((resolve) => resolve(decodeUncompressedFrame(data as DecodeTaskData, { inPlace: true })));
+      const promise = new Promise<ImageFrame>((resolve) => resolve(decodeUncompressedFrame(data as DecodeTaskData, { inPlace: true }))).then(drawable);
       return { taskId: -1, promise };
     }
-    return toWorkers(taskType, data, priority, transferList);
+    const task = toWorkers(taskType, data, priority, transferList);
+    return { ...task, promise: (task.promise as Promise<ImageFrame>).then(drawable) };
   };
 }
 

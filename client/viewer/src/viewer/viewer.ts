@@ -4,14 +4,17 @@ import type { Tools } from '../cornerstone/tools';
 import type { Image, Viewport, VOI } from 'cornerstone-core';
 import { codeForStatus, DicomWebClient, DicomWebError } from '../dicomweb/client';
 import { getString, Tag, type DicomJson } from '../dicomweb/dicomJson';
-import { buildStack, clampFps, readSeriesInfo, type Frame, type StackSeries } from '../dicomweb/studyModel';
+import { clampFps, type Frame, type StackSeries } from '../dicomweb/studyModel';
 import { createTranslator, formatDicomDate, formatPersonName, type MessageKey, type Translate } from '../i18n';
 import type { ViewerErrorCode, ViewerOptions } from '../types';
 import { h, icon, toolbarButton, type ToolbarButton } from './dom';
 import { loadEngine, preloadEngine, type Engine } from './engine-loader';
 import type { Prefetcher } from './prefetch';
 import { decodePreview, drawPreview, fetchFrame, previewable, type FetchedFrame } from './preview';
+import { watchActivity } from './activity';
+import { studySeries } from './study-series';
 import { fileWindow } from './voi';
+import { ViewportErrorState, type FrameFailure } from './viewport-error';
 
 /**
  * Cornerstone and the viewer's code around it live in viewer-engine.js, run once a viewer needs
@@ -32,6 +35,8 @@ type State = 'loading' | 'ready' | 'error';
 
 /** Background work waits for the first image's paint at most this long (a hidden tab never paints). */
 const FIRST_IMAGE_PAINT_TIMEOUT_MS = 500;
+/** The host hears of the user's input in the viewer at most this often (ViewerOptions.onActivity). */
+const ACTIVITY_INTERVAL_MS = 5_000;
 type MouseTool = 'Wwwc' | 'Zoom' | 'Pan' | 'Length';
 
 interface Preset {
@@ -94,6 +99,16 @@ function statusOf(error: unknown): number | undefined {
   return undefined;
 }
 
+/** Why a frame failed, for the viewport's message (an undrawable frame comes from cornerstone/decode-check.ts). */
+function failureOf(error: unknown): FrameFailure {
+  const status = statusOf(error);
+  if (status !== undefined && status !== 200) return 'network';
+  if (error instanceof Error && error.name === 'UndrawableFrameError') {
+    return (error as Error & { reason?: string }).reason === 'palette' ? 'palette' : 'photometric';
+  }
+  return 'decode';
+}
+
 /**
  * The loader accepts a native frame shorter than Rows × Columns and renders garbage from it;
  * a truncated frame must show as unreadable instead.
@@ -124,7 +139,7 @@ export class Viewer implements RuntimeClient {
   private readonly sliderOutput: HTMLOutputElement;
   private readonly seriesNav: HTMLElement;
   private readonly message: HTMLDivElement;
-  private readonly frameError: HTMLDivElement;
+  private readonly frameError: ViewportErrorState;
   private readonly help: HTMLDivElement;
   private readonly presetSelect: HTMLSelectElement;
   private readonly fpsInput: HTMLInputElement;
@@ -186,7 +201,7 @@ export class Viewer implements RuntimeClient {
       role: 'img',
       'aria-label': t('image'),
     });
-    this.frameError = h('div', { class: 'emv-frame-error', role: 'alert', hidden: true }, t('frameError'));
+    this.frameError = new ViewportErrorState(this.viewport, t);
     this.slider = h('input', {
       type: 'range',
       class: 'emv-slider',
@@ -242,7 +257,7 @@ export class Viewer implements RuntimeClient {
       { class: 'emv-stage' },
       this.viewport,
       h('div', { class: 'emv-overlays', 'aria-hidden': 'true' }, ...Object.values(this.overlay)),
-      this.frameError,
+      this.frameError.element,
     );
     const main = h(
       'div',
@@ -323,23 +338,14 @@ export class Viewer implements RuntimeClient {
     this.pendingMetadata = undefined;
     try {
       const instances = await metadata;
-      const bySeries = new Map<string, DicomJson[]>();
-      for (const ds of instances) {
-        const uid = getString(ds, Tag.SeriesInstanceUID);
-        if (!uid) continue;
-        const list = bySeries.get(uid);
-        if (list) list.push(ds);
-        else bySeries.set(uid, [ds]);
-      }
-      const infos = [...bySeries.values()].map((list) => readSeriesInfo(list[0] as DicomJson)).filter((s) => s !== undefined);
-      infos.sort((a, b) => (a.seriesNumber ?? Infinity) - (b.seriesNumber ?? Infinity));
-      const stacks = infos.map((info) => {
-        const base = (sop: string) =>
-          `${root}/studies/${encodeURIComponent(study)}/series/${encodeURIComponent(info.seriesUid)}/instances/${encodeURIComponent(sop)}`;
-        return buildStack(info, bySeries.get(info.seriesUid) ?? [], base);
-      });
+      const stacks = await studySeries(
+        instances,
+        (series, sop) =>
+          `${root}/studies/${encodeURIComponent(study)}/series/${encodeURIComponent(series)}/instances/${encodeURIComponent(sop)}`,
+        async (uri) => (await fetchFrame(uri, this.requestHeaders(), this.abort.signal)).pixelData,
+      );
       if (this.destroyed) return;
-      this.series = stacks.filter((s) => s !== undefined);
+      this.series = stacks;
       for (const s of this.series) for (const f of s.frames) this.ownImageIds.add(f.imageId);
       if (this.series.length === 0) {
         this.fail('NOT_FOUND', this.t('noImages'));
@@ -562,7 +568,12 @@ export class Viewer implements RuntimeClient {
   // ---- Series and images ---------------------------------------------------------------------
 
   private selectSeries(index: number): void {
-    if (this.prepareSeries(index)) void this.showImage(this.imageIndex, true);
+    if (!this.prepareSeries(index)) return;
+    const frame = this.series[index]?.frames[this.imageIndex];
+    // The previous series' image (or its error) must not stay under this series' label while its image loads.
+    this.frameError.hide();
+    if (frame && this.enabled && !cornerstone.imageCache.getImageLoadObject(frame.imageId)) this.clearImage();
+    void this.showImage(this.imageIndex, true);
   }
 
   /**
@@ -619,15 +630,15 @@ export class Viewer implements RuntimeClient {
       if (this.destroyed || token !== this.displayToken) return;
       this.firstImageSettled();
       this.onFrameFailed(this.seriesIndex, clamped, error);
-      this.frameError.hidden = false;
-      this.viewport.classList.add('emv-viewport-failed');
+      if (this.accessErrorShown) return;
+      this.removePreview();
+      this.frameError.show(failureOf(error), { desc: s.description || s.modality || s.seriesUid, i: clamped + 1, n: s.frames.length }, () => this.clearImage());
       if (this.root.dataset.state === 'loading') this.setState('ready');
       return;
     }
     if (this.destroyed || token !== this.displayToken || !this.enabled) return;
     this.prefetcher?.markDone(this.seriesIndex, clamped);
-    this.frameError.hidden = true;
-    this.viewport.classList.remove('emv-viewport-failed');
+    this.frameError.hide();
     const current = cornerstone.getEnabledElement(this.viewport);
     if (newSeries || !current.image) {
       // A new series starts from its own default view (VOI from the file, fitted to the window).
@@ -677,6 +688,20 @@ export class Viewer implements RuntimeClient {
 
   private step(delta: number): void {
     void this.showImage(this.imageIndex + delta);
+  }
+
+  /**
+   * Takes the drawn image off the viewport: its canvas emptied and Cornerstone's image forgotten,
+   * so no later redraw (resize, window/level) can bring it back under another series' label.
+   */
+  private clearImage(): void {
+    if (!this.enabled) return;
+    const enabled = cornerstone.getEnabledElement(this.viewport);
+    enabled.image = undefined;
+    const canvas = enabled.canvas;
+    const context = canvas.getContext('2d');
+    context?.setTransform(1, 0, 0, 1, 0, 0);
+    context?.clearRect(0, 0, canvas.width, canvas.height);
   }
 
   /** The session or the share grant ended (a frame answered 401 or 403): the exam must disappear. */
@@ -1058,6 +1083,7 @@ export class Viewer implements RuntimeClient {
       void this.showImage(Number.parseInt(this.slider.value, 10));
     });
     on(this.root, 'keydown', this.onKeyDown);
+    if (this.options.onActivity) this.cleanups.push(watchActivity(this.root, this.options.onActivity, ACTIVITY_INTERVAL_MS));
     on(document, 'fullscreenchange', this.onFullscreenChange);
     // Focus the viewport on pointer down so keyboard shortcuts work right after a click.
     on(this.viewport, 'pointerdown', () => this.viewport.focus({ preventScroll: true }));
