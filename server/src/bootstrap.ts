@@ -44,7 +44,7 @@ export async function startServices(config: Config, opts: StartOptions = {}): Pr
       stops.push(() => embedded?.stop());
       logger.info({ port: embedded.port }, 'embedded PostgreSQL started');
     }
-    const orm = await initOrm(databaseUrl, opts.poolMax);
+    const orm = await initOrm(databaseUrl, opts.poolMax, logger);
     stops.push(() => orm.close(true));
     const applied = await migrate(orm);
     if (applied.length) logger.info({ migrations: applied }, 'migrations applied');

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import pg from 'pg';
+import type { Logger } from '../logger.js';
 import { entities } from './entities.js';
 import { migrationsList } from './migrations/index.js';
 import { ResilientPostgreSqlDriver } from './resilient-driver.js';
@@ -10,7 +11,14 @@ export type Orm = MikroORM;
 
 export const POOL_APPLICATION_NAME = 'e-mage';
 
-export function ormOptions(databaseUrl: string, poolMax = 20): Options {
+/**
+ * The pool's warnings (a connection found dead and dropped, after a failover or a restart) go to
+ * the server's log as JSON lines rather than to stdout as bare text. Its errors are left out:
+ * they can quote statements, whose values may be patient data.
+ */
+const poolLog = (logger: Logger) => ({ warn: (message: string) => logger.warn({ pool: message.slice(0, 200) }, 'database pool') });
+
+export function ormOptions(databaseUrl: string, poolMax = 20, logger?: Logger): Options {
   return {
     clientUrl: databaseUrl,
     entities,
@@ -20,7 +28,7 @@ export function ormOptions(databaseUrl: string, poolMax = 20): Options {
     forceUtcTimezone: true,
     driver: ResilientPostgreSqlDriver,
     // Named in pg_stat_activity (LISTEN has its own name): operators see which connections are the portal's.
-    driverOptions: { connection: { application_name: POOL_APPLICATION_NAME } },
+    driverOptions: { connection: { application_name: POOL_APPLICATION_NAME }, ...(logger ? { log: poolLog(logger) } : {}) },
     pool: { min: 0, max: poolMax },
     // Query logging would print parameters, which can hold patient data.
     debug: false,
@@ -29,8 +37,8 @@ export function ormOptions(databaseUrl: string, poolMax = 20): Options {
   };
 }
 
-export async function initOrm(databaseUrl: string, poolMax?: number): Promise<Orm> {
-  return MikroORM.init(ormOptions(databaseUrl, poolMax));
+export async function initOrm(databaseUrl: string, poolMax?: number, logger?: Logger): Promise<Orm> {
+  return MikroORM.init(ormOptions(databaseUrl, poolMax, logger));
 }
 
 const MIGRATION_LOCK = 7_243_001;
