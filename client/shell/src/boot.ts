@@ -47,6 +47,8 @@ export interface BootViewer {
   /** The errors it reported so far; later ones go to `onError` once a page has set it. */
   errors: ViewerError[];
   onError?: (e: ViewerError) => void;
+  /** The user's input in the viewer, once a page has set it (the session's reading activity). */
+  onActivity?: () => void;
   /** Lets the viewer start what follows its first image: the page around it is rendered. */
   release(): void;
 }
@@ -145,6 +147,7 @@ function bootViewer(
         firstImage();
         setTimeout(release, RELEASE_MAX_MS);
       },
+      onActivity: () => viewer?.onActivity?.(),
       onError: (e) => {
         errors.push(e);
         firstImage();

@@ -62,6 +62,11 @@ export function startSessionLoad(client: ApolloClient<unknown>): void {
   early.catch(() => undefined);
 }
 
+/** The last reading-activity request (Date.now()), shared by every viewer of the page. */
+let lastReadingPing = -Infinity;
+/** At most one reading-activity request per minute, more often only when the timeout is short. */
+const READING_PING_MAX_INTERVAL_MS = 60_000;
+
 /** The signed-in user and the session's idle deadline, shared by the whole shell. */
 export function useSession() {
   const { resolveClient } = useApolloClient();
@@ -84,6 +89,21 @@ export function useSession() {
   /** Each HTTP request slides the server's idle expiry; mirror it locally. */
   function touched(): void {
     if (user.value) idleDeadline.value = deadlineFrom(user.value);
+  }
+
+  /**
+   * The image viewer reports the user's input: reading cached images sends no request, so this
+   * sends one (the `me` query, an authenticated request that slides the server's idle expiry) at
+   * most once per min(60 s, a quarter of the timeout), enough for the deadline never to come near.
+   * An unattended viewer reports nothing and the session still ends (issue 19, ADR 0107).
+   */
+  function readingActivity(): void {
+    const u = user.value;
+    if (!u) return;
+    const now = Date.now();
+    if (now - lastReadingPing < Math.min(READING_PING_MAX_INTERVAL_MS, u.idleTimeoutSeconds * 250)) return;
+    lastReadingPing = now;
+    void refresh().catch(() => undefined);
   }
 
   async function logout(): Promise<void> {
@@ -138,6 +158,7 @@ export function useSession() {
     refresh,
     setUser,
     touched,
+    readingActivity,
     syncWithServer,
     logout,
     expired,

@@ -23,6 +23,8 @@ export interface ViewerOptions {
   holdAfterFirstImage?: Promise<unknown>;
   /** The study's metadata already asked for by the page (the boot script, an in-app navigation), parsed JSON. */
   metadata?: Promise<unknown>;
+  /** The user's input in the viewer (at most once every 5 s): reading keeps the session alive. */
+  onActivity?: () => void;
 }
 
 export interface ViewerHandle {
