@@ -49,7 +49,18 @@ function smtpError(message: string, responseCode: number): Error & { responseCod
   return Object.assign(new Error(message), { responseCode });
 }
 
-export async function startFaultyRelay(opts: { mode?: RelayMode; port?: number; tls?: boolean; implicitTls?: boolean } = {}): Promise<FaultyRelay> {
+export interface FaultyRelayOptions {
+  mode?: RelayMode;
+  port?: number;
+  /** Offer STARTTLS (smtp://) with the test certificate. */
+  tls?: boolean;
+  /** Speak TLS from the first byte (smtps://). */
+  implicitTls?: boolean;
+  /** Runs when a message is accepted, before the relay answers 250: a test injects a fault there. */
+  onAccepted?: (mail: RelayedMail) => Promise<void> | void;
+}
+
+export async function startFaultyRelay(opts: FaultyRelayOptions = {}): Promise<FaultyRelay> {
   let mode: RelayMode = opts.mode ?? 'accept';
   const delivered: RelayedMail[] = [];
   let attempts = 0;
@@ -88,8 +99,12 @@ export async function startFaultyRelay(opts: { mode?: RelayMode; port?: number; 
         if (mode === 'refuse-data') return callback(smtpError('5.7.1 Message refused by the test relay', 554));
         const raw = Buffer.concat(chunks).toString('utf8');
         const messageId = /^Message-ID:\s*(<[^>\r\n]+>)/im.exec(raw)?.[1] ?? '';
-        delivered.push({ messageId, to: session.envelope.rcptTo.map((r) => r.address), raw, secure: session.secure });
-        callback();
+        const mail: RelayedMail = { messageId, to: session.envelope.rcptTo.map((r) => r.address), raw, secure: session.secure };
+        delivered.push(mail);
+        Promise.resolve(opts.onAccepted?.(mail)).then(
+          () => callback(),
+          (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+        );
       });
     },
   };

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFaultyRelay, relayTls, type FaultyRelay } from '../../resilience/support/smtp-faults.js';
 import { createLogger } from '../../src/infra/logger.js';
@@ -148,6 +149,39 @@ describe('mail to the relay: TLS required, timeouts, no transaction held while s
     expect(row).toEqual({ attempts: 3, kind: 'MESSAGE_REFUSED' });
     await t.deps.outbox.drainOnce();
     expect(refusing.attempts()).toBe(3);
+  });
+
+  it('a sent mail whose first mark fails (its connection terminated) is recorded on a retry, not resent after the lease', async () => {
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    const locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    cleanups.push(() => locker.end());
+    const ok = await relay({
+      // Before the relay says 250, lock the outbox: the worker's mark will wait behind the lock.
+      onAccepted: async () => {
+        await locker.query('begin');
+        await locker.query('lock table outbox_message in exclusive mode');
+      },
+    });
+    // A 5 s timeout gives a 20 s lease: a row left claimed would not be resent within this test.
+    const t = await startTestServer({ DATABASE_URL: db.url, SMTP_URL: ok.url, SMTP_TIMEOUT_SECONDS: '5' });
+    cleanups.push(() => t.stop());
+    await queue(t, 1, 'mark');
+
+    // The mark may wait while it is still being parsed (no query text yet): found by who blocks it.
+    const blockedMark = `select pid from pg_stat_activity where datname = current_database() and pg_blocking_pids(pid) @> array[pg_backend_pid()]`;
+    await until(async () => (await locker.query(blockedMark)).rows.length > 0, 10_000, 'the mark to wait behind the lock');
+    await locker.query(`select pg_terminate_backend(pid) from (${blockedMark}) b`);
+    await locker.query('rollback');
+
+    const em = t.deps.orm.em.fork();
+    await until(
+      async () => (await em.getConnection().execute<{ sent: boolean }[]>(`select sent_at is not null as sent from outbox_message`))[0]?.sent === true,
+      5_000,
+      'the mark to be retried',
+    );
+    expect(ok.delivered()).toHaveLength(1);
   });
 
   it('two replicas draining the same outbox send every mail once', async () => {

@@ -52,6 +52,9 @@ export type MailFailureHandler = (tx: EntityManager, mail: FailedMail, ctx: { pu
 
 const failureHandlers = new Map<string, MailFailureHandler>();
 
+/** Retries of the statement that records a sent mail: 100 ms doubling, 6.3 s in all. */
+const MARK_RETRIES = 6;
+
 /**
  * Each module that must react when one of its mails finally fails (the sharing module tells the
  * physician) registers here, next to its template. The handler runs in the transaction that marks
@@ -192,13 +195,30 @@ export class OutboxWorker {
       await this.markFailed(row, err);
       return false;
     }
-    const marked = await this.em().execute<{ id: string }[]>(
-      `update outbox_message set sent_at = now(), claim_token = null, last_error = null, failure_kind = null
-        where id = ? and claim_token = ? returning id`,
-      [row.id, row.claim_token],
-    );
-    if (marked.length === 0) this.logger.warn({ outboxId: row.id }, 'mail sent after its lease ended: another replica may send it too');
+    const marked = await this.markSent(row);
+    if (!marked) this.logger.warn({ outboxId: row.id }, 'mail sent after its lease ended: another replica may send it too');
     return true;
+  }
+
+  /**
+   * The mail is out: failing to record it would have it sent again when the lease ends, so a
+   * database error here (a failover) is retried for a few seconds, well within the default lease (120 s).
+   */
+  private async markSent(row: OutboxRow): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const marked = await this.em().execute<{ id: string }[]>(
+          `update outbox_message set sent_at = now(), claim_token = null, last_error = null, failure_kind = null
+            where id = ? and claim_token = ? returning id`,
+          [row.id, row.claim_token],
+        );
+        return marked.length > 0;
+      } catch (err) {
+        if (attempt >= MARK_RETRIES) throw err;
+        this.logger.warn({ outboxId: row.id, err }, 'could not record a sent mail, retrying');
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+      }
+    }
   }
 
   private async markFailed(row: OutboxRow, err: unknown): Promise<void> {
