@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StagingArea } from './staging.js';
-import { FileStorage } from './storage.js';
+import { FileStorage, type Storage } from './storage.js';
 
 describe('staged uploads', () => {
   let root: string;
@@ -14,7 +14,7 @@ describe('staged uploads', () => {
   afterAll(() => fs.rm(root, { recursive: true, force: true }));
 
   it('streams an object to disk with its SHA-256, then renames it into place, leaving nothing staged', async () => {
-    const storage = new FileStorage(path.join(root, 'store'));
+    const storage: Storage = new FileStorage(path.join(root, 'store'));
     const data = randomBytes(300_000);
     const file = await storage.stage();
     for (let at = 0; at < data.length; at += 7_000) await file.write(data.subarray(at, at + 7_000));
