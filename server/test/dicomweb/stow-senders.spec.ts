@@ -109,6 +109,9 @@ describe('STOW-RS for real senders', () => {
     const tooLong = 'x'.repeat(257);
     const badBoundary = stowBody([instance.data], { boundary: tooLong });
     cases.push({ name: 'boundary over 256', headers: { authorization: `Bearer ${centre.key}`, 'content-type': badBoundary.contentType }, body: badBoundary.body, status: 400 });
+    // Refused at its first part's headers, with the whole instance still to come.
+    const badHeader = Buffer.from(good.body.toString('latin1').replace('Content-Type: application/dicom', 'Content-Type application/dicom'), 'latin1');
+    cases.push({ name: 'malformed part header', headers: { authorization: `Bearer ${centre.key}`, 'content-type': good.contentType }, body: badHeader, status: 400 });
     const unclosed = good.body.subarray(0, good.body.length - 80);
     cases.push({ name: 'body never closed', headers: { authorization: `Bearer ${centre.key}`, 'content-type': good.contentType }, body: unclosed, status: 400 });
 
