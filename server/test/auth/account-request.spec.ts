@@ -26,11 +26,16 @@ describe('account requests, approval and activation (guide §2)', () => {
   });
   afterAll(() => t?.stop());
 
+  /** The pending request for `email`, as the administrator sees it once stored (right after the answer: ADR 0096). */
   async function requestId(email: string): Promise<string> {
-    const list = await admin.mustQuery<{ accountRequests: Array<{ id: string; email: string }> }>(LIST, { s: 'PENDING' });
-    const found = list.accountRequests.find((r) => r.email === email);
-    if (!found) throw new Error(`No pending request for ${email}`);
-    return found.id;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const list = await admin.mustQuery<{ accountRequests: Array<{ id: string; email: string }> }>(LIST, { s: 'PENDING' });
+      const found = list.accountRequests.find((r) => r.email === email);
+      if (found) return found.id;
+      if (Date.now() > deadline) throw new Error(`No pending request for ${email}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   it.each([

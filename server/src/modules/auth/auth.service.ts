@@ -434,13 +434,16 @@ export async function requestAccount(ctx: Context, input: AccountRequestInputDat
   };
   if (!isValidRpps(data.rpps)) throw badInput('Invalid RPPS number (11 digits with a check digit)', 'rpps');
   await consumeRateLimit(em, ctx.deps.config, `account-request:ip:${ctx.request.ip ?? '?'}`, 5, 3600);
-  const pending = await em.count(AccountRequest, { email: data.email, status: AccountRequestStatus.PENDING });
-  if (pending === 0) {
-    const req = em.create(AccountRequest, data);
-    em.persist(req);
-    audit(em, 'ACCOUNT_REQUESTED', actorOf(ctx));
-    await em.flush();
-  }
+  // Whether a request is already pending for the e-mail must not show in the time taken
+  // either (ADR 0096): the request is stored after the answer.
+  const actor = actorOf(ctx);
+  afterAnswer(ctx.deps, 'account request', async (tx) => {
+    // Two requests sent back to back may be stored at the same time: one pending request per e-mail.
+    await tx.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`account-request:${data.email}`]);
+    if ((await tx.count(AccountRequest, { email: data.email, status: AccountRequestStatus.PENDING })) > 0) return;
+    tx.persist(tx.create(AccountRequest, data));
+    audit(tx, 'ACCOUNT_REQUESTED', actor);
+  });
   return true;
 }
 
