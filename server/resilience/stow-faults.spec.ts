@@ -104,6 +104,7 @@ describe('STOW-RS under faults', () => {
     server ??= await startBuiltServer({ DATABASE_URL: db.url });
     const storage = path.join(server.dataDir, 'storage');
     const before = new Set((await instanceRows(db.url)).map((r) => r.sop));
+    const filesBefore = filesUnder(path.join(storage, 'studies')).length;
 
     const malformedDir = path.join(corpusDir, 'malformed');
     const malformed = readdirSync(malformedDir).sort().map((f) => readFileSync(path.join(malformedDir, f)));
@@ -151,7 +152,7 @@ describe('STOW-RS under faults', () => {
       byteIdentical++;
     }
     expect(new Set(rows.map((r) => r.sop))).toEqual(reportedStored);
-    expect(filesUnder(path.join(storage, 'studies')).length).toBe(rows.length);
+    expect(filesUnder(path.join(storage, 'studies')).length).toBe(filesBefore + rows.length);
     expect(filesUnder(path.join(storage, '.staging'))).toEqual([]);
     const [orphans] = await query<{ n: number }>(db.url, 'select count(*)::int as n from dicom_series se where not exists (select 1 from dicom_instance i where i.series_id = se.id)');
 
