@@ -111,7 +111,7 @@ describe('the LISTEN connection lost (failover, restart, pooler, idle timeout): 
     const study = await storeStudy(t, centre.facility);
     // Connections the pool holds stay usable while the database refuses new ones: enough for
     // publishing during the gap.
-    await Promise.all(Array.from({ length: 4 }, () => forkEm(t.deps).getConnection().execute('select pg_sleep(0.05)')));
+    await Promise.all(Array.from({ length: 8 }, () => forkEm(t.deps).getConnection().execute('select pg_sleep(0.05)')));
 
     await admin.query(`alter database "${t.db.name}" allow_connections false`);
     let missed: PublishedExamResult;
