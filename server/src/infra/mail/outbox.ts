@@ -144,7 +144,11 @@ export class OutboxWorker {
         if (await this.deliver(row)) sent++;
       }
     });
-    return (await Promise.all(lanes)).reduce((a, b) => a + b, 0);
+    // Every lane settles before the drain does, so stop() never leaves a send behind it.
+    const settled = await Promise.allSettled(lanes);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.reduce((n, r) => n + (r.status === 'fulfilled' ? r.value : 0), 0);
   }
 
   private schedule(delay: number): void {
