@@ -155,8 +155,16 @@ async function parseIncoming({ file, scanner }: Incoming): Promise<ParsedInstanc
   const options = { maxInflatedBytes: MAX_INFLATED_BYTES };
   if (!scanner.overflow && file.size <= bufferConstants.MAX_LENGTH) {
     let parsed: ParsedInstance | undefined;
+    let sparse: Buffer;
     try {
-      parsed = parsePart10(scanner.sparseCopy(file.size), options);
+      sparse = scanner.sparseCopy(file.size);
+    } catch (error) {
+      // Address space refused (strict overcommit): a per-instance refusal, not a server error.
+      if (error instanceof RangeError) throw new DicomParseError('TOO_LARGE', 'The instance is larger than this server can index.');
+      throw error;
+    }
+    try {
+      parsed = parsePart10(sparse, options);
     } catch (error) {
       // A refusal read from kept bytes only is the file's own.
       if (scanner.skipped.length === 0 || file.size > MAX_HEADER_BYTES) throw error;
