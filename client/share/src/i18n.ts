@@ -10,6 +10,10 @@ const messages = {
     loading: 'Chargement de l’examen…',
     patient: 'Patient',
     birthDate: 'Date de naissance',
+    banner: 'Identité du patient',
+    ageTitle: 'Âge',
+    age: '{n} an | {n} ans',
+    ageMonths: '{n} mois',
     sex: 'Sexe',
     sexes: { F: 'Femme', M: 'Homme', O: 'Autre', U: 'Non renseigné' },
     examDate: 'Date de l’examen',
@@ -43,6 +47,10 @@ const messages = {
     loading: 'Loading the exam…',
     patient: 'Patient',
     birthDate: 'Date of birth',
+    banner: 'Patient identity',
+    ageTitle: 'Age',
+    age: '{n} year | {n} years',
+    ageMonths: '{n} month | {n} months',
     sex: 'Sex',
     sexes: { F: 'Female', M: 'Male', O: 'Other', U: 'Not stated' },
     examDate: 'Exam date',
@@ -74,15 +82,18 @@ const messages = {
 const stored = localStorage.getItem('emage.locale');
 export const initialLocale: Locale = stored === 'en' ? 'en' : 'fr';
 
+// Dates with the month in words (« 12 mars 1961 », "Mar 12, 1961"): 03/12/1961 is two different
+// days in French and in English (issue 19). The French date and time stays numeric, day first.
 const dateTime = { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' } as const;
-const date = { day: '2-digit', month: '2-digit', year: 'numeric' } as const;
+const dateTimeEn = { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' } as const;
+const date = { day: 'numeric', month: 'short', year: 'numeric' } as const;
 
 export const i18n = createI18n({
   legacy: false,
   locale: initialLocale,
   fallbackLocale: 'fr',
   messages,
-  datetimeFormats: { fr: { date, dateTime }, en: { date, dateTime } },
+  datetimeFormats: { fr: { date, dateTime }, en: { date, dateTime: dateTimeEn } },
 });
 
 export function setLocale(locale: Locale): void {

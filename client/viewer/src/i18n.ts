@@ -147,19 +147,23 @@ export function createTranslator(locale: Locale | undefined): Translate {
     );
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
+const MONTHS: Record<Locale, readonly string[]> = {
+  fr: ['janv.', 'févr.', 'mars', 'avr.', 'mai', 'juin', 'juil.', 'août', 'sept.', 'oct.', 'nov.', 'déc.'],
+  en: ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'],
+};
 
 /**
- * DICOM DA (YYYYMMDD) as DD/MM/YYYY, which is what Intl gives for both fr-FR and en-GB; written
- * without Intl, whose first date format on a page costs 20–27 ms of main thread (ICU data).
- * Unparseable values are shown as received.
+ * DICOM DA (YYYYMMDD) with the month in words, « 12 mars 1961 » / "12 Mar 1961", as the shell
+ * writes dates: 03/12/1961 is read as two different days in French and in English (issue 19).
+ * Written without Intl, whose first date format on a page costs 20–27 ms of main thread (ICU
+ * data). Unparseable values are shown as received.
  */
-export function formatDicomDate(value: string | undefined): string {
+export function formatDicomDate(value: string | undefined, locale: Locale | undefined): string {
   if (!value) return '';
   const m = /^(\d{4})(\d{2})(\d{2})$/.exec(value.trim());
   if (!m) return value;
   const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return `${pad(date.getUTCDate())}/${pad(date.getUTCMonth() + 1)}/${date.getUTCFullYear()}`;
+  return `${date.getUTCDate()} ${MONTHS[locale === 'en' ? 'en' : 'fr'][date.getUTCMonth()]} ${date.getUTCFullYear()}`;
 }
 
 /** DICOM PN "FAMILY^Given^Middle^Prefix^Suffix" as "FAMILY Given Middle". */

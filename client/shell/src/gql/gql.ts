@@ -45,6 +45,7 @@ type Documents = {
     "\n  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }\n": typeof types.BellNotificationAddedDocument,
     "\n  mutation BellMarkRead($id: ID!) { markNotificationRead(id: $id) { id readAt } }\n": typeof types.BellMarkReadDocument,
     "\n  mutation BellMarkAllRead { markAllNotificationsRead }\n": typeof types.BellMarkAllReadDocument,
+    "\n  query PatientBanner($id: ID!) {\n    patient(id: $id) {\n      id lastName firstName birthName birthDate sex\n      records { id ipp facility { id name } }\n      exams { id facility { id } }\n    }\n  }\n": typeof types.PatientBannerDocument,
     "\n  query PatientRecord($id: ID!) {\n    patient(id: $id) {\n      id displayName\n      records { id ipp ins lastName firstName birthName birthDate sex addressLine postalCode city phone receivedAt facility { id name finess } }\n      exams { id title date facility { id name } documents { id type title date reportUrl studyInstanceUid } }\n    }\n  }\n": typeof types.PatientRecordDocument,
     "\n  mutation UpdateEmailNotifications($on: Boolean!) {\n    updatePreferences(input: { emailNotifications: $on }) {\n      id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds\n    }\n  }\n": typeof types.UpdateEmailNotificationsDocument,
     "\n  mutation ShareDocument($documentId: ID!, $email: String!, $comment: String) {\n    shareDocument(documentId: $documentId, email: $email, comment: $comment) {\n      id recipientEmail expiresAt status\n    }\n  }\n": typeof types.ShareDocumentDocument,
@@ -83,6 +84,7 @@ const documents: Documents = {
     "\n  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }\n": types.BellNotificationAddedDocument,
     "\n  mutation BellMarkRead($id: ID!) { markNotificationRead(id: $id) { id readAt } }\n": types.BellMarkReadDocument,
     "\n  mutation BellMarkAllRead { markAllNotificationsRead }\n": types.BellMarkAllReadDocument,
+    "\n  query PatientBanner($id: ID!) {\n    patient(id: $id) {\n      id lastName firstName birthName birthDate sex\n      records { id ipp facility { id name } }\n      exams { id facility { id } }\n    }\n  }\n": types.PatientBannerDocument,
     "\n  query PatientRecord($id: ID!) {\n    patient(id: $id) {\n      id displayName\n      records { id ipp ins lastName firstName birthName birthDate sex addressLine postalCode city phone receivedAt facility { id name finess } }\n      exams { id title date facility { id name } documents { id type title date reportUrl studyInstanceUid } }\n    }\n  }\n": types.PatientRecordDocument,
     "\n  mutation UpdateEmailNotifications($on: Boolean!) {\n    updatePreferences(input: { emailNotifications: $on }) {\n      id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds\n    }\n  }\n": types.UpdateEmailNotificationsDocument,
     "\n  mutation ShareDocument($documentId: ID!, $email: String!, $comment: String) {\n    shareDocument(documentId: $documentId, email: $email, comment: $comment) {\n      id recipientEmail expiresAt status\n    }\n  }\n": types.ShareDocumentDocument,
@@ -228,6 +230,10 @@ export function graphql(source: "\n  mutation BellMarkRead($id: ID!) { markNotif
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation BellMarkAllRead { markAllNotificationsRead }\n"): (typeof documents)["\n  mutation BellMarkAllRead { markAllNotificationsRead }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PatientBanner($id: ID!) {\n    patient(id: $id) {\n      id lastName firstName birthName birthDate sex\n      records { id ipp facility { id name } }\n      exams { id facility { id } }\n    }\n  }\n"): (typeof documents)["\n  query PatientBanner($id: ID!) {\n    patient(id: $id) {\n      id lastName firstName birthName birthDate sex\n      records { id ipp facility { id name } }\n      exams { id facility { id } }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -770,10 +770,10 @@ export class Viewer implements RuntimeClient {
     const ds = s.frames[this.imageIndex]?.instance ?? s.header;
     const lines = (...values: string[]) => values.filter(Boolean).map((v) => h('div', {}, v));
     this.overlay.tl.replaceChildren(
-      ...lines(formatPersonName(getString(ds, Tag.PatientName)), formatDicomDate(getString(ds, Tag.PatientBirthDate))),
+      ...lines(formatPersonName(getString(ds, Tag.PatientName)), formatDicomDate(getString(ds, Tag.PatientBirthDate), this.options.locale)),
     );
     this.overlay.tr.replaceChildren(
-      ...lines(formatDicomDate(getString(ds, Tag.StudyDate)), getString(ds, Tag.StudyDescription) ?? ''),
+      ...lines(formatDicomDate(getString(ds, Tag.StudyDate), this.options.locale), getString(ds, Tag.StudyDescription) ?? ''),
     );
     this.overlay.bl.replaceChildren(
       ...lines(s.description, this.t('imageOf', { i: this.imageIndex + 1, n: s.frames.length })),

@@ -27,6 +27,10 @@ export default {
     resultsNote: 'Attention : les examens sont disponibles uniquement si le patient vous a déclaré comme médecin prescripteur ou correspondant lors de sa venue dans la structure pour la réalisation de son examen.',
     notFound: 'Ce dossier est introuvable ou vous n’y avez pas accès.',
     back: 'Revenir au tableau de bord',
+    banner: 'Identité du patient',
+    age: '{n} an | {n} ans',
+    ageMonths: '{n} mois',
+    ippAt: '{ipp} ({facility})',
   },
   en: {
     close: 'Close the record',
@@ -56,5 +60,9 @@ export default {
     resultsNote: 'Note: exams are available only if the patient named you as prescribing or corresponding physician when visiting the imaging centre for the exam.',
     notFound: 'This record does not exist or you do not have access to it.',
     back: 'Back to the dashboard',
+    banner: 'Patient identity',
+    age: '{n} year | {n} years',
+    ageMonths: '{n} month | {n} months',
+    ippAt: '{ipp} ({facility})',
   },
 };
