@@ -28,7 +28,10 @@ export function ormOptions(databaseUrl: string, poolMax = 20, logger?: Logger): 
     forceUtcTimezone: true,
     driver: ResilientPostgreSqlDriver,
     // Named in pg_stat_activity (LISTEN has its own name): operators see which connections are the portal's.
-    driverOptions: { connection: { application_name: POOL_APPLICATION_NAME }, ...(logger ? { log: poolLog(logger) } : {}) },
+    // JIT off: the portal's reads are index lookups over one physician's rows, whose planner
+    // estimates (one correlated lookup per patient) cross jit_above_cost, and compiling then costs
+    // far more than running (a filtered dashboard: ~50 ms of work, +100–400 ms of JIT; ADR 0097).
+    driverOptions: { connection: { application_name: POOL_APPLICATION_NAME, options: '-c jit=off' }, ...(logger ? { log: poolLog(logger) } : {}) },
     pool: { min: 0, max: poolMax },
     // Query logging would print parameters, which can hold patient data.
     debug: false,

@@ -6,7 +6,11 @@ import { DocumentType, ExamRole } from './exam.entity.js';
 registerEnumType(ExamRole, { name: 'ExamRole' });
 registerEnumType(DocumentType, { name: 'DocumentType' });
 
-@InputType({ description: "The patient's administrative data exactly as the facility holds it" })
+@InputType({
+  description:
+    "The patient's administrative data exactly as the facility holds it. Text is stored in Unicode NFC with plain spaces; control, " +
+    'invisible and bidi formatting characters (U+202E, U+200B…) are refused with BAD_USER_INPUT naming the field; names need a letter (ADR 0097)',
+})
 export class PublishPatientInput {
   @Field(() => String, { description: "Identifiant permanent du patient: the facility's own patient id" })
   ipp!: string;

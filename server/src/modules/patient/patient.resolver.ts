@@ -30,7 +30,7 @@ export class PatientResolver {
     return summary ? toPatient(summary) : null;
   }
 
-  @FieldResolver(() => [AdministrativeRecord], { description: 'One per facility, as each sent it' })
+  @FieldResolver(() => [AdministrativeRecord], { description: 'One per imaging centre whose exams I may see, as each sent it; never another centre’s (ADR 0097)' })
   async records(@Root() patient: Patient, @Ctx() ctx: Context): Promise<AdministrativeRecord[]> {
     return (await recordsByPatient(ctx).load(patient.id)).map(toAdministrativeRecord);
   }

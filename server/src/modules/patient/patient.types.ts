@@ -8,7 +8,7 @@ registerEnumType(Sex, { name: 'Sex', description: 'F, M, O (other) or U (unknown
 @ObjectType({ description: 'A patient with at least one exam for which they named this physician' })
 export class Patient {
   @Field(() => ID) id!: string;
-  @Field(() => String, { description: 'First name and last name' }) displayName!: string;
+  @Field(() => String, { description: 'First name and last name; names, birth date and sex are those of the newest record I may see' }) displayName!: string;
   @Field(() => String) firstName!: string;
   @Field(() => String) lastName!: string;
   @Field(() => String, { nullable: true }) birthName!: string | null;
