@@ -48,6 +48,20 @@ async function createFacility(portal: PortalServer): Promise<TestFacility> {
   }
 }
 
+/** Luminance near the top-left and bottom-right corners of a square image fitted in the canvas. */
+async function cornerLuminance(page: Page): Promise<{ topLeft: number; bottomRight: number }> {
+  return page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="viewport"] canvas')!;
+    const ctx = canvas.getContext('2d')!;
+    const side = Math.min(canvas.width, canvas.height);
+    const at = (fx: number, fy: number) => {
+      const [r, g, b] = ctx.getImageData(Math.round(canvas.width / 2 + fx * side), Math.round(canvas.height / 2 + fy * side), 1, 1).data;
+      return 0.299 * r! + 0.587 * g! + 0.114 * b!;
+    };
+    return { topLeft: at(-0.4, -0.4), bottomRight: at(0.4, 0.4) };
+  });
+}
+
 describe('§5.2 Visionneuse — every photometric interpretation drawn, an unreadable image said so in its viewport', () => {
   let portal: PortalServer;
   let browser: Browser;
@@ -132,6 +146,11 @@ describe('§5.2 Visionneuse — every photometric interpretation drawn, an unrea
       const drawn = await canvasColour(page);
       expect(drawn.variance, s.name).toBeGreaterThan(100);
       if (s.name === 'YBR_FULL') expect(drawn.coloured, s.name).toBeGreaterThan(100);
+      // Both grayscale files hold the same ramp, lowest top left: MONOCHROME1 shows it bright,
+      // signed MONOCHROME2 dark (its negative values read as unsigned would be bright).
+      const { topLeft, bottomRight } = await cornerLuminance(page);
+      if (s.name.startsWith('MONOCHROME1')) expect(topLeft, s.name).toBeGreaterThan(bottomRight + 100);
+      if (s.name.includes('signed')) expect(topLeft, s.name).toBeLessThan(bottomRight - 100);
     }
   });
 

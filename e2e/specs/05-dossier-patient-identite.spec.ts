@@ -100,6 +100,22 @@ describe('§5 Dossier patient — le bandeau d’identité', () => {
     await page.evaluate(() => localStorage.removeItem('emage.locale'));
   });
 
+  it('on a 390 × 844 phone the banner is on screen, whole, above the document', async () => {
+    const imaging = patient.exams.flatMap((x) => x.documents).find((d) => d.type === 'IMAGING')!;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${portal.url}/patients/${patient.id}/documents/${imaging.id}`);
+    const b = banner(page);
+    await b.getByTestId('banner-ipp').waitFor();
+    const box = (await b.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(390);
+    expect(box.y + box.height).toBeLessThanOrEqual(844);
+    const title = (await page.getByTestId('document-title').boundingBox())!;
+    expect(box.y).toBeLessThan(title.y);
+    for (const id of ['banner-name', 'banner-birth-date', 'banner-sex', 'banner-ipp']) expect(await b.getByTestId(id).isVisible(), id).toBe(true);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
   it('the share page shows whose exam it is — name, birth date, age and sex — in French and in English', async () => {
     const imaging = patient.exams.flatMap((x) => x.documents).find((d) => d.type === 'IMAGING')!;
     const res = await page.request.post(`${portal.url}/graphql`, {
