@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freePort } from '../../src/infra/db/embedded-postgres.js';
+
+export { freePort };
 
 /**
  * Runs the built server (`server/dist/main.js`) as an operator would, against the real
@@ -22,18 +24,6 @@ type Env = Record<string, string | undefined>;
 
 function assertBuilt(): void {
   if (!fs.existsSync(mainJs)) throw new Error(`${mainJs} is missing: run \`npm run build -w @e-mage/server\` first`);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
