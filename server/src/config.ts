@@ -52,6 +52,12 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Multiplies every rate limit (tests from one loopback address raise it). */
   rateLimitScale: number;
+  /** METRICS_PORT: Prometheus metrics on their own listener; unset, none is opened (ADR 0111). */
+  metricsPort: number | undefined;
+  /** METRICS_HOST: the metrics listener's address, loopback unless the operator chooses another. */
+  metricsHost: string;
+  /** SHUTDOWN_DRAIN_SECONDS: how long a stopping server lets in-flight requests finish (ADR 0112). */
+  shutdownDrainMs: number;
 }
 
 export class ConfigError extends Error {
@@ -179,7 +185,15 @@ export function loadConfig(env: Env = process.env): Config {
     maxInstanceBytes: num('MAX_INSTANCE_BYTES', 1_000_000_000, 1_000, 10_000_000_000),
     trustProxy: trustProxyOf(env.TRUST_PROXY, problems),
     rateLimitScale: num('RATE_LIMIT_SCALE', 1, 0.01, 10_000),
+    metricsPort: env.METRICS_PORT ? num('METRICS_PORT', 0, 1, 65535) : undefined,
+    metricsHost: str('METRICS_HOST', '127.0.0.1'),
+    shutdownDrainMs: num('SHUTDOWN_DRAIN_SECONDS', 25, 0, 600) * 1000,
   };
+  if (config.metricsPort !== undefined && config.metricsPort === config.port && config.port !== 0) {
+    problems.push(`METRICS_PORT must differ from PORT (${config.port}): metrics are never served on the public port`);
+  }
+  if (config.metricsPort !== undefined && !Number.isInteger(config.metricsPort)) problems.push(`METRICS_PORT must be a whole port number (got "${env.METRICS_PORT}")`);
+  if (env.METRICS_HOST && config.metricsPort === undefined) problems.push('METRICS_HOST is set but METRICS_PORT is not: set METRICS_PORT to open the metrics listener');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
   }
@@ -206,6 +220,45 @@ function s3Options(env: Env, storageUrl: string, problems: string[]): S3Options 
   const rawPrefix = match[2] ?? '';
   if (bucket.includes('@')) problems.push('STORAGE_URL must not hold credentials: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY');
   else if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push(`STORAGE_URL: "${bucket}" is not a valid S3 bucket name`);
+  const prefix = rawPrefix.replace(/^\/+|\/+$/g, '');
+  if (prefix && (!/^[A-Za-z0-9._/-]+$/.test(prefix) || prefix.split('/').some((part) => part === '.' || part === '..' || part === ''))) problems.push('STORAGE_URL: the prefix may hold only letters, digits, ".", "_", "-" and "/", and no empty, "." or ".." segment');
+  const region = get('S3_REGION', 'AWS_REGION') ?? 'us-east-1';
+  if (!/^[a-z0-9-]+$/.test(region)) problems.push(`S3_REGION must be a region name such as eu-west-3 (got "${region}")`);
+  const endpoint = get('S3_ENDPOINT');
+  if (endpoint) {
+    try {
+      const u = new URL(endpoint);
+      if (!['http:', 'https:'].includes(u.protocol)) problems.push(`S3_ENDPOINT must use http: or https: (got "${u.protocol}")`);
+      if (u.username || u.password) problems.push('S3_ENDPOINT must not hold credentials');
+    } catch {
+      problems.push('S3_ENDPOINT is not a valid URL');
+    }
+  }
+  // One family of credentials, never a mix: S3_* when any is set (a MinIO key must not be sent
+  // with an AWS session token that happens to be in the environment), the AWS_* ones otherwise.
+  const family = get('S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_SESSION_TOKEN') !== undefined ? 'S3' : 'AWS';
+  const accessKeyId = get(`${family}_ACCESS_KEY_ID`);
+  const secretAccessKey = get(`${family}_SECRET_ACCESS_KEY`);
+  const sessionToken = get(`${family}_SESSION_TOKEN`);
+  if (!accessKeyId || !secretAccessKey) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) are required with an s3:// STORAGE_URL');
+  const forcePathStyle = env.S3_FORCE_PATH_STYLE;
+  // A bucket name with dots does not match the store's TLS certificate as a host name: path style.
+  let pathStyle = !!endpoint || bucket.includes('.');
+  if (forcePathStyle !== undefined && forcePathStyle !== '') {
+    if (['1', 'true', 'yes', 'on'].includes(forcePathStyle.toLowerCase())) pathStyle = true;
+    else if (['0', 'false', 'no', 'off'].includes(forcePathStyle.toLowerCase())) pathStyle = false;
+    else problems.push(`S3_FORCE_PATH_STYLE must be true or false (got "${forcePathStyle}")`);
+  }
+  return {
+    endpoint: endpoint ?? `https://s3.${region}.amazonaws.com`,
+    region,
+    bucket,
+    prefix: prefix ? `${prefix}/` : '',
+    credentials: { accessKeyId: accessKeyId ?? '', secretAccessKey: secretAccessKey ?? '', sessionToken },
+    pathStyle,
+  };
+}
+
 /**
  * Production fails closed (docs/adr/0093): whatever a development machine gets by default (the
  * embedded database, the mail catcher and its web mailbox, files under the checkout, demo
@@ -266,45 +319,6 @@ function trustProxyOf(raw: string | undefined, problems: string[]): TrustProxy {
   });
   if (bad.length) problems.push(`TRUST_PROXY must be a number of proxies or a comma-separated list of addresses or CIDR ranges (not ${bad.map((a) => `"${a}"`).join(', ')})`);
   return list;
-}
-
-  const prefix = rawPrefix.replace(/^\/+|\/+$/g, '');
-  if (prefix && (!/^[A-Za-z0-9._/-]+$/.test(prefix) || prefix.split('/').some((part) => part === '.' || part === '..' || part === ''))) problems.push('STORAGE_URL: the prefix may hold only letters, digits, ".", "_", "-" and "/", and no empty, "." or ".." segment');
-  const region = get('S3_REGION', 'AWS_REGION') ?? 'us-east-1';
-  if (!/^[a-z0-9-]+$/.test(region)) problems.push(`S3_REGION must be a region name such as eu-west-3 (got "${region}")`);
-  const endpoint = get('S3_ENDPOINT');
-  if (endpoint) {
-    try {
-      const u = new URL(endpoint);
-      if (!['http:', 'https:'].includes(u.protocol)) problems.push(`S3_ENDPOINT must use http: or https: (got "${u.protocol}")`);
-      if (u.username || u.password) problems.push('S3_ENDPOINT must not hold credentials');
-    } catch {
-      problems.push('S3_ENDPOINT is not a valid URL');
-    }
-  }
-  // One family of credentials, never a mix: S3_* when any is set (a MinIO key must not be sent
-  // with an AWS session token that happens to be in the environment), the AWS_* ones otherwise.
-  const family = get('S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_SESSION_TOKEN') !== undefined ? 'S3' : 'AWS';
-  const accessKeyId = get(`${family}_ACCESS_KEY_ID`);
-  const secretAccessKey = get(`${family}_SECRET_ACCESS_KEY`);
-  const sessionToken = get(`${family}_SESSION_TOKEN`);
-  if (!accessKeyId || !secretAccessKey) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) are required with an s3:// STORAGE_URL');
-  const forcePathStyle = env.S3_FORCE_PATH_STYLE;
-  // A bucket name with dots does not match the store's TLS certificate as a host name: path style.
-  let pathStyle = !!endpoint || bucket.includes('.');
-  if (forcePathStyle !== undefined && forcePathStyle !== '') {
-    if (['1', 'true', 'yes', 'on'].includes(forcePathStyle.toLowerCase())) pathStyle = true;
-    else if (['0', 'false', 'no', 'off'].includes(forcePathStyle.toLowerCase())) pathStyle = false;
-    else problems.push(`S3_FORCE_PATH_STYLE must be true or false (got "${forcePathStyle}")`);
-  }
-  return {
-    endpoint: endpoint ?? `https://s3.${region}.amazonaws.com`,
-    region,
-    bucket,
-    prefix: prefix ? `${prefix}/` : '',
-    credentials: { accessKeyId: accessKeyId ?? '', secretAccessKey: secretAccessKey ?? '', sessionToken },
-    pathStyle,
-  };
 }
 
 function isLoopbackUrl(raw: string): boolean {
