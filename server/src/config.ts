@@ -52,6 +52,12 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Multiplies every rate limit (tests from one loopback address raise it). */
   rateLimitScale: number;
+  /** METRICS_PORT: Prometheus metrics on their own listener; unset, none is opened (ADR 0111). */
+  metricsPort: number | undefined;
+  /** METRICS_HOST: the metrics listener's address, loopback unless the operator chooses another. */
+  metricsHost: string;
+  /** SHUTDOWN_DRAIN_SECONDS: how long a stopping server lets in-flight requests finish (ADR 0112). */
+  shutdownDrainMs: number;
 }
 
 export class ConfigError extends Error {
@@ -179,7 +185,15 @@ export function loadConfig(env: Env = process.env): Config {
     maxInstanceBytes: num('MAX_INSTANCE_BYTES', 1_000_000_000, 1_000, 10_000_000_000),
     trustProxy: trustProxyOf(env.TRUST_PROXY, problems),
     rateLimitScale: num('RATE_LIMIT_SCALE', 1, 0.01, 10_000),
+    metricsPort: env.METRICS_PORT ? num('METRICS_PORT', 0, 1, 65535) : undefined,
+    metricsHost: str('METRICS_HOST', '127.0.0.1'),
+    shutdownDrainMs: num('SHUTDOWN_DRAIN_SECONDS', 25, 0, 600) * 1000,
   };
+  if (config.metricsPort !== undefined && config.metricsPort === config.port && config.port !== 0) {
+    problems.push(`METRICS_PORT must differ from PORT (${config.port}): metrics are never served on the public port`);
+  }
+  if (config.metricsPort !== undefined && !Number.isInteger(config.metricsPort)) problems.push(`METRICS_PORT must be a whole port number (got "${env.METRICS_PORT}")`);
+  if (env.METRICS_HOST && config.metricsPort === undefined) problems.push('METRICS_HOST is set but METRICS_PORT is not: set METRICS_PORT to open the metrics listener');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
   }
