@@ -12,6 +12,8 @@ export const SharedDocumentDoc = graphql(`
       patientDisplayName
       patientBirthDate
       patientSex
+      sharedBy
+      comment
       expiresAt
       documents { id type title date reportUrl studyInstanceUid }
     }

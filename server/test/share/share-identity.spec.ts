@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forkEm } from '../../src/bootstrap.js';
 import { Role } from '../../src/modules/auth/user.entity.js';
 import { DocumentType } from '../../src/modules/exam/exam.entity.js';
 import { Sex } from '../../src/modules/patient/patient.entity.js';
@@ -18,6 +19,9 @@ const CT = corpusEntry('pydicom/CT_small.dcm');
 describe('what a share recipient receives (ADR 0098)', () => {
   let t: TestServer;
   let recipient: GqlClient;
+  let sharer: GqlClient;
+  let sharerId: string;
+  let examId: string;
 
   beforeAll(async () => {
     t = await startTestServer();
@@ -25,16 +29,21 @@ describe('what a share recipient receives (ADR 0098)', () => {
     const centre = await facilityWithKey(t, 'Centre Nancy');
     const stored = await stow(t, centre.key, [readCorpus(CT.file)]);
     expect(stowResult(stored.json).stored).toEqual([CT.sopInstanceUid]);
-    const a = await t.login(Role.PHYSICIAN);
+    const a = await t.login(Role.PHYSICIAN, { firstName: 'Claire', lastName: 'Martin' });
+    sharer = a.client;
+    sharerId = a.userId;
     const patient = await f.patient({
       firstName: 'Hélène', lastName: 'Dupont-Moreau', birthDate: '1961-04-23', sex: Sex.F,
       records: [{ facility: centre.facility, ipp: 'IPP-NANCY-4411', addressLine: '12 rue Saint-Dizier', phone: '03 83 00 00 01' }],
     });
-    const { documents } = await f.exam({
+    const { exam, documents } = await f.exam({
       patient, facility: centre.facility, studyInstanceUid: CT.studyInstanceUid, title: 'SCANNER THORACIQUE',
       access: [{ physicianId: a.userId }], documents: [{ type: DocumentType.IMAGING }],
     });
-    recipient = (await openLink(t, await shareOf(t, documents[0]!.id, a.userId))).client;
+    examId = exam.id;
+    const token = await shareOf(t, documents[0]!.id, a.userId);
+    await forkEm(t.deps).execute(`update share set comment = ? where creator_id = ?`, ['Avis sur la lésion apicale, merci', a.userId]);
+    recipient = (await openLink(t, token)).client;
   });
   afterAll(() => t?.stop());
 
@@ -43,6 +52,11 @@ describe('what a share recipient receives (ADR 0098)', () => {
     expect(r.sharedDocument).toMatchObject({ patientDisplayName: 'Hélène Dupont-Moreau', patientBirthDate: '1961-04-23', patientSex: 'F', examTitle: 'SCANNER THORACIQUE' });
     const seen = JSON.stringify(r);
     for (const withheld of ['IPP-NANCY-4411', 'Saint-Dizier', '03 83 00 00 01']) expect(seen).not.toContain(withheld);
+  });
+
+  it('the share page’s data: who shared and their comment (issue 19 finding 8)', async () => {
+    const r = await recipient.mustQuery(`{ sharedDocument { sharedBy comment } }`);
+    expect(r.sharedDocument).toEqual({ sharedBy: 'Dr Claire Martin', comment: 'Avis sur la lésion apicale, merci' });
   });
 
   it('the images: the centre’s DICOM file byte for byte, with the patient’s name and identifier inside', async () => {
@@ -58,5 +72,14 @@ describe('what a share recipient receives (ADR 0098)', () => {
     const [instance] = (await metadata.json()) as Array<Record<string, { Value?: unknown[] }>>;
     expect(instance?.['00100010']?.Value).toEqual([{ Alphabetic: CT.patientName }]);
     expect(instance?.['00100020']?.Value).toEqual([CT.patientId]);
+  });
+
+  it('« Mes partages » names the patient to the sharer while they may see the exam, and no longer once their access is gone', async () => {
+    const MINE = `{ myShares(first: 10) { edges { node { patientDisplayName document { title } } } } }`;
+    const before = await sharer.mustQuery(MINE);
+    expect(before.myShares.edges.map((e: { node: unknown }) => e.node)).toEqual([{ patientDisplayName: 'Hélène Dupont-Moreau', document: expect.anything() }]);
+    await forkEm(t.deps).execute(`delete from exam_access where exam_id = ? and physician_id = ?`, [examId, sharerId]);
+    const after = await sharer.mustQuery(MINE);
+    expect(after.myShares.edges.map((e: { node: { patientDisplayName: unknown } }) => e.node.patientDisplayName)).toEqual([null]);
   });
 });

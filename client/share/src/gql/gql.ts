@@ -15,16 +15,16 @@ import * as types from './graphql';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  query SharedDocument {\n    sharedDocument {\n      id\n      type\n      title\n      examTitle\n      examDate\n      patientDisplayName\n      patientBirthDate\n      patientSex\n      expiresAt\n      documents { id type title date reportUrl studyInstanceUid }\n    }\n  }\n": typeof types.SharedDocumentDocument,
+    "\n  query SharedDocument {\n    sharedDocument {\n      id\n      type\n      title\n      examTitle\n      examDate\n      patientDisplayName\n      patientBirthDate\n      patientSex\n      sharedBy\n      comment\n      expiresAt\n      documents { id type title date reportUrl studyInstanceUid }\n    }\n  }\n": typeof types.SharedDocumentDocument,
 };
 const documents: Documents = {
-    "\n  query SharedDocument {\n    sharedDocument {\n      id\n      type\n      title\n      examTitle\n      examDate\n      patientDisplayName\n      patientBirthDate\n      patientSex\n      expiresAt\n      documents { id type title date reportUrl studyInstanceUid }\n    }\n  }\n": types.SharedDocumentDocument,
+    "\n  query SharedDocument {\n    sharedDocument {\n      id\n      type\n      title\n      examTitle\n      examDate\n      patientDisplayName\n      patientBirthDate\n      patientSex\n      sharedBy\n      comment\n      expiresAt\n      documents { id type title date reportUrl studyInstanceUid }\n    }\n  }\n": types.SharedDocumentDocument,
 };
 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query SharedDocument {\n    sharedDocument {\n      id\n      type\n      title\n      examTitle\n      examDate\n      patientDisplayName\n      patientBirthDate\n      patientSex\n      expiresAt\n      documents { id type title date reportUrl studyInstanceUid }\n    }\n  }\n"): typeof import('./graphql').SharedDocumentDocument;
+export function graphql(source: "\n  query SharedDocument {\n    sharedDocument {\n      id\n      type\n      title\n      examTitle\n      examDate\n      patientDisplayName\n      patientBirthDate\n      patientSex\n      sharedBy\n      comment\n      expiresAt\n      documents { id type title date reportUrl studyInstanceUid }\n    }\n  }\n"): typeof import('./graphql').SharedDocumentDocument;
 
 
 export function graphql(source: string) {

@@ -18,7 +18,7 @@ export type Sex =
 export type SharedDocumentQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SharedDocumentQuery = { sharedDocument: { id: string, type: DocumentType, title: string, examTitle: string, examDate: string, patientDisplayName: string, patientBirthDate: string | null, patientSex: Sex | null, expiresAt: string, documents: Array<{ id: string, type: DocumentType, title: string, date: string, reportUrl: string | null, studyInstanceUid: string | null }> } | null };
+export type SharedDocumentQuery = { sharedDocument: { id: string, type: DocumentType, title: string, examTitle: string, examDate: string, patientDisplayName: string, patientBirthDate: string | null, patientSex: Sex | null, sharedBy: string, comment: string | null, expiresAt: string, documents: Array<{ id: string, type: DocumentType, title: string, date: string, reportUrl: string | null, studyInstanceUid: string | null }> } | null };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -50,6 +50,8 @@ export const SharedDocumentDocument = new TypedDocumentString(`
     patientDisplayName
     patientBirthDate
     patientSex
+    sharedBy
+    comment
     expiresAt
     documents {
       id

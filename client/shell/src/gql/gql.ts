@@ -34,6 +34,7 @@ type Documents = {
     "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": typeof types.LoginDocument,
     "\n  mutation ResetPassword($token: String!, $password: String!) { resetPassword(token: $token, password: $password) }\n": typeof types.ResetPasswordDocument,
     "\n  query DashboardPatients($name: String, $first: Int!, $after: String) {\n    patients(filter: { name: $name }, first: $first, after: $after) {\n      edges { cursor node { id displayName birthName birthDate sex lastExamAt lastExamTitle hasUnopened } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.DashboardPatientsDocument,
+    "\n  subscription DashboardExamAdded {\n    notificationAdded { id kind patient { id displayName birthName birthDate sex lastExamAt lastExamTitle hasUnopened } }\n  }\n": typeof types.DashboardExamAddedDocument,
     "\n  mutation DocumentViewOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id exam { id opened } }\n  }\n": typeof types.DocumentViewOpenedDocument,
     "\n  query DocumentView($id: ID!) {\n    document(id: $id) { id type title date reportUrl studyInstanceUid exam { id title patientId } }\n  }\n": typeof types.DocumentViewDocument,
     "\n  fragment DocumentKind on Document { id type studyInstanceUid }\n": typeof types.DocumentKindFragmentDoc,
@@ -49,7 +50,7 @@ type Documents = {
     "\n  query PatientRecord($id: ID!) {\n    patient(id: $id) {\n      id displayName\n      records { id ipp ins lastName firstName birthName birthDate sex addressLine postalCode city phone receivedAt facility { id name finess } }\n      exams { id title date facility { id name } documents { id type title date reportUrl studyInstanceUid } }\n    }\n  }\n": typeof types.PatientRecordDocument,
     "\n  mutation UpdateEmailNotifications($on: Boolean!) {\n    updatePreferences(input: { emailNotifications: $on }) {\n      id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds\n    }\n  }\n": typeof types.UpdateEmailNotificationsDocument,
     "\n  mutation ShareDocument($documentId: ID!, $email: String!, $comment: String) {\n    shareDocument(documentId: $documentId, email: $email, comment: $comment) {\n      id recipientEmail expiresAt status\n    }\n  }\n": typeof types.ShareDocumentDocument,
-    "\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt deliveryStatus deliveryFailure\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n": typeof types.MySharesDocument,
+    "\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt deliveryStatus deliveryFailure patientDisplayName\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n": typeof types.MySharesDocument,
     "\n  mutation RevokeShare($id: ID!) {\n    revokeShare(id: $id) { id status revokedAt }\n  }\n": typeof types.RevokeShareDocument,
 };
 const documents: Documents = {
@@ -73,6 +74,7 @@ const documents: Documents = {
     "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": types.LoginDocument,
     "\n  mutation ResetPassword($token: String!, $password: String!) { resetPassword(token: $token, password: $password) }\n": types.ResetPasswordDocument,
     "\n  query DashboardPatients($name: String, $first: Int!, $after: String) {\n    patients(filter: { name: $name }, first: $first, after: $after) {\n      edges { cursor node { id displayName birthName birthDate sex lastExamAt lastExamTitle hasUnopened } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.DashboardPatientsDocument,
+    "\n  subscription DashboardExamAdded {\n    notificationAdded { id kind patient { id displayName birthName birthDate sex lastExamAt lastExamTitle hasUnopened } }\n  }\n": types.DashboardExamAddedDocument,
     "\n  mutation DocumentViewOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id exam { id opened } }\n  }\n": types.DocumentViewOpenedDocument,
     "\n  query DocumentView($id: ID!) {\n    document(id: $id) { id type title date reportUrl studyInstanceUid exam { id title patientId } }\n  }\n": types.DocumentViewDocument,
     "\n  fragment DocumentKind on Document { id type studyInstanceUid }\n": types.DocumentKindFragmentDoc,
@@ -88,7 +90,7 @@ const documents: Documents = {
     "\n  query PatientRecord($id: ID!) {\n    patient(id: $id) {\n      id displayName\n      records { id ipp ins lastName firstName birthName birthDate sex addressLine postalCode city phone receivedAt facility { id name finess } }\n      exams { id title date facility { id name } documents { id type title date reportUrl studyInstanceUid } }\n    }\n  }\n": types.PatientRecordDocument,
     "\n  mutation UpdateEmailNotifications($on: Boolean!) {\n    updatePreferences(input: { emailNotifications: $on }) {\n      id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds\n    }\n  }\n": types.UpdateEmailNotificationsDocument,
     "\n  mutation ShareDocument($documentId: ID!, $email: String!, $comment: String) {\n    shareDocument(documentId: $documentId, email: $email, comment: $comment) {\n      id recipientEmail expiresAt status\n    }\n  }\n": types.ShareDocumentDocument,
-    "\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt deliveryStatus deliveryFailure\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n": types.MySharesDocument,
+    "\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt deliveryStatus deliveryFailure patientDisplayName\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n": types.MySharesDocument,
     "\n  mutation RevokeShare($id: ID!) {\n    revokeShare(id: $id) { id status revokedAt }\n  }\n": types.RevokeShareDocument,
 };
 
@@ -189,6 +191,10 @@ export function graphql(source: "\n  query DashboardPatients($name: String, $fir
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  subscription DashboardExamAdded {\n    notificationAdded { id kind patient { id displayName birthName birthDate sex lastExamAt lastExamTitle hasUnopened } }\n  }\n"): (typeof documents)["\n  subscription DashboardExamAdded {\n    notificationAdded { id kind patient { id displayName birthName birthDate sex lastExamAt lastExamTitle hasUnopened } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation DocumentViewOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id exam { id opened } }\n  }\n"): (typeof documents)["\n  mutation DocumentViewOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id exam { id opened } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -249,7 +255,7 @@ export function graphql(source: "\n  mutation ShareDocument($documentId: ID!, $e
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt deliveryStatus deliveryFailure\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt deliveryStatus deliveryFailure\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt deliveryStatus deliveryFailure patientDisplayName\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt deliveryStatus deliveryFailure patientDisplayName\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

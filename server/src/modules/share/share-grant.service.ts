@@ -186,6 +186,9 @@ export interface SharedDocumentView {
   examTitle: string;
   examDate: Date;
   patient: SharedPatient;
+  /** The physician who shared, as the invitation e-mail names them. */
+  sharedBy: string;
+  comment: string | null;
   document: SharedDocumentItem;
   /** Every document of the shared exam, the shared one first (ADR 0060: a share opens its exam). */
   documents: SharedDocumentItem[];
@@ -236,6 +239,11 @@ export async function readSharedDocument(em: EntityManager, viewer: Viewer): Pro
   );
   const first = rows[0];
   if (!first || first.id !== viewer.documentId) return null;
+  const [share] = await em.execute<Array<{ firstName: string; lastName: string; comment: string | null }>>(
+    `select u.first_name as "firstName", u.last_name as "lastName", s.comment from share s join app_user u on u.id = s.creator_id where s.id = ?`,
+    [viewer.shareId],
+  );
+  if (!share) return null;
   const documents = rows.map((r) => ({
     id: r.id,
     type: r.type,
@@ -250,6 +258,8 @@ export async function readSharedDocument(em: EntityManager, viewer: Viewer): Pro
     examTitle: first.examTitle,
     examDate: asDate(first.examDate),
     patient: { firstName: first.firstName, lastName: first.lastName, birthDate: first.birthDate, sex: first.sex },
+    sharedBy: `Dr ${share.firstName} ${share.lastName}`,
+    comment: share.comment,
     document: documents[0]!,
     documents,
   };

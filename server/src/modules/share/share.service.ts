@@ -39,6 +39,8 @@ export interface ShareRow {
   openCount: number;
   firstOpenedAt: Date | null;
   lastOpenedAt: Date | null;
+  /** Null once the creator may no longer see the shared exam. */
+  patientDisplayName: string | null;
   /** Null only if the invitation's outbox row no longer exists. */
   deliveryStatus: ShareDeliveryStatus | null;
   deliveryFailure: ShareDeliveryFailure | null;
@@ -56,11 +58,26 @@ export function statusOf(share: Pick<ShareRow, 'revokedAt' | 'expiresAt'>, now =
   return share.expiresAt.getTime() <= now.getTime() ? 'EXPIRED' : 'ACTIVE';
 }
 
+/**
+ * Whose exam was shared, as the recipient sees it (the exam's centre's newest record, the patient
+ * row when that centre has none), and only while the creator may still see that exam: a share
+ * outlives its creator's access, the patient's name must not.
+ */
+const PATIENT_NAME_SQL = `(select x.first_name || ' ' || x.last_name from exam e
+    cross join lateral (
+      select 0 as fallback, r.received_at as at, r.id, r.first_name, r.last_name
+        from administrative_record r where r.patient_id = e.patient_id and r.facility_id = e.facility_id
+      union all
+      select 1, null, p.id, p.first_name, p.last_name from patient p where p.id = e.patient_id
+    ) x
+   where e.id = d.exam_id and exists (select 1 from exam_access a where a.exam_id = e.id and a.physician_id = s.creator_id)
+   order by x.fallback, x.at desc, x.id limit 1)`;
+
 const SHARE_COLUMNS = `s.id, s.document_id as "documentId", d.type as "documentType", d.title as "documentTitle", d.date as "documentDate",
   d.exam_id as "examId", d.study_instance_uid as "studyInstanceUid", d.sop_instance_uid as "sopInstanceUid",
   s.recipient_email as "recipientEmail", s.comment, s.created_at as "createdAt", s.expires_at as "expiresAt",
   s.revoked_at as "revokedAt", s.open_count as "openCount", s.first_opened_at as "firstOpenedAt", s.last_opened_at as "lastOpenedAt",
-  ${DELIVERY_COLUMNS}`;
+  ${DELIVERY_COLUMNS}, ${PATIENT_NAME_SQL} as "patientDisplayName"`;
 
 function mapShare(r: ShareRow): ShareRow {
   const opt = (v: Date | string | null) => (v === null ? null : asDate(v));

@@ -55,6 +55,8 @@ export class Share {
   @Field(() => Int, { description: 'Successful openings of the link' }) openCount!: number;
   @Field(() => Date, { nullable: true }) firstOpenedAt!: Date | null;
   @Field(() => Date, { nullable: true }) lastOpenedAt!: Date | null;
+  @Field(() => String, { nullable: true, description: 'Whose exam was shared (as the recipient sees it); null once you no longer may see that exam' })
+  patientDisplayName!: string | null;
   @Field(() => ShareDeliveryStatus, { nullable: true, description: 'Where the invitation e-mail stands (null only if its mail record no longer exists)' })
   deliveryStatus!: ShareDeliveryStatus | null;
   @Field(() => ShareDeliveryFailure, { nullable: true, description: 'Set when deliveryStatus is FAILED' })
@@ -100,6 +102,8 @@ export class SharedDocument {
   @Field(() => String, { description: 'First name and last name: the recipient must know whose exam it is' }) patientDisplayName!: string;
   @Field(() => DateResolver, { nullable: true, description: 'The patient’s birth date, to tell namesakes apart' }) patientBirthDate!: string | null;
   @Field(() => Sex, { nullable: true }) patientSex!: Sex | null;
+  @Field(() => String, { description: 'The physician who shared the document, as the invitation e-mail names them' }) sharedBy!: string;
+  @Field(() => String, { nullable: true, description: 'The physician’s comment to the recipient' }) comment!: string | null;
   @Field(() => Date) expiresAt!: Date;
   @Field(() => [SharedExamDocument], { description: 'The documents of the shared exam, the shared one first' }) documents!: SharedExamDocument[];
 }
@@ -126,6 +130,7 @@ export function toShare(row: ShareRow, now = new Date()): Share {
     openCount: row.openCount,
     firstOpenedAt: row.firstOpenedAt,
     lastOpenedAt: row.lastOpenedAt,
+    patientDisplayName: row.patientDisplayName,
     deliveryStatus: row.deliveryStatus && ShareDeliveryStatus[row.deliveryStatus],
     deliveryFailure: row.deliveryFailure && ShareDeliveryFailure[row.deliveryFailure],
   };
@@ -147,6 +152,8 @@ export function toSharedDocument(v: SharedDocumentView): SharedDocument {
     patientDisplayName: `${v.patient.firstName} ${v.patient.lastName}`,
     patientBirthDate: v.patient.birthDate,
     patientSex: v.patient.sex,
+    sharedBy: v.sharedBy,
+    comment: v.comment,
     expiresAt: v.expiresAt,
     documents: v.documents.map(toSharedItem),
   };

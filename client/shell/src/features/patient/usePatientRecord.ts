@@ -18,7 +18,7 @@ export function usePatientRecord(id: Ref<string>) {
   const patient = computed(() => result.value?.patient ?? null);
   const documents = computed(() =>
     (patient.value?.exams ?? [])
-      .flatMap((exam) => exam.documents.map((doc) => ({ ...doc, examTitle: exam.title, facility: exam.facility.name })))
+      .flatMap((exam) => exam.documents.map((doc) => ({ ...doc, examId: exam.id, examTitle: exam.title, facility: exam.facility.name })))
       .sort((a, b) => b.date.localeCompare(a.date)),
   );
   return { patient, documents, loading, error, loaded: computed(() => result.value !== undefined) };

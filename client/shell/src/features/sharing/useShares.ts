@@ -15,7 +15,7 @@ export const MY_SHARES = graphql(`
       pageInfo { hasNextPage endCursor }
       edges {
         node {
-          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt deliveryStatus deliveryFailure
+          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt deliveryStatus deliveryFailure patientDisplayName
           document { id type title }
           accesses { id at outcome }
         }
