@@ -59,9 +59,9 @@ describe('§2 Connexion', () => {
     const login = new LoginPage(page, portal.url);
     await login.open();
     await login.login(PAUL, 'not-my-password-1');
-    await login.error().getByText('Il vous reste 2 tentative(s)').waitFor();
+    await login.error().getByText('Il vous reste 2 tentatives avant').waitFor();
     await login.login(PAUL, 'not-my-password-2');
-    await login.error().getByText('Il vous reste 1 tentative(s)').waitFor();
+    await login.error().getByText('Il vous reste 1 tentative avant').waitFor();
     await login.login(PAUL, 'not-my-password-3');
     await login.error().getByText('Votre compte est bloqué').waitFor();
     const lockedText = (await login.error().textContent()) ?? '';

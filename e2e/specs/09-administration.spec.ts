@@ -91,7 +91,7 @@ describe('Administration: imaging facilities, their API keys and the audit trail
     expect(at('Clé d’API créée')).toBeLessThan(at('Structure ajoutée'));
     const revoked = events.filter({ hasText: 'Clé d’API révoquée' }).first();
     expect(await revoked.textContent()).toContain(ADMIN.email);
-    expect(await revoked.textContent()).toContain('structure : Imagerie de la Seille');
+    expect(await revoked.textContent()).toContain('structure\u00a0: Imagerie de la Seille');
 
     // Only this administrator's traces: a click on their address; the filter is in the address bar.
     await revoked.getByRole('button', { name: `Ne voir que les traces de ${ADMIN.email}` }).click();

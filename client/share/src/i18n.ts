@@ -19,10 +19,11 @@ const messages = {
     examDate: 'Date de l’examen',
     expires: 'Accès disponible jusqu’au {date}',
     sharedDocument: 'Document partagé',
+    sharedBy: 'Partagé par {name}',
     report: 'Compte-rendu',
     imaging: 'Imagerie',
     openReport: 'Ouvrir le compte-rendu (PDF) dans un nouvel onglet',
-    reportFrame: 'Compte-rendu : {title}',
+    reportFrame: 'Compte-rendu\u00a0: {title}',
     viewerLoading: 'Chargement de la visionneuse…',
     viewerFailed: 'La visionneuse n’a pas pu être chargée. Rechargez la page ou contactez le support.',
     refused: {
@@ -31,14 +32,14 @@ const messages = {
       NONE: 'Aucun examen partagé n’est ouvert. Pour consulter l’examen, ouvrez le lien reçu par e-mail.',
     },
     session:
-      'Vous êtes connecté au portail e-mage en tant que professionnel : le lien de partage ne s’ouvre pas dans cette session. Déconnectez-vous du portail, ou ouvrez le lien dans une fenêtre de navigation privée.',
+      'Vous êtes connecté au portail e-mage en tant que professionnel\u00a0: le lien de partage ne s’ouvre pas dans cette session. Déconnectez-vous du portail, ou ouvrez le lien dans une fenêtre de navigation privée.',
     error: 'Une erreur est survenue. Veuillez réessayer.',
     retry: 'Réessayer',
     notice: {
       title: 'Données de santé confidentielles',
       text: 'Un médecin vous a confié cet examen pour que vous en preniez connaissance. Les images et le compte-rendu portent l’identité du patient (nom, date de naissance, identifiants du centre d’imagerie). Ne les transmettez pas et n’en gardez pas de copie.',
     },
-    support: { need: 'Besoin d’assistance ?', contact: 'Contactez le support {label}', or: 'ou' },
+    support: { need: 'Besoin d’assistance\u00a0?', contact: 'Contactez le support {label}', or: 'ou' },
   },
   en: {
     tagline: 'Shared medical imaging',
@@ -56,6 +57,7 @@ const messages = {
     examDate: 'Exam date',
     expires: 'Available until {date}',
     sharedDocument: 'Shared document',
+    sharedBy: 'Shared by {name}',
     report: 'Report',
     imaging: 'Imaging',
     openReport: 'Open the report (PDF) in a new tab',

@@ -2,15 +2,15 @@ export default {
   fr: {
     app: { name: 'e-mage', tagline: 'Imagerie médicale partagée' },
     header: { logout: 'Se déconnecter', language: 'Langue', mainNav: 'Navigation principale', dashboard: 'Tableau de bord', shares: 'Mes partages', admin: 'Demandes de compte', accounts: 'Comptes', facilities: 'Structures', audit: 'Journal', analyst: 'Statistiques', help: 'Aide' },
-    support: { need: "Besoin d'assistance ?", contact: 'Contactez le support {label}', or: 'ou' },
-    browser: { notice: "Nous vous recommandons l'utilisation des navigateurs Firefox ou Chrome. L'utilisation de Edge et d'Internet Explorer n'est pas recommandée." },
+    support: { need: "Besoin d’assistance\u00a0?", contact: 'Contactez le support {label}', or: 'ou' },
+    browser: { notice: "Nous vous recommandons l’utilisation des navigateurs Firefox ou Chrome. L’utilisation de Edge et d’Internet Explorer n’est pas recommandée." },
     idle: {
       title: 'Déconnexion imminente',
       warning: 'Sans activité de votre part, vous serez déconnecté dans {seconds} secondes pour des raisons de sécurité.',
       stay: 'Rester connecté',
       loggedOut: 'Vous avez été déconnecté automatiquement après une période d’inactivité. Veuillez vous authentifier à nouveau.',
     },
-    common: { loading: 'Chargement…', close: 'Fermer', cancel: 'Annuler', error: 'Une erreur est survenue. Veuillez réessayer.', required: 'Champ obligatoire', field: '{label}\u00a0:' },
+    common: { skipToContent: 'Aller au contenu', loading: 'Chargement…', close: 'Fermer', cancel: 'Annuler', error: 'Une erreur est survenue. Veuillez réessayer.', required: 'Champ obligatoire', field: '{label}\u00a0:' },
   },
   en: {
     app: { name: 'e-mage', tagline: 'Shared medical imaging' },
@@ -23,6 +23,6 @@ export default {
       stay: 'Stay logged in',
       loggedOut: 'You were logged out automatically after a period of inactivity. Please log in again.',
     },
-    common: { loading: 'Loading…', close: 'Close', cancel: 'Cancel', error: 'Something went wrong. Please try again.', required: 'Required field', field: '{label}:' },
+    common: { skipToContent: 'Skip to content', loading: 'Loading…', close: 'Close', cancel: 'Cancel', error: 'Something went wrong. Please try again.', required: 'Required field', field: '{label}:' },
   },
 };

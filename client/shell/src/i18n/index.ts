@@ -25,10 +25,22 @@ function build(locale: 'fr' | 'en'): Messages {
 export type { Locale };
 export const initialLocale: Locale = storedLocale();
 
+/**
+ * French puts 0 and 1 in the singular (« 0 tentative », « 1 tentative », « 2 tentatives »);
+ * vue-i18n's default rule is English's, which says « 0 tentatives ». Messages with three
+ * forms (none | one | many) keep the default choice.
+ */
+function frenchPlural(choice: number, choicesLength: number): number {
+  const n = Math.abs(choice);
+  if (choicesLength === 2) return n <= 1 ? 0 : 1;
+  return Math.min(n, 2);
+}
+
 const options = {
   legacy: false,
   locale: initialLocale,
   fallbackLocale: 'fr',
+  pluralRules: { fr: frenchPlural },
   messages: { fr: build('fr'), en: build('en') },
 } as const;
 // The messages are assembled at run time, so the dictionary is typed loosely.

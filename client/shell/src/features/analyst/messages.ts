@@ -1,7 +1,7 @@
 export default {
   fr: {
     title: 'Espace analyste',
-    intro: "Les chiffres d'activité du portail, agrégés et désidentifiés, s'interrogent depuis le playground GraphQL. Aucun nom, date de naissance ni identifiant de patient n'y est accessible, et les groupes de moins de 5 sont masqués.",
+    intro: "Les chiffres d’activité du portail, agrégés et désidentifiés, s’interrogent depuis le playground GraphQL. Aucun nom, date de naissance ni identifiant de patient n’y est accessible, et les groupes de moins de 5 sont masqués.",
     open: 'Ouvrir le playground GraphQL',
   },
   en: {

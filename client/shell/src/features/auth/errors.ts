@@ -20,3 +20,11 @@ export function retryMinutes(err: ServerError): number {
   const s = Number(err.extensions.retryAfterSeconds);
   return Number.isFinite(s) && s > 0 ? Math.ceil(s / 60) : 1;
 }
+
+type Translate = (key: string, named: Record<string, unknown>, plural: number) => string;
+
+/** The rate-limit sentence, its minutes in the right plural form (« 1 minute », « 2 minutes »). */
+export function rateLimitedMessage(t: Translate, err: ServerError): string {
+  const n = retryMinutes(err);
+  return t('auth.rateLimited', { n }, n);
+}

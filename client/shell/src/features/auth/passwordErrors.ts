@@ -1,7 +1,7 @@
 import type { ServerError } from './errors';
-import { retryMinutes } from './errors';
+import { rateLimitedMessage } from './errors';
 
-type T = (key: string, values?: Record<string, unknown>) => string;
+type T = (key: string, values?: Record<string, unknown>, plural?: number) => string;
 
 /** The French (or English) sentence for a refused new password or link. */
 export function passwordErrorMessage(t: T, err: ServerError): string {
@@ -16,7 +16,7 @@ export function passwordErrorMessage(t: T, err: ServerError): string {
     case 'INVALID_TOKEN':
       return t('auth.link.invalid');
     case 'RATE_LIMITED':
-      return t('auth.rateLimited', { n: retryMinutes(err) });
+      return rateLimitedMessage(t, err);
     default:
       return t('common.error');
   }

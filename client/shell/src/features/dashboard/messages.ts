@@ -16,7 +16,7 @@ export default {
     newLabel: 'Examen pas encore ouvert',
     more: 'Afficher plus',
     count: 'Aucun patient | 1 patient | {n} patients',
-    noMatch: 'Aucun patient ne correspond à « {q} ».',
+    noMatch: 'Aucun patient ne correspond à «\u00a0{q}\u00a0».',
     empty: 'Aucun patient pour le moment.',
     why: 'Les examens sont disponibles uniquement si le patient vous a déclaré comme médecin prescripteur ou correspondant lors de sa venue dans la structure.',
     loadFailed: 'La liste des patients n’a pas pu être chargée.',

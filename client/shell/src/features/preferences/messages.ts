@@ -3,7 +3,7 @@ export default {
     title: 'Préférences',
     notifications: 'Notifications',
     emailLabel: 'Recevoir un e-mail à chaque nouvel examen disponible',
-    emailHint: "L'e-mail ne contient aucune donnée patient. Qu'il soit activé ou non, les notifications restent visibles dans le portail depuis l'icône de notifications.",
+    emailHint: "L’e-mail ne contient aucune donnée patient. Qu’il soit activé ou non, les notifications restent visibles dans le portail depuis l’icône de notifications.",
     saved: 'Préférence enregistrée.',
   },
   en: {
