@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
@@ -24,6 +23,7 @@ import { cookieWriter, parseCookies } from './infra/http/cookies.js';
 import { securityHeaders } from './infra/http/security-headers.js';
 import { httpModules } from './infra/http/modules.js';
 import { safePath } from './infra/logger.js';
+import { addMetricsSource, graphqlMetricsPlugin, httpMetrics, serveMetrics } from './infra/metrics/metrics.js';
 import { apiKeyViewerResolver } from './modules/facility/facility.service.js';
 
 export interface RunningApp {
@@ -31,6 +31,8 @@ export interface RunningApp {
   server: http.Server;
   schema: GraphQLSchema;
   url: string;
+  /** The metrics listener's port, when METRICS_PORT opened one. */
+  metricsPort: number | undefined;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,14 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   // req.ip, should anything read it, follows the same trust as clientAddress.
   app.set('trust proxy', trustOf(config));
   app.use(securityHeaders(config));
+  app.use(httpMetrics());
+  // While draining (ADR 0112), each answer closes its connection: the client's next request
+  // opens a new one, which reaches another replica.
+  let draining = false;
+  app.use((_req, res, next) => {
+    if (draining) res.setHeader('Connection', 'close');
+    next();
+  });
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
@@ -104,7 +114,8 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     // Every document comes with its request, through graphqlBody's checks: none from a cache.
     persistedQueries: false,
     formatError: format,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled(), limitsPlugin(schema, config), unavailablePlugin()],
+    // No drain plugin: close() below drains the HTTP server itself, before Apollo stops.
+    plugins: [ApolloServerPluginLandingPageDisabled(), limitsPlugin(schema, config), unavailablePlugin(), graphqlMetricsPlugin()],
   });
   await apollo.start();
 
@@ -169,6 +180,9 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   });
 
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const removeMetricsSource = addMetricsSource({ orm, live: live.stats });
+  const metrics = config.metricsPort === undefined ? undefined : await serveMetrics(config.metricsHost, config.metricsPort, logger);
+  if (metrics) logger.info({ host: config.metricsHost, port: metrics.port }, 'metrics listener ready');
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
@@ -178,11 +192,31 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     server,
     schema,
     url: `http://${host}:${port}`,
+    metricsPort: metrics?.port,
+    /**
+     * Graceful (ADR 0112): no new connection is accepted, WebSockets are closed with a code the
+     * shell reconnects on, requests in flight get up to SHUTDOWN_DRAIN_SECONDS to finish (their
+     * connections close after them), then whatever is left is cut.
+     */
     async close() {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // A keep-alive connection whose response went out before it saw "Connection: close".
+      const idleSweep = setInterval(() => server.closeIdleConnections(), 250);
       await live.close();
+      let timer: NodeJS.Timeout | undefined;
+      const inTime = await Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), config.shutdownDrainMs)))]);
+      clearTimeout(timer);
+      clearInterval(idleSweep);
+      if (!inTime) {
+        logger.warn({ drainMs: config.shutdownDrainMs }, 'requests still in flight at the end of the drain: cut');
+        server.closeAllConnections();
+        await closed;
+      }
       await apollo.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      removeMetricsSource();
+      await metrics?.close();
     },
   };
 }

@@ -109,7 +109,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       services,
       app,
       async stop() {
-        await app.close();
+        // The outbox claims nothing more and finishes the sends it has started while HTTP drains:
+        // what is still queued stays in the table, for another replica or the next start.
+        await Promise.all([app.close(), services.deps.outbox.stop()]);
         await services.stop();
       },
     };

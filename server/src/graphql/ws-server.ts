@@ -8,6 +8,7 @@ import type { AppDeps } from '../app-deps.js';
 import { AppError, ErrorCode, rateLimited } from '../common/errors.js';
 import { clientAddress } from '../infra/http/client-address.js';
 import { cookieWriter, parseCookies } from '../infra/http/cookies.js';
+import type { LiveStats } from '../infra/metrics/metrics.js';
 import { onSessionEnded, stillValidSessions } from '../modules/auth/auth.service.js';
 import type { Context } from './context.js';
 import { formatted, type formatError } from './format-error.js';
@@ -21,6 +22,14 @@ export const MAX_MESSAGE_BYTES = 16 * 1024;
 export const MAX_REFUSALS_PER_SOCKET = 5;
 /** The close code of a socket that kept sending refused operations (graphql-ws's clients do not retry it). */
 export const CLOSE_ABUSIVE = 4429;
+/**
+ * The close code of every socket when the server stops (a deploy, a scale-in): 1012 Service
+ * Restart, which graphql-ws's clients and the shell reconnect on, to another replica (ADR 0112).
+ * Distinct from 4401, the session ended, on which the shell signs the user out.
+ */
+export const CLOSE_SERVICE_RESTART = 1012;
+/** How long closing sockets get to answer the close handshake before they are cut. */
+const CLOSE_HANDSHAKE_MS = 2_000;
 
 interface Extra extends Record<PropertyKey, unknown> {
   request: http.IncomingMessage;
@@ -42,10 +51,11 @@ export function attachGraphqlWebSocket(
   schema: GraphQLSchema,
   budget: RequestBudget,
   format: ReturnType<typeof formatError>,
-): { close(): Promise<void> } {
+): { close(): Promise<void>; stats(): LiveStats } {
   const { config, orm, logger } = deps;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const socketsBySession = new Map<string, Set<WebSocket>>();
+  const connections = new Set<WsContext<Record<string, unknown> | undefined, Extra>>();
 
   server.on('upgrade', (req: http.IncomingMessage, socket, head) => {
     const url = req.url?.split('?')[0];
@@ -90,7 +100,9 @@ export function attachGraphqlWebSocket(
         const set = socketsBySession.get(viewer.session.id) ?? new Set();
         set.add(ctx.extra.socket);
         socketsBySession.set(viewer.session.id, set);
+        connections.add(ctx);
         ctx.extra.socket.once('close', () => {
+          connections.delete(ctx);
           set.delete(ctx.extra.socket);
           if (set.size === 0) socketsBySession.delete(viewer.session.id);
         });
@@ -155,11 +167,20 @@ export function attachGraphqlWebSocket(
   sweep.unref();
 
   return {
+    /** Every socket closed with CLOSE_SERVICE_RESTART; one that does not answer in time is cut. */
     async close() {
       clearInterval(sweep);
       offSessionEnded();
+      const sockets = [...wss.clients];
+      const closed = sockets.map((ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve()))));
+      for (const ws of sockets) ws.close(CLOSE_SERVICE_RESTART, 'Service restart');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(closed), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_HANDSHAKE_MS)))]);
+      clearTimeout(timer);
+      for (const ws of wss.clients) ws.terminate();
       await wsServer.dispose();
       wss.close();
     },
+    stats: () => ({ sockets: connections.size, subscriptions: [...connections].reduce((n, ctx) => n + Object.keys(ctx.subscriptions).length, 0) }),
   };
 }

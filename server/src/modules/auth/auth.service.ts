@@ -9,6 +9,7 @@ import type { Config } from '../../config.js';
 import type { Context, Viewer } from '../../graphql/context.js';
 import { PreparedStatements, type PreparedStatement } from '../../infra/db/prepared-statements.js';
 import { enqueueMail } from '../../infra/mail/outbox.js';
+import { loginFailures, loginLocks } from '../../infra/metrics/metrics.js';
 import type { AppDeps } from '../../app-deps.js';
 import { actorOf, audit, type AuditFields } from '../audit/audit.service.js';
 import { AccountRequest, AccountRequestStatus } from './account-request.entity.js';
@@ -199,6 +200,7 @@ export async function login(ctx: Context, emailInput: string, password: string):
   if (!reservation.allowed) {
     audit(em, 'LOGIN_FAILED', { ...actorOf(ctx), targetUserId: user?.id ?? null, outcome: 'LOCKED' });
     await em.flush();
+    loginFailures.inc({ reason: 'locked' });
     throw accountLocked(reservation.lock);
   }
 
@@ -210,6 +212,8 @@ export async function login(ctx: Context, emailInput: string, password: string):
     const outcome = !user ? 'UNKNOWN_ACCOUNT' : user.status === UserStatus.DISABLED ? 'ACCOUNT_DISABLED' : user.status === UserStatus.ACTIVE ? 'WRONG_PASSWORD' : 'NOT_ACTIVATED';
     audit(em, lock && user ? 'ACCOUNT_LOCKED' : 'LOGIN_FAILED', { ...actorOf(ctx), targetUserId: user?.id ?? null, outcome });
     await em.flush();
+    loginFailures.inc({ reason: 'bad_credentials' });
+    if (lock) loginLocks.inc({ scope: lock.scope });
     if (lock) throw accountLocked(lock);
     throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Wrong e-mail or password', { remainingAttempts: reservation.remainingAttempts });
   }
