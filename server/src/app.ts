@@ -50,8 +50,13 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   // While draining (ADR 0112), each answer closes its connection: the client's next request
   // opens a new one, which reaches another replica.
   let draining = false;
+  const inFlight = new Set<Response>();
   app.use((_req, res, next) => {
     if (draining) res.setHeader('Connection', 'close');
+    else {
+      inFlight.add(res);
+      res.once('close', () => inFlight.delete(res));
+    }
     next();
   });
   app.use((req, res, next) => {
@@ -200,6 +205,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
      */
     async close() {
       draining = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // A keep-alive connection whose response went out before it saw "Connection: close".
