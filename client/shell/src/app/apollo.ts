@@ -2,7 +2,7 @@ import { ApolloClient, HttpLink, InMemoryCache, from, split } from '@apollo/clie
 import { onError } from '@apollo/client/link/error';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
-import { createClient, type Client } from 'graphql-ws';
+import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 
 type Listener = () => void;
 const unauthenticatedListeners = new Set<Listener>();
@@ -25,14 +25,19 @@ export function onServerActivity(l: Listener): () => void {
   return () => activityListeners.delete(l);
 }
 
+/**
+ * The server's close codes that end the session: the shell signs out and does not reconnect.
+ * Every other close is retried, 1012 Service Restart among them: a replica stopping for a
+ * deploy, whose sockets come back on another one (server ADR 0112).
+ */
 const closedBySession = (e: unknown): boolean =>
   !!e && typeof e === 'object' && 'code' in e && (e.code === 4401 || e.code === 4403);
 
-function createWsClient(): Client {
+/** `url` and `webSocketImpl` are for tests, which run outside a browser. */
+export function createWsClient(overrides: Pick<ClientOptions, 'url' | 'webSocketImpl'> = { url: `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/graphql` }): Client {
   let connectedOnce = false;
-  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return createClient({
-    url: `${proto}//${location.host}/graphql`,
+    ...overrides,
     lazy: true,
     retryAttempts: Infinity,
     shouldRetry: (e) => !closedBySession(e),
