@@ -24,10 +24,10 @@ export class NotificationsPage {
   /**
    * Resolves once the shell has sent both live subscriptions (badge and list) on its WebSocket.
    * Call before the page loads: a publish before they are sent would only show on the next
-   * catch-up, not live.
+   * catch-up, not live. `also` names the page's own subscriptions to wait for (the dashboard's).
    */
-  liveSubscriptions(): Promise<void> {
-    const wanted = ['BellUnreadCountLive', 'BellNotificationAdded'];
+  liveSubscriptions(also: string[] = []): Promise<void> {
+    const wanted = ['BellUnreadCountLive', 'BellNotificationAdded', ...also];
     return new Promise((resolve) => {
       const seen = new Set<string>();
       this.page.on('websocket', (ws) => {

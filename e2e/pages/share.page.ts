@@ -21,6 +21,15 @@ export class SharePage {
     return this.page.getByTestId('share-patient');
   }
 
+  /** « Partagé par Dr … »: the physician who shared. */
+  sharedBy() {
+    return this.page.getByTestId('share-from').getByRole('heading');
+  }
+
+  comment() {
+    return this.page.getByTestId('share-comment');
+  }
+
   expiry() {
     return this.page.getByTestId('share-expiry');
   }

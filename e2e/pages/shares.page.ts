@@ -13,6 +13,11 @@ export class SharesPage {
     return this.page.getByTestId('share-row').filter({ hasText: recipient });
   }
 
+  /** The Patient column: whose exam was shared. */
+  patient(recipient: string) {
+    return this.row(recipient).getByTestId('share-patient');
+  }
+
   async revoke(recipient: string): Promise<void> {
     await this.row(recipient).getByRole('button', { name: /^Révoquer le partage avec/ }).click();
     await this.page.getByRole('alertdialog').getByRole('button', { name: 'Révoquer', exact: true }).click();

@@ -7,8 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCtSeries, newUid } from '../../server/src/modules/demo/generator/index.js';
 import { PHYSICIANS } from '../../server/src/modules/demo/generator/people.js';
 import { luhnDigit } from '../fixtures/facility.js';
+import { DashboardPage } from '../pages/dashboard.page.js';
 import { LoginPage } from '../pages/login.page.js';
 import { NotificationsPage } from '../pages/notifications.page.js';
+import { PatientRecordPage } from '../pages/patient.page.js';
 import { launchBrowser, newContext, screenshot } from '../support/browser.js';
 import { startPortal, type MailMessage, type PortalServer } from '../support/server.js';
 
@@ -75,7 +77,7 @@ describe('§4 Notifications', () => {
     const ctx = await newContext(browser);
     const page = await ctx.newPage();
     const bell = new NotificationsPage(page);
-    const live = bell.liveSubscriptions();
+    const live = bell.liveSubscriptions(['DashboardExamAdded']);
     const login = new LoginPage(page, portal.url);
     await login.open();
     await login.login(CLAIRE.email, CLAIRE.password);
@@ -83,6 +85,10 @@ describe('§4 Notifications', () => {
     const before = await bell.serverUnreadCount(portal.url);
     await bell.waitForUnread(before);
     await live;
+    const dashboard = new DashboardPage(page, portal.url);
+    await dashboard.rows().first().waitFor();
+    expect(await dashboard.rows().count()).toBeGreaterThan(1);
+    expect(await dashboard.row('Rousseau-Lefebvre').count()).toBe(0);
     const mailsBefore = new Set((await portal.mails()).map((m) => m.id));
 
     const finess = `5400${randomInt(1000, 9999)}`;
@@ -93,6 +99,9 @@ describe('§4 Notifications', () => {
 
     // Live, without reload.
     await bell.waitForUnread(before + 1);
+    // The dashboard follows the bell (issue 19 finding 8): the patient of the new exam goes to the
+    // top, marked, although its exam date is older than the other patients' last exams.
+    await dashboard.rows().first().filter({ hasText: 'Rousseau-Lefebvre' }).getByTestId('badge-new').waitFor();
     await screenshot(page, '04-badge-after-publish');
 
     const mail = await portal.waitForMail((m) => !mailsBefore.has(m.id) && m.to.includes(CLAIRE.email));
@@ -111,6 +120,11 @@ describe('§4 Notifications', () => {
     await item.click();
     await page.getByTestId('record-title').filter({ hasText: /Rousseau-Lefebvre/i }).waitFor();
     expect(new URL(page.url()).pathname).toMatch(/^\/patients\/[0-9a-f-]{36}$/);
+    // The record shows the results with the notified exam's documents marked.
+    const notified = new PatientRecordPage(page).resultRows().filter({ has: page.getByTestId('notified-badge') });
+    await notified.first().waitFor();
+    expect(await notified.first().textContent()).toContain(TITLE);
+    await screenshot(page, '04-record-notified-exam');
     await bell.waitForUnread(before);
     expect(await bell.serverUnreadCount(portal.url)).toBe(before);
     await ctx.close();

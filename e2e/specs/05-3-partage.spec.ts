@@ -71,7 +71,7 @@ describe('§5.3 Partage d’examens', () => {
     const share = new ShareDialog(page);
     await share.dialog().waitFor();
     const text = (await share.dialog().textContent())!;
-    expect(text).toContain(`Vous êtes sur le point de partager le document : ${title}`);
+    expect(text).toContain(`Vous êtes sur le point de partager le document\u00a0: ${title}`);
     expect(text).toMatch(new RegExp(`Ce document sera disponible pendant ${TTL_SECONDS} secondes, jusqu’au \\d{2}/\\d{2}/\\d{4} \\d{2}:\\d{2}\\.`));
     expect(text).toContain('Veuillez saisir l’adresse mail du destinataire.');
     // ADR 0098: the physician is told, before sending, that the recipient will see who the patient is.
@@ -121,6 +121,9 @@ describe('§5.3 Partage d’examens', () => {
     // ADR 0098: whose exam it is, and that these are confidential health data carrying the patient's identity.
     expect(await view.page.getByTestId('share-patient-birth-date').textContent()).toBe('12 mars 1961');
     expect(await view.page.getByTestId('share-patient-sex').textContent()).toBe('Femme');
+    // Issue 19 finding 8: who shared, and what they wrote (the e-mail carried it, the page now shows it too).
+    expect((await view.sharedBy().textContent())?.trim()).toBe('Partagé par Dr Claire Martin');
+    expect((await view.comment().textContent())?.trim()).toBe('Merci de votre avis sur cette échographie.');
     const notice = (await view.page.getByTestId('share-notice').textContent())!;
     expect(notice).toContain('Données de santé confidentielles');
     expect(notice).toContain('Les images et le compte-rendu portent l’identité du patient');
@@ -180,6 +183,10 @@ describe('§5.3 Partage d’examens', () => {
     await mine.open();
     await expect.poll(async () => mine.row('confrere@cabinet.example').getByTestId('share-open-count').textContent()).toBe('2');
     expect(await mine.row('aidant@famille.example').getByTestId('share-status').textContent()).toBe('Actif');
+    // Issue 19 finding 8: whose exam each share is.
+    for (const recipientEmail of ['confrere@cabinet.example', 'aidant@famille.example']) {
+      expect((await mine.patient(recipientEmail).textContent())?.trim()).toBe('Hélène Dupont-Moreau');
+    }
     await mine.revoke('aidant@famille.example');
     expect(await mine.row('aidant@famille.example').getByTestId('share-status').textContent()).toBe('Révoqué');
     await screenshot(page, '05-3-mes-partages');

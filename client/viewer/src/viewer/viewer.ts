@@ -811,7 +811,10 @@ export class Viewer implements RuntimeClient {
       });
       const button = h(
         'button',
-        { type: 'button', class: 'emv-thumb', 'data-series-uid': s.seriesUid, 'aria-label': label, title: label },
+        // The name is hidden text, not aria-label: the thumbnail's visible words differ from it,
+        // which a speech-input user could not say (WCAG 2.5.3).
+        { type: 'button', class: 'emv-thumb', 'data-series-uid': s.seriesUid, title: label },
+        h('span', { class: 'emv-sr-only' }, label),
         canvas,
         h('span', { class: 'emv-thumb-text', 'aria-hidden': 'true' }, `${s.modality} ${s.description}`.trim() || String(index + 1)),
         h('span', { class: 'emv-thumb-count', 'aria-hidden': 'true' }, String(s.frames.length)),
