@@ -3,14 +3,17 @@
  * SIGTERM it stops accepting connections at once, closes every WebSocket with 1012 Service
  * Restart (the shell reconnects on it; 4401 stays the code of an ended session), lets a request
  * in flight finish within SHUTDOWN_DRAIN_SECONDS (25 s by default, longer than the 10 s Apollo's
- * drain gave before), and exits 0; past the bound, what is left is cut and it still exits 0.
+ * drain gave before), lets a mail being sent reach the relay and be recorded, and exits 0;
+ * past the bound, what is left is cut and it still exits 0.
  */
 import http from 'node:http';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { rppsWithCheckDigit } from '../src/common/identifiers.js';
 import { freshDatabase, startBuiltServer, type BuiltServer, type FreshDatabase } from './support/built-server.js';
-import { createUser, login } from './support/portal.js';
+import { createUser, gql, login } from './support/portal.js';
+import { startFaultyRelay } from './support/smtp-faults.js';
 
 const PASSWORD = 'Correct-horse-battery-42';
 const EMAIL = 'shutdown@example.org';
@@ -111,6 +114,37 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(performance.now() - answeredAt).toBeLessThan(5_000);
     expect(server.output()).not.toMatch(/"level":(50|60)/);
   }, 45_000);
+
+  it('a mail being sent at SIGTERM is delivered and recorded as sent before the process exits 0', async () => {
+    let signalled = false;
+    const relay = await startFaultyRelay({
+      // The relay holds its 250 while the server is told to stop: the send is in flight then.
+      onAccepted: async () => {
+        if (signalled || !server) return;
+        signalled = true;
+        process.kill(server.pid, 'SIGTERM');
+        await new Promise((r) => setTimeout(r, 1_500));
+      },
+    });
+    try {
+      server = await startBuiltServer({ DATABASE_URL: db.url, SMTP_URL: relay.url, SMTP_ALLOW_PLAINTEXT: 'true' });
+      expect((await gql(server.url, 'mutation($e: String!) { requestPasswordReset(email: $e) }', { e: EMAIL })).body.data).toEqual({ requestPasswordReset: true });
+      const exit = await Promise.race([server.exited, new Promise((r) => setTimeout(() => r('no exit within 20 s'), 20_000))]);
+      expect(signalled).toBe(true);
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(relay.delivered()).toHaveLength(1);
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ sent: boolean; claimed: boolean }>(`select sent_at is not null as sent, claim_token is not null as claimed from outbox_message where template = 'auth.password-reset'`);
+        expect(rows).toEqual([{ sent: true, claimed: false }]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await relay.stop();
+    }
+  }, 40_000);
 
   it('past SHUTDOWN_DRAIN_SECONDS a request that never ends is cut, and the process still exits 0 in time', async () => {
     server = await startBuiltServer({ DATABASE_URL: db.url, SHUTDOWN_DRAIN_SECONDS: '1' });

@@ -52,9 +52,12 @@ describe('Prometheus metrics on the built server', () => {
   });
 
   it('is served on its own loopback listener only: /metrics on the public port is a 404', async () => {
-    const pub = await fetch(`${server.url}/metrics`, { headers: { accept: 'text/plain' } });
-    expect(pub.status).toBe(404);
-    expect(await pub.text()).not.toContain('emage_');
+    // As a scraper asks, and as a browser does (which gets the shell's page on other unknown paths).
+    for (const accept of ['text/plain', 'text/html']) {
+      const pub = await fetch(`${server.url}/metrics`, { headers: { accept } });
+      expect(pub.status, accept).toBe(404);
+      expect(await pub.text()).not.toContain('emage_');
+    }
     const res = await fetch(`${metricsUrl}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');

@@ -165,7 +165,8 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   // index.html, which is never cached stale); a missing one is a 404, not the page's HTML.
   app.use('/assets', express.static(path.join(shellDir, 'assets'), { index: false, fallthrough: false, immutable: true, maxAge: '365d' }));
   app.use(express.static(shellDir, { index: false, maxAge: '1h' }));
-  app.get(/^\/(?!graphql|dicomweb|api|dev|s\/|viewer|playground).*/, (req, res, next) => {
+  // /metrics too: it is served on the metrics listener only (ADR 0111), never as a page here.
+  app.get(/^\/(?!graphql|dicomweb|api|dev|s\/|viewer|playground|metrics(?:\/|$)).*/, (req, res, next) => {
     if (req.accepts('html') && existsSync(path.join(shellDir, 'index.html'))) {
       res.setHeader('Cache-Control', 'no-cache');
       res.sendFile(path.join(shellDir, 'index.html'));
