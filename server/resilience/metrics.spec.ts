@@ -145,6 +145,26 @@ describe('Prometheus metrics on the built server', () => {
     expect(older.value('emage_outbox_oldest_pending_seconds')).toBeGreaterThan(first + 0.2);
   });
 
+  it('a scrape does not hang on the outbox: figures it cannot get in time read NaN, the rest still comes', async () => {
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await admin.query('begin');
+      await admin.query('lock table outbox_message in access exclusive mode');
+      const t0 = performance.now();
+      const s = await scrape(metricsUrl);
+      expect(performance.now() - t0).toBeLessThan(5_000);
+      expect(s.value('emage_outbox_pending')).toBeNaN();
+      expect(s.value('emage_outbox_oldest_pending_seconds')).toBeNaN();
+      expect(Number.isFinite(s.value('emage_db_pool_connections', { state: 'free' }))).toBe(true);
+      expect(s.has('emage_process_cpu_user_seconds_total')).toBe(true);
+    } finally {
+      await admin.query('rollback').catch(() => undefined);
+      await admin.end();
+    }
+    expect((await scrapeUntil(metricsUrl, (s) => Number.isFinite(s.value('emage_outbox_pending')))).value('emage_outbox_pending')).toBeGreaterThanOrEqual(0);
+  });
+
   it('database pool usage: connections held by requests show as used, and come back', async () => {
     const admin = new pg.Client({ connectionString: db.url });
     await admin.connect();

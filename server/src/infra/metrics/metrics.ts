@@ -135,20 +135,32 @@ new Gauge({
   },
 });
 
-/** One query for both outbox gauges per scrape, on the partial index of unsent rows. */
+/** A scrape waits this long for the outbox figures, then reports them as NaN (unknown). */
+const OUTBOX_QUERY_MS = 2_000;
+
+/**
+ * One query for both outbox gauges per scrape, on the index of unsent rows. While the database
+ * is unreachable they read NaN, not a stale or zero figure, and the rest of the scrape (the pool,
+ * the process) still comes: that is when the operator needs it.
+ */
 let outboxScrape: Promise<{ depth: number; oldest: number }> | undefined;
 function outboxNow(): Promise<{ depth: number; oldest: number }> {
   const [source] = sources;
   if (!source) return Promise.resolve({ depth: 0, oldest: 0 });
-  outboxScrape ??= (source.orm.em.fork() as EntityManager)
-    .execute<{ depth: number; oldest: number }[]>(
-      `select count(*)::int as depth, coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as oldest
-         from outbox_message where sent_at is null and failed_at is null`,
-    )
-    .then(([row]) => ({ depth: Number(row?.depth ?? 0), oldest: Number(row?.oldest ?? 0) }))
-    .finally(() => {
-      outboxScrape = undefined;
-    });
+  const unknown = { depth: Number.NaN, oldest: Number.NaN };
+  let timer: NodeJS.Timeout | undefined;
+  outboxScrape ??= Promise.race([
+    (source.orm.em.fork() as EntityManager)
+      .execute<{ depth: number; oldest: number }[]>(
+        `select count(*)::int as depth, coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as oldest
+           from outbox_message where sent_at is null and failed_at is null`,
+      )
+      .then(([row]) => ({ depth: Number(row?.depth ?? 0), oldest: Number(row?.oldest ?? 0) }), () => unknown),
+    new Promise<typeof unknown>((resolve) => (timer = setTimeout(() => resolve(unknown), OUTBOX_QUERY_MS))),
+  ]).finally(() => {
+    clearTimeout(timer);
+    outboxScrape = undefined;
+  });
   return outboxScrape;
 }
 
