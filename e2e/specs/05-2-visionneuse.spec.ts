@@ -189,7 +189,7 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
     const viewer = await openDocument(ct.id);
     const initial = await viewer.canvas();
     const initialZoom = await viewer.zoomOverlay();
-    expect(initialZoom).toMatch(/\d+ ?%/);
+    expect(initialZoom).toMatch(/\d+\s?%/);
 
     let rendered = await viewer.renderedCount();
     await viewer.press('+');
