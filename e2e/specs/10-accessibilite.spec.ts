@@ -6,6 +6,7 @@ import { DocumentPage } from '../pages/document.page.js';
 import { LoginPage } from '../pages/login.page.js';
 import { NotificationsPage } from '../pages/notifications.page.js';
 import { PatientRecordPage } from '../pages/patient.page.js';
+import { ShareDialog } from '../pages/share-dialog.page.js';
 import { SharePage } from '../pages/share.page.js';
 import { SharesPage } from '../pages/shares.page.js';
 import { ViewerPage } from '../pages/viewer.page.js';
@@ -82,6 +83,14 @@ describe('Accessibilité — chaque page du portail passe axe-core sans violatio
     await p.goto(linkIn(mail.text, 'reinitialiser-mot-de-passe'));
     await p.getByRole('heading', { name: 'Réinitialisation du mot de passe' }).waitFor();
     expect(await seriousViolations(p)).toEqual([]);
+
+    // In English, every word of the page is English, the skip link included (issue 19 finding 8).
+    await p.evaluate(() => localStorage.setItem('emage.locale', 'en'));
+    await p.goto(`${portal.url}/connexion`);
+    await p.getByRole('heading', { name: 'Log in' }).waitFor();
+    await p.getByRole('link', { name: 'Skip to content' }).waitFor({ state: 'attached' });
+    expect(await p.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await seriousViolations(p)).toEqual([]);
     await ctx.close();
   });
 
@@ -97,7 +106,7 @@ describe('Accessibilité — chaque page du portail passe axe-core sans violatio
     await bell.panel().waitFor({ state: 'detached' });
   });
 
-  it('the record: patient information and results', async () => {
+  it('the record: patient information, results, and the share pop-up', async () => {
     await page.getByRole('link', { name: 'Hélène Dupont-Moreau' }).click();
     const record = new PatientRecordPage(page);
     await record.title().waitFor();
@@ -107,6 +116,13 @@ describe('Accessibilité — chaque page du portail passe axe-core sans violatio
     await record.showResults();
     await record.resultRows().first().waitFor();
     expect(await seriousViolations(page)).toEqual([]);
+
+    await record.resultRows().first().getByRole('button', { name: /^Partager le document/ }).click();
+    const dialog = new ShareDialog(page).dialog();
+    await dialog.waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
   });
 
   it('the document page of a report, then of images, with the viewer’s keyboard help open', async () => {
@@ -189,6 +205,22 @@ describe('Accessibilité — chaque page du portail passe axe-core sans violatio
     expect(await seriousViolations(view.page)).toEqual([]);
     await ctx.close();
   }, 90_000);
+
+  it('on a phone (390 × 844): dashboard, record results and « Mes partages »', async () => {
+    const { ctx, page: p } = await openDashboardAsDemoPhysician(browser, portal, { ...SCAN, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await p.getByTestId('patient-row').first().waitFor();
+    expect(await seriousViolations(p)).toEqual([]);
+    await p.getByRole('link', { name: 'Hélène Dupont-Moreau' }).click();
+    const record = new PatientRecordPage(p);
+    await record.showResults();
+    await record.resultRows().first().waitFor();
+    expect(await seriousViolations(p)).toEqual([]);
+    const mine = new SharesPage(p, portal.url);
+    await mine.open();
+    await mine.row(RECIPIENT).waitFor();
+    expect(await seriousViolations(p)).toEqual([]);
+    await ctx.close();
+  }, 60_000);
 
   it('the administration pages', async () => {
     await physician.close();
