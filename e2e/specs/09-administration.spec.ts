@@ -145,7 +145,7 @@ describe('Administration: imaging facilities, their API keys and the audit trail
     const disabledRow = page.getByTestId('audit-event').filter({ hasText: /Compte désactivé/ });
     await disabledRow.waitFor();
     expect(await disabledRow.textContent()).toContain(ADMIN.email);
-    expect(await disabledRow.textContent()).toContain(`compte : ${PHYSICIAN.email}`);
+    expect(await disabledRow.textContent()).toContain(`compte\u00a0: ${PHYSICIAN.email}`);
     await page.getByTestId('audit-event').filter({ hasText: 'Échec de connexion' }).filter({ hasText: 'résultat : compte désactivé' }).first().waitFor();
     await screenshot(page, '09-audit-trail-of-a-user');
     await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Comptes' }).click();
