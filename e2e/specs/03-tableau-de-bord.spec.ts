@@ -57,7 +57,8 @@ describe('§3 Tableau de bord', () => {
     // What a physician needs to pick a patient stays on screen: the name and the last exam.
     const first = dashboard.row('Hélène Dupont-Moreau');
     await expect.poll(() => first.getByRole('link', { name: 'Hélène Dupont-Moreau' }).isVisible()).toBe(true);
-    expect(await first.textContent()).toMatch(/\d{2}\/\d{2}\/\d{4} — [A-Z]/);
+    // Dates with the month in words (« 12 mars 1961 »), never ambiguous (ADR 0107).
+    expect(await first.textContent()).toMatch(/\d{1,2}\s\S+\s\d{4} — [A-Z]/);
     await screenshot(page, '03-dashboard-phone');
     // The notifications panel opens on screen, not past its left edge.
     await page.getByRole('button', { name: 'Notifications' }).click();

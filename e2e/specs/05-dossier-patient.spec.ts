@@ -47,7 +47,7 @@ describe('§5 Dossier patient', () => {
     expect(rows.some((r) => r.includes('Compte-rendu'))).toBe(true);
     expect(rows.some((r) => r.includes('Imagerie'))).toBe(true);
     expect(rows.join('\n')).not.toContain('SCANNER THORACIQUE');
-    expect(rows.every((r) => /\d{2}\/\d{2}\/\d{4}/.test(r))).toBe(true);
+    expect(rows.every((r) => /\d{1,2}\s\S+\s\d{4}/.test(r))).toBe(true);
     await screenshot(page, '05-resultats');
 
     // A report shows inline: the frame loads an application/pdf response.
