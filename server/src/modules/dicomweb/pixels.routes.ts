@@ -3,7 +3,7 @@ import type { ImageFormat } from '../pixels/encode-image.js';
 import type { Reader } from './dicomweb-access.service.js';
 import { badRequest, checkUid, notAcceptable } from './dicomweb-error.js';
 import type { FrameRepresentation } from './media-types.js';
-import { renderParameters, renderedFrame, representativeInstance, type PixelDeps, type RenderParameters } from './pixels.service.js';
+import { renderParameters, renderedFrame, renderedFrames, representativeInstance, type PixelDeps, type RenderParameters } from './pixels.service.js';
 import type { Segment } from './response-body.js';
 import { parseFrameList, type ResourceRef } from './wado.service.js';
 
@@ -59,8 +59,7 @@ export function registerPixelRoutes(router: Router, handle: (h: Handler) => (req
       sendImage(res, format, await renderedFrame(deps, reader, ref, numbers[0]!, params));
       return;
     }
-    const images: Segment[][] = [];
-    for (const n of numbers) images.push([await renderedFrame(deps, reader, ref, n, params)]);
+    const images: Segment[][] = (await renderedFrames(deps, reader, ref, numbers, params)).map((image) => [image]);
     await sendParts(res, images, { multipart: true, transcode: false, partContentType: format, rootType: format });
   };
   for (const [suffix, thumbnail] of [['rendered', false], ['thumbnail', true]] as const) {

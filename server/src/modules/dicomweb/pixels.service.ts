@@ -43,7 +43,9 @@ interface InstanceImage {
 async function imageOf(deps: PixelDeps, reader: Reader, ref: Required<ResourceRef>): Promise<InstanceImage> {
   const [json] = JSON.parse(await metadataOf(reader.em(), await reader.scope(), ref, deps.rootUrl)) as DicomJsonDataSet[];
   if (!json) throw notFound();
-  const transferSyntaxUid = await storedSyntax(reader, ref);
+  // STOW records the stored syntax in the metadata (AvailableTransferSyntaxUID): no second lookup.
+  const available = json['00083002']?.Value?.[0];
+  const transferSyntaxUid = typeof available === 'string' ? available : await storedSyntax(reader, ref);
   try {
     const pm = await pixelModuleOf(json, async (tag, attribute) => {
       const inline = inlineBinary(attribute);
@@ -83,20 +85,31 @@ function mapPixelError(err: unknown): never {
   throw err;
 }
 
-/** One frame (1-based) of one instance, rendered. */
-export async function renderedFrame(deps: PixelDeps, reader: Reader, ref: Required<ResourceRef>, frameNumber: number, params: RenderParameters): Promise<Buffer> {
+/** Frames (1-based) of one instance, rendered: the metadata and the frames are read once for all of them. */
+export async function renderedFrames(deps: PixelDeps, reader: Reader, ref: Required<ResourceRef>, frameNumbers: number[], params: RenderParameters): Promise<Buffer[]> {
   const image = await imageOf(deps, reader, ref);
   checkDecodable(image);
-  if (frameNumber > image.pm.numberOfFrames) throw notFound();
-  const frames = await framesOf(deps, reader, ref, [frameNumber]);
-  const bytes = await frameBytes(deps, (await frames.read())[0] ?? []);
-  try {
-    const result = await pool.run({ kind: 'render', transferSyntaxUid: image.transferSyntaxUid, frame: bytes, pm: image.pm, options: { ...(params.window ? { window: params.window } : {}) } });
-    if (result.kind !== 'render') throw new Error('unexpected pixel result');
-    return await encodeImage(result.image, params.format, { quality: params.quality, ...(params.viewport ? { viewport: params.viewport } : {}) });
-  } catch (err) {
-    mapPixelError(err);
+  if (frameNumbers.some((n) => n > image.pm.numberOfFrames)) throw notFound();
+  const stored = await (await framesOf(deps, reader, ref, frameNumbers)).read();
+  const out: Buffer[] = [];
+  for (const segments of stored) {
+    const bytes = await frameBytes(deps, segments);
+    try {
+      const result = await pool.run({ kind: 'render', transferSyntaxUid: image.transferSyntaxUid, frame: bytes, pm: image.pm, options: { ...(params.window ? { window: params.window } : {}) } });
+      if (result.kind !== 'render') throw new Error('unexpected pixel result');
+      out.push(await encodeImage(result.image, params.format, { quality: params.quality, ...(params.viewport ? { viewport: params.viewport } : {}) }));
+    } catch (err) {
+      mapPixelError(err);
+    }
   }
+  return out;
+}
+
+/** One frame (1-based) of one instance, rendered. */
+export async function renderedFrame(deps: PixelDeps, reader: Reader, ref: Required<ResourceRef>, frameNumber: number, params: RenderParameters): Promise<Buffer> {
+  const [image] = await renderedFrames(deps, reader, ref, [frameNumber], params);
+  if (!image) throw notFound();
+  return image;
 }
 
 /** The image that stands for a study, series or instance: the middle instance's middle frame. */
