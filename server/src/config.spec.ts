@@ -151,3 +151,54 @@ describe('SEED_DEMO', () => {
     expect(loadConfig({ SEED_DEMO: 'false' }).seedDemo).toBe(false);
   });
 });
+
+describe('mail relay settings (ADR 0101)', () => {
+  it('TLS to the relay by default; plaintext only when SMTP_ALLOW_PLAINTEXT says so', () => {
+    expect(loadConfig({ SMTP_URL: 'smtp://relay.example:587' }).smtpAllowPlaintext).toBe(false);
+    expect(loadConfig({ SMTP_URL: 'smtp://relay.example:25', SMTP_ALLOW_PLAINTEXT: 'true' }).smtpAllowPlaintext).toBe(true);
+    expect(problemsOf({ SMTP_ALLOW_PLAINTEXT: 'peut-être' })).toEqual(['SMTP_ALLOW_PLAINTEXT must be true or false (got "peut-être")']);
+  });
+
+  it('in production, plaintext is refused to a relay off this host, naming the variable', () => {
+    const production = { NODE_ENV: 'production', SMTP_ALLOW_PLAINTEXT: 'true' };
+    const remote = problemsOf({ ...production, SMTP_URL: 'smtp://relay.example:25' });
+    expect(remote.filter((p) => p.startsWith('SMTP_ALLOW_PLAINTEXT'))).toHaveLength(1);
+    for (const local of ['smtp://127.0.0.1:25', 'smtp://localhost:2525', 'smtp://[::1]:25']) {
+      expect(problemsOf({ ...production, SMTP_URL: local }).filter((p) => p.includes('SMTP_ALLOW_PLAINTEXT')), local).toEqual([]);
+    }
+    expect(problemsOf({ NODE_ENV: 'production', SMTP_URL: 'smtp://relay.example:587' }).filter((p) => p.includes('SMTP_ALLOW_PLAINTEXT'))).toEqual([]);
+  });
+
+  it('timeouts and retries: defaults, and values out of range named', () => {
+    expect(loadConfig({})).toMatchObject({ smtpTimeoutMs: 30_000, mailMaxAttempts: 12, mailRetryBaseMs: 5000 });
+    expect(loadConfig({ SMTP_TIMEOUT_SECONDS: '2.5', MAIL_MAX_ATTEMPTS: '3', MAIL_RETRY_BASE_SECONDS: '0.5' })).toMatchObject({ smtpTimeoutMs: 2500, mailMaxAttempts: 3, mailRetryBaseMs: 500 });
+    expect(problemsOf({ SMTP_TIMEOUT_SECONDS: '0', MAIL_MAX_ATTEMPTS: '0', MAIL_RETRY_BASE_SECONDS: 'x' })).toEqual([
+      'SMTP_TIMEOUT_SECONDS must be a number between 0.1 and 600 (got "0")',
+      'MAIL_MAX_ATTEMPTS must be a number between 1 and 100 (got "0")',
+      'MAIL_RETRY_BASE_SECONDS must be a number between 0.05 and 3600 (got "x")',
+    ]);
+  });
+});
+
+describe('metrics listener settings (ADR 0111)', () => {
+  it('no metrics listener unless METRICS_PORT is set, and on loopback unless METRICS_HOST says otherwise', () => {
+    expect(loadConfig({})).toMatchObject({ metricsPort: undefined, metricsHost: '127.0.0.1' });
+    expect(loadConfig({ METRICS_PORT: '9464' })).toMatchObject({ metricsPort: 9464, metricsHost: '127.0.0.1' });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' })).toMatchObject({ metricsPort: 9464, metricsHost: '10.0.0.5' });
+  });
+
+  it('never on the public port, and every mistake named', () => {
+    expect(problemsOf({ PORT: '4000', METRICS_PORT: '4000' })).toEqual(['METRICS_PORT must differ from PORT (4000): metrics are never served on the public port']);
+    expect(problemsOf({ METRICS_PORT: '0' })).toEqual(['METRICS_PORT must be a number between 1 and 65535 (got "0")']);
+    expect(problemsOf({ METRICS_PORT: '94.5' })).toEqual(['METRICS_PORT must be a whole port number (got "94.5")']);
+    expect(problemsOf({ METRICS_HOST: '0.0.0.0' })).toEqual(['METRICS_HOST is set but METRICS_PORT is not: set METRICS_PORT to open the metrics listener']);
+  });
+});
+
+describe('shutdown drain (ADR 0112)', () => {
+  it('25 s by default, configurable, bounded', () => {
+    expect(loadConfig({}).shutdownDrainMs).toBe(25_000);
+    expect(loadConfig({ SHUTDOWN_DRAIN_SECONDS: '3' }).shutdownDrainMs).toBe(3_000);
+    expect(problemsOf({ SHUTDOWN_DRAIN_SECONDS: '-1' })).toEqual(['SHUTDOWN_DRAIN_SECONDS must be a number between 0 and 600 (got "-1")']);
+  });
+});
