@@ -67,8 +67,10 @@ describe('pool connections lost: reads step over, the rest is refused as unavail
     const write = forkEm(t.deps)
       .getConnection()
       .execute(`with s as (select pg_sleep(0.5)) update app_user set first_name = first_name || '!' from s where id = ? /* ${m} */`, [userId]);
+    // Its outcome is taken at once: the write may fail while the termination is still being confirmed.
+    const outcome = write.then(() => null, (e: unknown) => e);
     await terminateWhenRunning(m);
-    const err = await write.then(() => null, (e: unknown) => e);
+    const err = await outcome;
     expect(codeOf(err)).toBe('SERVICE_UNAVAILABLE');
     const [row] = await forkEm(t.deps).getConnection().execute<Array<{ first_name: string }>>('select first_name from app_user where id = ?', [userId]);
     expect(row!.first_name).toBe('Once');
@@ -77,8 +79,9 @@ describe('pool connections lost: reads step over, the rest is refused as unavail
   it('a transaction whose connection is terminated fails as SERVICE_UNAVAILABLE', async () => {
     const m = marker('transaction');
     const transaction = forkEm(t.deps).transactional((tx) => tx.getConnection().execute(`select pg_sleep(0.5) /* ${m} */`, [], 'all', tx.getTransactionContext()));
+    const outcome = transaction.then(() => null, (e: unknown) => e);
     await terminateWhenRunning(m);
-    const err = await transaction.then(() => null, (e: unknown) => e);
+    const err = await outcome;
     expect(codeOf(err)).toBe('SERVICE_UNAVAILABLE');
   });
 
