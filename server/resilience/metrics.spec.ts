@@ -5,6 +5,7 @@
  * operation, a DICOMweb store and read, a subscription opened, a mail queued, pool connections
  * held; no label carries a path's UID.
  */
+import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rppsWithCheckDigit } from '../src/common/identifiers.js';
@@ -114,6 +115,26 @@ describe('Prometheus metrics on the built server', () => {
     expect(moved('emage_dicomweb_request_duration_seconds_count', { route: 'stow', status: '2xx' })).toBe(1);
     expect(after.text).not.toContain(uid!);
     expect(after.text).not.toMatch(/route="[^"]*\//);
+  });
+
+  it('counts the bytes of a request the socket read whole before any handler ran', async () => {
+    // A client that writes its request in one go (headers and a small body arrive in one read):
+    // the count must not start from what the socket had already read when the handler ran.
+    const before = await scrape(metricsUrl);
+    const { hostname, port } = new URL(server.url);
+    const request = `GET /dicomweb/studies?PatientID=nobody HTTP/1.1\r\nHost: ${hostname}:${port}\r\nCookie: ${cookie}\r\nAccept: application/dicom+json\r\nX-Padding: ${'p'.repeat(400)}\r\nConnection: close\r\n\r\n`;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => socket.write(request));
+      let text = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 20[04]/);
+    const after = await scrape(metricsUrl);
+    const moved = (after.value('emage_dicomweb_request_bytes_total', { route: 'search' }) ?? 0) - (before.value('emage_dicomweb_request_bytes_total', { route: 'search' }) ?? 0);
+    expect(moved).toBe(Buffer.byteLength(request, 'latin1'));
   });
 
   it('open WebSocket connections and subscriptions', async () => {

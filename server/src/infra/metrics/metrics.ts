@@ -181,6 +181,9 @@ new Gauge({
   },
 });
 
+/** Bytes a socket had read when its last response finished (HTTP/1.1 requests on a socket are sequential). */
+const readMarks = new WeakMap<object, number>();
+
 /** Latency of every HTTP request by surface; for /dicomweb also by route, with the bytes it moved. */
 export function httpMetrics() {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -188,7 +191,10 @@ export function httpMetrics() {
     const path = req.originalUrl;
     const route = httpRouteLabel(path);
     let sent = 0;
-    const readAtStart = req.socket.bytesRead;
+    // A keep-alive socket has often read this whole request (headers and a small body) before
+    // any middleware runs, so the count starts where the socket's previous response ended.
+    const socket = req.socket;
+    const readAtStart = readMarks.get(socket) ?? 0;
     if (route === 'dicomweb') {
       const write = res.write.bind(res) as (...args: unknown[]) => boolean;
       const end = res.end.bind(res) as (...args: unknown[]) => Response;
@@ -206,6 +212,8 @@ export function httpMetrics() {
       }) as Response['end'];
     }
     res.on('finish', () => {
+      const readNow = socket.bytesRead;
+      readMarks.set(socket, readNow);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       const status = statusClass(res.statusCode);
       httpDuration.observe({ route, method: methodLabel(req.method), status }, seconds);
@@ -213,7 +221,7 @@ export function httpMetrics() {
         const dw = dicomwebRouteLabel(req.method, path.replace(/^\/dicomweb/, ''));
         dicomwebDuration.observe({ route: dw, status }, seconds);
         dicomwebBytesSent.inc({ route: dw }, sent);
-        dicomwebBytesReceived.inc({ route: dw }, Math.max(0, req.socket.bytesRead - readAtStart));
+        dicomwebBytesReceived.inc({ route: dw }, Math.max(0, readNow - readAtStart));
       }
     });
     next();
