@@ -7,6 +7,11 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
   ACCOUNT_LOCKED: 'ACCOUNT_LOCKED',
+  /** The password was right; the login ends with a second factor (a cookie holds the pending login). */
+  SECOND_FACTOR_REQUIRED: 'SECOND_FACTOR_REQUIRED',
+  /** The password was right; the account must enrol a second factor before anything else. */
+  SECOND_FACTOR_ENROLMENT_REQUIRED: 'SECOND_FACTOR_ENROLMENT_REQUIRED',
+  INVALID_SECOND_FACTOR: 'INVALID_SECOND_FACTOR',
   RATE_LIMITED: 'RATE_LIMITED',
   NOT_FOUND: 'NOT_FOUND',
   INVALID_TOKEN: 'INVALID_TOKEN',
@@ -52,6 +57,9 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.UNAUTHENTICATED:
     case ErrorCode.INVALID_CREDENTIALS:
     case ErrorCode.INVALID_TOKEN:
+    case ErrorCode.SECOND_FACTOR_REQUIRED:
+    case ErrorCode.SECOND_FACTOR_ENROLMENT_REQUIRED:
+    case ErrorCode.INVALID_SECOND_FACTOR:
       return 401;
     case ErrorCode.FORBIDDEN:
       return 403;
