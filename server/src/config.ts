@@ -35,6 +35,10 @@ export interface Config {
   sessionAbsoluteHours: number;
   lockoutAttempts: number;
   lockoutMinutes: number;
+  /** MFA_PHYSICIANS: whether physicians must enrol a second factor (ADR 0127). */
+  mfaPhysicians: 'required' | 'optional';
+  /** MFA_STAFF: administrators and analysts must; `grace` lets them in without one, outside production only (ADR 0127). */
+  mfaStaff: 'required' | 'grace';
   passwordResetTtlMinutes: number;
   activationTtlHours: number;
   shareTtlHours: number;
@@ -105,6 +109,13 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`${name} must be true or false (got "${raw}")`);
     return fallback;
   };
+  const oneOf = <T extends string>(name: string, values: readonly T[], fallback: T): T => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if ((values as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name} must be one of ${values.join(', ')} (got "${raw}")`);
+    return fallback;
+  };
   const url = (name: string, protocols: string[]): string | undefined => {
     const raw = env[name];
     if (raw === undefined || raw === '') return undefined;
@@ -169,6 +180,8 @@ export function loadConfig(env: Env = process.env): Config {
     sessionAbsoluteHours: num('SESSION_ABSOLUTE_HOURS', 12, 0.01, 24 * 30),
     lockoutAttempts: num('LOCKOUT_ATTEMPTS', 3, 1, 100),
     lockoutMinutes: num('LOCKOUT_MINUTES', 5, 0.01, 24 * 60),
+    mfaPhysicians: oneOf('MFA_PHYSICIANS', ['required', 'optional'], 'optional'),
+    mfaStaff: oneOf('MFA_STAFF', ['required', 'grace'], nodeEnv === 'production' ? 'required' : 'grace'),
     passwordResetTtlMinutes: num('PASSWORD_RESET_TTL_MINUTES', 60, 1, 24 * 60),
     activationTtlHours: num('ACTIVATION_TTL_HOURS', 72, 1, 24 * 30),
     shareTtlHours: num('SHARE_TTL_HOURS', 72, 0.001, 24 * 30),
@@ -271,6 +284,7 @@ function productionProblems(env: Env, config: Config): string[] {
   if (!config.databaseUrl) problems.push('DATABASE_URL is required in production (the embedded PostgreSQL is for a development machine)');
   if (!config.smtpUrl) problems.push('SMTP_URL is required in production (without it the built-in catcher would keep reset and share links and show them at /dev/mailbox)');
   if (config.seedDemo) problems.push('SEED_DEMO must be false in production (demo accounts have a published password)');
+  if (config.mfaStaff !== 'required') problems.push('MFA_STAFF=grace is refused in production: administrators and analysts log in with a second factor');
   if (env.TRUST_PROXY === undefined || env.TRUST_PROXY === '') {
     problems.push('TRUST_PROXY is required in production: the number of proxies in front of the portal (1 behind one load balancer), their addresses, or 0 when clients connect directly');
   }
