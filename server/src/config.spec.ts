@@ -202,3 +202,33 @@ describe('shutdown drain (ADR 0112)', () => {
     expect(problemsOf({ SHUTDOWN_DRAIN_SECONDS: '-1' })).toEqual(['SHUTDOWN_DRAIN_SECONDS must be a number between 0 and 600 (got "-1")']);
   });
 });
+
+describe('Pro Santé Connect (ADR 0123)', () => {
+  const psc = { PSC_ISSUER_URL: 'https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet', PSC_CLIENT_ID: 'e-mage', PSC_CLIENT_SECRET: 'psc-secret' };
+
+  it('is off without its variables, on with all three; the redirect URLs come from PUBLIC_URL', () => {
+    expect(loadConfig({}).psc).toBeUndefined();
+    expect(loadConfig({ ...psc, PUBLIC_URL: 'https://imagerie.example/' }).psc).toEqual({
+      issuerUrl: psc.PSC_ISSUER_URL,
+      clientId: 'e-mage',
+      clientSecret: 'psc-secret',
+      redirectUrl: 'https://imagerie.example/api/auth/psc/callback',
+      postLogoutRedirectUrl: 'https://imagerie.example/connexion',
+    });
+  });
+
+  it('refuses a partial set, naming what is missing and never the secret', () => {
+    const problems = problemsOf({ PSC_ISSUER_URL: psc.PSC_ISSUER_URL, PSC_CLIENT_SECRET: 'psc-secret' });
+    expect(problems).toEqual(['PSC_CLIENT_ID is required with PSC_ISSUER_URL, PSC_CLIENT_SECRET: Pro Santé Connect needs PSC_ISSUER_URL, PSC_CLIENT_ID and PSC_CLIENT_SECRET together']);
+    expect(problems.join(' ')).not.toContain('psc-secret');
+    expect(problemsOf({ PSC_CLIENT_ID: 'e-mage' })[0]).toMatch(/^PSC_ISSUER_URL, PSC_CLIENT_SECRET are required with PSC_CLIENT_ID/);
+    expect(problemsOf({ ...psc, PSC_ISSUER_URL: 'not a url' })).toEqual(['PSC_ISSUER_URL is not a valid URL']);
+  });
+
+  it('in production, refuses a partial set and a plain-HTTP issuer among the other problems', () => {
+    const production = problemsOf({ NODE_ENV: 'production', ...psc, PSC_ISSUER_URL: 'http://psc.example' });
+    expect(production).toContain('PSC_ISSUER_URL must be an https:// URL in production (tokens and the client secret must not travel in clear)');
+    expect(problemsOf({ NODE_ENV: 'production', PSC_CLIENT_ID: 'e-mage' }).some((p) => p.startsWith('PSC_ISSUER_URL, PSC_CLIENT_SECRET are required'))).toBe(true);
+    expect(problemsOf({ ...psc, PSC_ISSUER_URL: 'http://127.0.0.1:9000' })).toEqual([]);
+  });
+});

@@ -62,6 +62,18 @@ export interface Config {
   metricsHost: string;
   /** SHUTDOWN_DRAIN_SECONDS: how long a stopping server lets in-flight requests finish (ADR 0112). */
   shutdownDrainMs: number;
+  /** PSC_ISSUER_URL, PSC_CLIENT_ID, PSC_CLIENT_SECRET: Pro Santé Connect login; unset, none is offered (ADR 0123). */
+  psc: PscConfig | undefined;
+}
+
+export interface PscConfig {
+  issuerUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Where the provider sends the browser back: PUBLIC_URL + /api/auth/psc/callback. */
+  redirectUrl: string;
+  /** Where the provider's logout sends the browser back: the login page. */
+  postLogoutRedirectUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -201,6 +213,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsPort: env.METRICS_PORT ? num('METRICS_PORT', 0, 1, 65535) : undefined,
     metricsHost: str('METRICS_HOST', '127.0.0.1'),
     shutdownDrainMs: num('SHUTDOWN_DRAIN_SECONDS', 25, 0, 600) * 1000,
+    psc: pscOf(env, publicUrl, nodeEnv, problems),
   };
   if (config.metricsPort !== undefined && config.metricsPort === config.port && config.port !== 0) {
     problems.push(`METRICS_PORT must differ from PORT (${config.port}): metrics are never served on the public port`);
@@ -298,6 +311,37 @@ function productionProblems(env: Env, config: Config): string[] {
     else if (!isWritableDirectory(config.storageDir)) problems.push(`${name}: ${config.storageDir} is not an existing writable directory (in production the portal never creates it: mount the volume there)`);
   }
   return problems;
+}
+
+/**
+ * Pro Santé Connect is configured by all three variables or none: a partial set is a mistake in
+ * any environment, never a login button that fails. In production the issuer must be https.
+ */
+function pscOf(env: Env, publicUrl: string, nodeEnv: string, problems: string[]): PscConfig | undefined {
+  const names = ['PSC_ISSUER_URL', 'PSC_CLIENT_ID', 'PSC_CLIENT_SECRET'] as const;
+  const [issuerUrl, clientId, clientSecret] = names.map((n) => env[n] ?? '');
+  const missing = names.filter((n) => !env[n]);
+  if (missing.length === names.length) return undefined;
+  if (missing.length > 0) {
+    problems.push(`${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} required with ${names.filter((n) => env[n]).join(', ')}: Pro Santé Connect needs PSC_ISSUER_URL, PSC_CLIENT_ID and PSC_CLIENT_SECRET together`);
+    return undefined;
+  }
+  let protocol = '';
+  try {
+    protocol = new URL(issuerUrl ?? '').protocol;
+  } catch {
+    problems.push('PSC_ISSUER_URL is not a valid URL');
+    return undefined;
+  }
+  if (!['http:', 'https:'].includes(protocol)) problems.push(`PSC_ISSUER_URL must use https: (got "${protocol}")`);
+  else if (nodeEnv === 'production' && protocol !== 'https:') problems.push('PSC_ISSUER_URL must be an https:// URL in production (tokens and the client secret must not travel in clear)');
+  return {
+    issuerUrl: issuerUrl ?? '',
+    clientId: clientId ?? '',
+    clientSecret: clientSecret ?? '',
+    redirectUrl: `${publicUrl}/api/auth/psc/callback`,
+    postLogoutRedirectUrl: `${publicUrl}/connexion`,
+  };
 }
 
 function isWritableDirectory(dir: string): boolean {

@@ -163,7 +163,8 @@ export async function stillValidSessions(em: EntityManager, ids: string[]): Prom
   return new Set(rows.map((r) => r.id));
 }
 
-async function openSession(ctx: Context, user: User): Promise<Session> {
+/** A new session for `user`, its cookie set on the answer: password and Pro Santé Connect logins alike. */
+export async function openSession(ctx: Context, user: User): Promise<Session> {
   const { config } = ctx.deps;
   const token = newToken();
   const now = Date.now();
