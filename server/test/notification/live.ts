@@ -5,10 +5,16 @@ import { NOTIFICATION_TOPIC, UNREAD_TOPIC } from '../../src/modules/notification
 import { openSocket, type LiveSocket } from '../security/ws.js';
 
 export const NOTIFICATION_ADDED = `subscription { notificationAdded { id createdAt readAt exam { id title } patient { id displayName } } }`;
+/** The same, resuming after a cursor (ADR 0116). */
+export const NOTIFICATION_ADDED_AFTER = `subscription($after: String) { notificationAdded(after: $after) { id cursor exam { id } } }`;
 export const UNREAD_COUNT = `subscription { unreadNotificationCount }`;
 
 export interface AddedEvent {
   notificationAdded: { id: string; createdAt: string; readAt: string | null; exam: { id: string; title: string }; patient: { id: string; displayName: string } };
+}
+
+export interface ResumedEvent {
+  notificationAdded: { id: string; cursor: string; exam: { id: string } };
 }
 
 export interface FeedError {
@@ -36,7 +42,7 @@ function asFeedError(e: unknown): FeedError {
   return { code: undefined, message: String(e) };
 }
 
-export function subscribe<T>(client: Client, query: string): Feed<T> {
+export function subscribe<T>(client: Client, query: string, variables?: Record<string, unknown>): Feed<T> {
   const events: T[] = [];
   const errors: FeedError[] = [];
   let read = 0;
@@ -44,7 +50,7 @@ export function subscribe<T>(client: Client, query: string): Feed<T> {
   let end!: (how: 'error' | 'complete') => void;
   const ended = new Promise<'error' | 'complete'>((r) => (end = r));
   const stop = client.subscribe<T>(
-    { query },
+    { query, variables },
     {
       next: (value) => {
         if (value.errors?.length) errors.push(asFeedError(value.errors));

@@ -6,7 +6,7 @@ import type { CaughtMail } from '../../src/infra/mail/smtp-catcher.js';
 import { errorCode, randomRpps, startTestServer, type GqlClient, type GqlResult, type TestServer } from '../harness.js';
 import { PUBLISH, createTestFacility, publishInput, storeStudy, type PublishedExamResult, type TestFacility } from '../publish/fixtures.js';
 import { openSocket, type LiveSocket } from '../security/ws.js';
-import { NOTIFICATION_ADDED, UNREAD_COUNT, liveFor, notificationTopic, subscribe, unreadTopic, untilListening, type AddedEvent } from './live.js';
+import { NOTIFICATION_ADDED, NOTIFICATION_ADDED_AFTER, UNREAD_COUNT, liveFor, notificationTopic, subscribe, unreadTopic, untilListening, type AddedEvent, type ResumedEvent } from './live.js';
 
 const LIST = `query($first: Int!, $after: String, $unreadOnly: Boolean) {
   notifications(first: $first, after: $after, unreadOnly: $unreadOnly) {
@@ -190,6 +190,63 @@ describe('notifications (guide §4): who receives what, over GraphQL and graphql
       expect((await list(prescriber)).notifications.edges).toHaveLength(2);
       expect((await list(silent)).notifications.edges).toHaveLength(0);
       expect((await list(asked)).notifications.edges).toHaveLength(1);
+    });
+  });
+
+  describe('a subscription resumes after the last notification its client received (ADR 0116)', () => {
+    it('a new socket subscribing with the cursor gets what was published while none was open, oldest first, then the live ones', async () => {
+      const p = await physician();
+      const first = await live(p);
+      const feed = subscribe<ResumedEvent>(first.client, NOTIFICATION_ADDED_AFTER);
+      await untilListening(t.deps.pubsub, notificationTopic(p.userId));
+      const { exam: seen } = await publish(p.rpps);
+      const last = (await feed.next()).notificationAdded;
+      expect(last.exam.id).toBe(seen.id);
+      await first.client.dispose();
+
+      const missed = [(await publish(p.rpps)).exam.id, (await publish(p.rpps)).exam.id];
+      const resumed = subscribe<ResumedEvent>((await live(p)).client, NOTIFICATION_ADDED_AFTER, { after: last.cursor });
+      expect((await resumed.next()).notificationAdded.exam.id).toBe(missed[0]);
+      expect((await resumed.next()).notificationAdded.exam.id).toBe(missed[1]);
+      await untilListening(t.deps.pubsub, notificationTopic(p.userId));
+      const { exam: later } = await publish(p.rpps);
+      expect((await resumed.next()).notificationAdded.exam.id).toBe(later.id);
+      // The one the client held is not sent again, nor any twice.
+      expect(resumed.events.map((e) => e.notificationAdded.exam.id)).toEqual([...missed, later.id]);
+      expect(resumed.errors).toEqual([]);
+    });
+
+    it("a cursor that is not one of ours is refused with BAD_USER_INPUT, and another physician's cursor resumes only one's own", async () => {
+      const claire = await physician();
+      const paul = await physician();
+      await publish(claire.rpps);
+      const [claires] = (await list(claire)).notifications.edges;
+
+      const bad = subscribe<ResumedEvent>((await live(paul)).client, NOTIFICATION_ADDED_AFTER, { after: 'bm90LWEtY3Vyc29y' });
+      await bad.ended;
+      expect(bad.errors.map((e) => e.code)).toEqual(['BAD_USER_INPUT']);
+      expect(bad.events).toEqual([]);
+
+      // Claire's cursor names a time and her notification's id: Paul resumes from there with his own only.
+      await publish(claire.rpps);
+      const { exam: pauls } = await publish(paul.rpps);
+      const feed = subscribe<ResumedEvent>((await live(paul)).client, NOTIFICATION_ADDED_AFTER, { after: claires!.cursor });
+      expect((await feed.next()).notificationAdded.exam.id).toBe(pauls.id);
+      await untilListening(t.deps.pubsub, notificationTopic(paul.userId));
+      const { exam: marker } = await publish(paul.rpps);
+      expect((await feed.next()).notificationAdded.exam.id).toBe(marker.id);
+      expect(feed.events.map((e) => e.notificationAdded.exam.id)).toEqual([pauls.id, marker.id]);
+    });
+
+    it('an analyst is refused notificationAdded(after:) with FORBIDDEN, cursor or not', async () => {
+      const claire = await physician();
+      await publish(claire.rpps);
+      const [edge] = (await list(claire)).notifications.edges;
+      const { client } = await t.login(Role.ANALYST);
+      const feed = subscribe<ResumedEvent>((await live({ client })).client, NOTIFICATION_ADDED_AFTER, { after: edge!.cursor });
+      await feed.ended;
+      expect(feed.errors.map((e) => e.code)).toEqual(['FORBIDDEN']);
+      expect(feed.events).toEqual([]);
     });
   });
 

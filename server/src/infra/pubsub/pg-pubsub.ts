@@ -33,6 +33,12 @@ export interface SubscribeOptions {
    * (recovery may find what also arrived live around the gap).
    */
   key?: (payload: unknown) => string;
+  /**
+   * What this subscriber asks for from before it subscribed (a client resuming from a cursor):
+   * called once it listens, so that nothing published meanwhile falls between the two; its
+   * results are delivered like published events, `key` dropping what also arrived live.
+   */
+  replay?: () => Promise<unknown[]>;
 }
 
 export interface PgPubSubOptions {
@@ -198,10 +204,14 @@ export class PgPubSub {
 
   private async recover(subscriber: Subscriber, gap: EventGap): Promise<void> {
     const { recover } = subscriber.options;
-    if (!recover) return;
+    if (recover) await this.deliver(subscriber, () => recover(gap));
+  }
+
+  /** Pushes what `find` returns to the subscriber, retrying a few times when it fails. */
+  private async deliver(subscriber: Subscriber, find: () => Promise<unknown[]>): Promise<void> {
     for (let attempt = 1; !this.closed; attempt++) {
       try {
-        for (const payload of await recover(gap)) subscriber.push(payload);
+        for (const payload of await find()) subscriber.push(payload);
         return;
       } catch (err) {
         if (attempt >= RECOVERY_ATTEMPTS) {
@@ -266,6 +276,7 @@ export class PgPubSub {
           subscriber.end();
         };
         if (this.closed) stop();
+        else if (options.replay) void this.deliver(subscriber, options.replay);
         return {
           next: () => subscriber.next(),
           return: async () => {

@@ -12,7 +12,7 @@ import { Notification, NotificationConnection } from './notification.types.js';
 
 
 function toNotification(row: notifications.NotificationRow): Notification {
-  return { id: row.id, kind: row.kind, createdAt: row.createdAt, readAt: row.readAt, examId: row.examId, patientId: row.patientId };
+  return { id: row.id, kind: row.kind, createdAt: row.createdAt, readAt: row.readAt, cursor: notifications.notificationCursor(row), examId: row.examId, patientId: row.patientId };
 }
 
 /**
@@ -77,16 +77,26 @@ export class NotificationResolver {
   }
 
   @Subscription(() => Notification, {
-    description: "This physician's new notifications, live (events cross replicas)",
-    subscribe: ({ context }) => {
+    description:
+      "This physician's new notifications, live (events cross replicas). With `after` (a notification's cursor, the last one received), first those that followed it, oldest first (at most 100, and some from the minute before it: drop by id those already held), then the live ones",
+    subscribe: ({ context, args }) => {
       const { deps, viewer } = context as Context;
-      return deps.pubsub.subscribe(notifications.liveTopic(viewer, notifications.NOTIFICATION_TOPIC), undefined, {
-        recover: (gap) => notifications.missedNotificationEvents(deps.orm.em.fork() as EntityManager, viewer, gap.since),
+      const topic = notifications.liveTopic(viewer, notifications.NOTIFICATION_TOPIC);
+      const after = typeof args.after === 'string' ? notifications.replayPosition(args.after) : undefined;
+      const em = () => deps.orm.em.fork() as EntityManager;
+      return deps.pubsub.subscribe(topic, undefined, {
+        recover: (gap) => notifications.missedNotificationEvents(em(), viewer, gap.since),
+        replay: after && (() => notifications.notificationEventsAfter(em(), viewer, after)),
         key: (event) => (event as notifications.NotificationEvent).notificationId,
       });
     },
   })
-  async notificationAdded(@Root() event: notifications.NotificationEvent, @Ctx() ctx: Context): Promise<Notification> {
+  async notificationAdded(
+    @Root() event: notifications.NotificationEvent,
+    @Ctx() ctx: Context,
+    // Read by `subscribe` above; declared here so that the schema has it.
+    @Arg('after', () => String, { nullable: true }) _after?: string | null,
+  ): Promise<Notification> {
     freshForEvent(ctx);
     const row = await notifications.notificationOfEvent(ctx.em, ctx.viewer, event);
     if (!row) throw notFound('Notification');

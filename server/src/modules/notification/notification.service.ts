@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../../app-deps.js';
 import { badInput } from '../../common/errors.js';
-import { decodeCursor, encodeCursor as cursorOf, isIsoTimestamp } from '../../common/cursor.js';
+import { decodeCursor, encodeCursor as cursorOf, isIsoTimestamp, type CursorPosition } from '../../common/cursor.js';
 import { isUuid } from '../../common/ids.js';
 import { enqueueMail } from '../../infra/mail/outbox.js';
 import { PgPubSub } from '../../infra/pubsub/pg-pubsub.js';
@@ -179,6 +179,32 @@ export async function missedNotificationEvents(em: EntityManager, viewer: Viewer
   const rows = await em.execute<{ id: string }[]>(
     `select n.id from ${VISIBLE} and n.created_at >= now() - ? * interval '1 second' order by n.created_at, n.id limit 100`,
     [me.id, seconds],
+  );
+  return rows.map((r) => ({ notificationId: r.id, recipientId: me.id }));
+}
+
+/** How many notifications a resumed subscription is given at most, oldest first. */
+export const REPLAY_LIMIT = 100;
+
+/** The position an `after` cursor of notificationAdded names: BAD_USER_INPUT for one that is not ours. */
+export function replayPosition(after: string): CursorPosition {
+  return decodeCursor(after, isIsoTimestamp);
+}
+
+/**
+ * The viewer's notifications that followed `after` (the cursor of the last one a client
+ * received), as events, for a subscription that resumes on another socket, maybe another
+ * replica (ADR 0116). A notification's time is its transaction's start, so one committed late
+ * can be older than the cursor's: the window opens GAP_MARGIN_SECONDS before it, and the client
+ * drops by id what it already holds. Only the viewer's own notifications: a cursor is a time and
+ * an id, whoever made it.
+ */
+export async function notificationEventsAfter(em: EntityManager, viewer: Viewer, after: CursorPosition): Promise<NotificationEvent[]> {
+  const me = requirePhysician(viewer);
+  const rows = await em.execute<{ id: string }[]>(
+    `select n.id from ${VISIBLE} and n.created_at >= ?::timestamptz - ? * interval '1 second' and n.id <> ?::uuid
+     order by n.created_at, n.id limit ?`,
+    [me.id, after.at, GAP_MARGIN_SECONDS, after.id, REPLAY_LIMIT],
   );
   return rows.map((r) => ({ notificationId: r.id, recipientId: me.id }));
 }

@@ -14,6 +14,8 @@ export class Notification {
   @Field(() => NotificationKind) kind!: NotificationKind;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date, { nullable: true }) readAt!: Date | null;
+  @Field(() => String, { description: "Its position: notificationAdded(after:) resumes after it, e.g. on a new socket once the last one dropped" })
+  cursor!: string;
 
   examId!: string;
   patientId!: string;
