@@ -50,6 +50,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   // While draining (ADR 0112), each answer closes its connection: the client's next request
   // opens a new one, which reaches another replica.
   let draining = false;
+  let stopping = false;
   const inFlight = new Set<Response>();
   app.use((_req, res, next) => {
     if (draining) res.setHeader('Connection', 'close');
@@ -77,6 +78,8 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   });
   app.get('/readyz', async (_req, res) => {
     try {
+      // Stopping (ADR 0116): the balancer takes this replica out while it still serves.
+      if (stopping) throw new Error('stopping');
       await orm.em.fork().getConnection().execute('select 1');
       // Without LISTEN this replica would serve pages whose live notifications never come.
       if (!deps.pubsub.listening) throw new Error('pubsub not listening');
@@ -200,11 +203,15 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     url: `http://${host}:${port}`,
     metricsPort: metrics?.port,
     /**
-     * Graceful (ADR 0112): no new connection is accepted, WebSockets are closed with a code the
-     * shell reconnects on, requests in flight get up to SHUTDOWN_DRAIN_SECONDS to finish (their
-     * connections close after them), then whatever is left is cut.
+     * Graceful (ADR 0112): /readyz answers 503 at once while the server serves as usual for
+     * SHUTDOWN_DELAY_SECONDS (0 by default), for a balancer's checks to take it out (ADR 0116);
+     * then no new connection is accepted, WebSockets are closed with a code the shell reconnects
+     * on, requests in flight get up to SHUTDOWN_DRAIN_SECONDS to finish (their connections close
+     * after them), then whatever is left is cut.
      */
     async close() {
+      stopping = true;
+      if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       draining = true;
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

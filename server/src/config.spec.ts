@@ -201,6 +201,12 @@ describe('shutdown drain (ADR 0112)', () => {
     expect(loadConfig({ SHUTDOWN_DRAIN_SECONDS: '3' }).shutdownDrainMs).toBe(3_000);
     expect(problemsOf({ SHUTDOWN_DRAIN_SECONDS: '-1' })).toEqual(['SHUTDOWN_DRAIN_SECONDS must be a number between 0 and 600 (got "-1")']);
   });
+
+  it('no delay before the listener closes by default; one for a balancer to see /readyz fail (ADR 0116)', () => {
+    expect(loadConfig({}).shutdownDelayMs).toBe(0);
+    expect(loadConfig({ SHUTDOWN_DELAY_SECONDS: '5' }).shutdownDelayMs).toBe(5_000);
+    expect(problemsOf({ SHUTDOWN_DELAY_SECONDS: '61' })).toEqual(['SHUTDOWN_DELAY_SECONDS must be a number between 0 and 60 (got "61")']);
+  });
 });
 
 describe('Pro Santé Connect (ADR 0123)', () => {

@@ -62,6 +62,8 @@ export interface Config {
   metricsHost: string;
   /** SHUTDOWN_DRAIN_SECONDS: how long a stopping server lets in-flight requests finish (ADR 0112). */
   shutdownDrainMs: number;
+  /** SHUTDOWN_DELAY_SECONDS: how long a stopping server keeps serving, /readyz at 503, before it stops listening (ADR 0116). */
+  shutdownDelayMs: number;
   /** PSC_ISSUER_URL, PSC_CLIENT_ID, PSC_CLIENT_SECRET: Pro Santé Connect login; unset, none is offered (ADR 0123). */
   psc: PscConfig | undefined;
 }
@@ -213,6 +215,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsPort: env.METRICS_PORT ? num('METRICS_PORT', 0, 1, 65535) : undefined,
     metricsHost: str('METRICS_HOST', '127.0.0.1'),
     shutdownDrainMs: num('SHUTDOWN_DRAIN_SECONDS', 25, 0, 600) * 1000,
+    shutdownDelayMs: num('SHUTDOWN_DELAY_SECONDS', 0, 0, 60) * 1000,
     psc: pscOf(env, publicUrl, nodeEnv, problems),
   };
   if (config.metricsPort !== undefined && config.metricsPort === config.port && config.port !== 0) {
