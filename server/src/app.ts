@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
@@ -96,6 +96,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
       shareTtlHours: config.shareTtlHours,
       viewerUrl: '/viewer/viewer.js',
       devMailbox: deps.catcher ? '/dev/mailbox' : null,
+      proSanteConnect: config.psc !== undefined,
     });
   });
 
@@ -123,7 +124,9 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     persistedQueries: false,
     formatError: format,
     // No drain plugin: close() below drains the HTTP server itself, before Apollo stops.
-    plugins: [ApolloServerPluginLandingPageDisabled(), limitsPlugin(schema, config), unavailablePlugin(), graphqlMetricsPlugin()],
+    // No cache hints in this schema: Apollo's cache-control plugin only wrapped every field's
+    // resolver to find none; graphqlBody answers Cache-Control: no-store itself.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), limitsPlugin(schema, config), unavailablePlugin(), graphqlMetricsPlugin()],
   });
   await apollo.start();
 

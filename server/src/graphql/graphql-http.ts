@@ -16,7 +16,8 @@ function refuse(res: Response, status: number, format: Format, errors: readonly 
 }
 
 /**
- * What /graphql checks before Apollo sees a request, each refusal in GraphQL's error shape:
+ * What /graphql checks before Apollo sees a request, each refusal in GraphQL's error shape
+ * (every answer Cache-Control: no-store):
  * the client's request budget (429, Retry-After), the body size (413), a batch (a JSON array of
  * operations: batches multiply the limits by the array's length), then the document itself
  * (checkDocument: tokens, depth, aliases, repeated fields), so that Apollo's parse and GraphQL's
@@ -26,6 +27,8 @@ export function graphqlBody(config: Config, schema: GraphQLSchema, budget: Reque
   const max = config.maxGraphqlBodyBytes;
   return [
     (req, res, next) => {
+      // Answers carry patient data: no cache keeps them (Apollo's cache-control plugin is off).
+      res.setHeader('Cache-Control', 'no-store');
       const wait = budget.take(clientAddress(req, config) ?? 'unknown');
       if (wait === 0) return next();
       res.setHeader('Retry-After', String(wait));

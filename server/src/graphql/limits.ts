@@ -170,12 +170,37 @@ function tokenCountExceeds(source: string, max: number): boolean {
 
 export type CheckedDocument = { document: DocumentNode; errors?: undefined } | { document?: undefined; errors: readonly GraphQLError[] };
 
+/** Documents that passed checkDocument, kept per schema: the clients send a few dozen, over and over. */
+export const MAX_CHECKED_DOCUMENTS = 500;
+/** Longer sources are checked every time rather than kept (the shell's largest is ~1,000 characters). */
+const MAX_CHECKED_SOURCE_LENGTH = 8_000;
+const checkedDocuments = new WeakMap<GraphQLSchema, Map<string, DocumentNode>>();
+
 /**
  * Parses a document under the token limit and runs the limit rules on it: what must be true of
  * a document before GraphQL's own validation may spend time on it. Errors are limit refusals
- * (QUERY_TOO_COMPLEX) or the syntax error (GRAPHQL_PARSE_FAILED).
+ * (QUERY_TOO_COMPLEX) or the syntax error (GRAPHQL_PARSE_FAILED). The outcome depends on the
+ * source and the schema alone, so a document that passed is remembered (least recently used
+ * dropped first) and the same source is not lexed, parsed and checked again.
  */
 export function checkDocument(schema: GraphQLSchema, source: string): CheckedDocument {
+  let known = checkedDocuments.get(schema);
+  const document = known?.get(source);
+  if (document) {
+    known!.delete(source);
+    known!.set(source, document);
+    return { document };
+  }
+  const checked = checkSource(schema, source);
+  if (checked.document && source.length <= MAX_CHECKED_SOURCE_LENGTH) {
+    if (!known) checkedDocuments.set(schema, (known = new Map()));
+    if (known.size >= MAX_CHECKED_DOCUMENTS) known.delete(known.keys().next().value!);
+    known.set(source, checked.document);
+  }
+  return checked;
+}
+
+function checkSource(schema: GraphQLSchema, source: string): CheckedDocument {
   if (tokenCountExceeds(source, MAX_TOKENS)) {
     return { errors: [limitError(`The document has more than ${MAX_TOKENS} tokens, the maximum`, 'tokens', null, MAX_TOKENS)] };
   }
@@ -190,21 +215,90 @@ export function checkDocument(schema: GraphQLSchema, source: string): CheckedDoc
   return errors.length ? { errors } : { document };
 }
 
-/** GraphQL's own validation rules, stopped after MAX_VALIDATION_ERRORS, errors coded as Apollo codes them. */
+const validated = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, readonly GraphQLError[]>>();
+
+/**
+ * GraphQL's own validation rules, stopped after MAX_VALIDATION_ERRORS, errors coded as Apollo
+ * codes them; remembered per document object (checkDocument hands the same one for the same source).
+ */
 export function validateDocument(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
+  let ofSchema = validated.get(schema);
+  if (!ofSchema) validated.set(schema, (ofSchema = new WeakMap()));
+  let errors = ofSchema.get(document);
+  if (!errors) ofSchema.set(document, (errors = validateOnce(schema, document)));
+  return errors;
+}
+
+function validateOnce(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
   return validate(schema, document, specifiedRules, { maxErrors: MAX_VALIDATION_ERRORS }).map(
     (e) => new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, originalError: e.originalError, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }),
   );
 }
 
+const introspecting = new WeakMap<DocumentNode, boolean>();
+
 function usesIntrospection(document: DocumentNode): boolean {
+  const known = introspecting.get(document);
+  if (known !== undefined) return known;
   let found = false;
   visit(document, {
     Field(node) {
       if (node.name.value === '__schema' || node.name.value === '__type') found = true;
     },
   });
+  introspecting.set(document, found);
   return found;
+}
+
+/** Variable sets whose cost is remembered per document (the dashboard's filter varies as one types). */
+const MAX_COSTS_PER_DOCUMENT = 100;
+const MAX_CHECKED_VARIABLES_LENGTH = 1_000;
+const costs = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, number | null>>>();
+
+/**
+ * The cost of `document`'s operation under `variables`, or null when the variables do not
+ * coerce. It depends on the schema, the document, the operation and the variables alone:
+ * remembered per document object (Apollo keeps one parsed object per source, our checks too)
+ * and per operation name and variables.
+ */
+function costOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number | null {
+  let ofSchema = costs.get(schema);
+  if (!ofSchema) costs.set(schema, (ofSchema = new WeakMap()));
+  let ofDocument = ofSchema.get(document);
+  if (!ofDocument) ofSchema.set(document, (ofDocument = new Map()));
+  const key = `${operation.name?.value ?? ''}\u0000${JSON.stringify(variables)}`;
+  const known = ofDocument.get(key);
+  if (known !== undefined) return known;
+  const cost = computeCost(schema, document, operation, variables);
+  // Large variables (a text typed by a user) are costed each time rather than kept.
+  if (key.length <= MAX_CHECKED_VARIABLES_LENGTH) {
+    if (ofDocument.size >= MAX_COSTS_PER_DOCUMENT) ofDocument.delete(ofDocument.keys().next().value!);
+    ofDocument.set(key, cost);
+  }
+  return cost;
+}
+
+function computeCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number | null {
+  // getComplexity coerces the variables too and throws their first error without a code, which
+  // formatError would mask as an internal error. Variables that do not coerce are the client's
+  // mistake: execution refuses them before any resolver runs, the standard way (BAD_USER_INPUT,
+  // HTTP 400, every error listed), so there is nothing to cost.
+  const { errors: variableErrors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+  if (variableErrors?.length) return null;
+  return getComplexity({
+    schema,
+    operationName: operation.name?.value,
+    query: document,
+    variables,
+    estimators: [
+      fieldExtensionsEstimator(),
+      ({ args, childComplexity }) => {
+        const first = typeof args.first === 'number' ? args.first : undefined;
+        return first !== undefined ? 1 + childComplexity * Math.max(1, first) : undefined;
+      },
+      simpleEstimator({ defaultComplexity: 1 }),
+    ],
+  });
 }
 
 /**
@@ -237,28 +331,8 @@ export function checkOperation(
   if (config.env === 'production' && viewer.kind !== 'user' && viewer.kind !== 'facility' && usesIntrospection(document)) {
     throw new AppError(ErrorCode.UNAUTHENTICATED, 'Introspection (__schema, __type) is available to signed-in users only', { limit: 'introspection' });
   }
-  // getComplexity coerces the variables too and throws their first error without a code, which
-  // formatError would mask as an internal error. Variables that do not coerce are the client's
-  // mistake: execution refuses them before any resolver runs, the standard way (BAD_USER_INPUT,
-  // HTTP 400, every error listed), so there is nothing to cost.
-  const variables = request.variables ?? {};
-  const { errors: variableErrors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
-  if (variableErrors?.length) return operation;
-  const complexity = getComplexity({
-    schema,
-    operationName: operation.name?.value,
-    query: document,
-    variables,
-    estimators: [
-      fieldExtensionsEstimator(),
-      ({ args, childComplexity }) => {
-        const first = typeof args.first === 'number' ? args.first : undefined;
-        return first !== undefined ? 1 + childComplexity * Math.max(1, first) : undefined;
-      },
-      simpleEstimator({ defaultComplexity: 1 }),
-    ],
-  });
-  if (complexity > MAX_COMPLEXITY) {
+  const complexity = costOf(schema, document, operation, request.variables ?? {});
+  if (complexity !== null && complexity > MAX_COMPLEXITY) {
     throw limitError(`Query cost ${complexity} exceeds the maximum of ${MAX_COMPLEXITY}`, 'complexity', complexity, MAX_COMPLEXITY);
   }
   return operation;

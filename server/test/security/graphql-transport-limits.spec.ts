@@ -143,6 +143,30 @@ describe('GraphQL over HTTP: over-limit documents refused before validation spen
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ data: { me: null } });
   });
+
+  it('answers and refuses with Cache-Control: no-store (answers carry patient data)', async () => {
+    const answered = await post(t.client(), { query: '{ me { id } }' });
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('cache-control')).toBe('no-store');
+    const refused = await post(t.client(), { query: HUGE });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('costs a document already answered again under other variables, and refuses it when they make it too costly', async () => {
+    // Checks are remembered per document: the cost must still follow the variables of each request.
+    const { client } = await t.login(Role.PHYSICIAN);
+    const query = 'query Page($n: Int!) { patients(first: $n) { edges { node { id displayName birthDate sex lastExamAt } } } }';
+    expect((await post(client, { query, variables: { n: 10 } })).status).toBe(200);
+    const costly = await post(client, { query, variables: { n: 1_000 } });
+    expect(costly.status).toBe(400);
+    expect(costly.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'complexity' });
+    expect((await post(client, { query, variables: { n: 10 } })).status).toBe(200);
+    // A named operation of the same document is its own entry, under its own variables.
+    const twoOps = `${query} query Other($n: Int!) { patients(first: $n) { edges { node { id } } } }`;
+    expect((await post(client, { query: twoOps, operationName: 'Other', variables: { n: 100 } })).status).toBe(200);
+    expect((await post(client, { query: twoOps, operationName: 'Page', variables: { n: 1_000 } })).status).toBe(400);
+  });
 });
 
 describe('GraphQL over the WebSocket: subscriptions only, under the same limits', () => {
