@@ -1,20 +1,23 @@
 import type { RuntimeClient } from '../cornerstone/runtime';
 import { UNCOMPRESSED_TRANSFER_SYNTAXES } from '../cornerstone/main-thread-decode';
 import type { Tools } from '../cornerstone/tools';
-import type { Image, Viewport, VOI } from 'cornerstone-core';
+import type { Viewport as CsViewport } from 'cornerstone-core';
 import { codeForStatus, DicomWebClient, DicomWebError } from '../dicomweb/client';
 import { getString, Tag, type DicomJson } from '../dicomweb/dicomJson';
 import { clampFps, type Frame, type StackSeries } from '../dicomweb/studyModel';
-import { createTranslator, formatDicomDate, formatPersonName, type MessageKey, type Translate } from '../i18n';
+import { createTranslator, type Translate } from '../i18n';
 import type { ViewerErrorCode, ViewerOptions } from '../types';
-import { h, icon, toolbarButton, type ToolbarButton } from './dom';
+import { h, icon } from './dom';
+import { HelpDialog } from './help';
 import { loadEngine, preloadEngine, type Engine } from './engine-loader';
 import type { Prefetcher } from './prefetch';
 import { decodePreview, drawPreview, fetchFrame, previewable, type FetchedFrame } from './preview';
 import { watchActivity } from './activity';
+import { SeriesStrip } from './series-strip';
 import { studySeries } from './study-series';
-import { fileWindow } from './voi';
-import { ViewportErrorState, type FrameFailure } from './viewport-error';
+import { buildToolbar, PRESETS, type MouseTool, type Toolbar } from './toolbar';
+import { assertComplete, fileVoi, Viewport } from './viewport';
+import type { FrameFailure } from './viewport-error';
 
 /**
  * Cornerstone and the viewer's code around it live in viewer-engine.js, run once a viewer needs
@@ -37,57 +40,6 @@ type State = 'loading' | 'ready' | 'error';
 const FIRST_IMAGE_PAINT_TIMEOUT_MS = 500;
 /** The host hears of the user's input in the viewer at most this often (ViewerOptions.onActivity). */
 const ACTIVITY_INTERVAL_MS = 5_000;
-type MouseTool = 'Wwwc' | 'Zoom' | 'Pan' | 'Length';
-
-interface Preset {
-  id: string;
-  label: MessageKey;
-  key: string;
-  window?: number;
-  level?: number;
-}
-
-const PRESETS: Preset[] = [
-  { id: 'file', label: 'presetFile', key: '0' },
-  { id: 'soft', label: 'presetSoft', key: '1', window: 400, level: 40 },
-  { id: 'lung', label: 'presetLung', key: '2', window: 1500, level: -600 },
-  { id: 'bone', label: 'presetBone', key: '3', window: 2000, level: 300 },
-  { id: 'brain', label: 'presetBrain', key: '4', window: 80, level: 40 },
-];
-
-const TOOL_BUTTONS: Array<ToolbarButton & { tool: MouseTool }> = [
-  { action: 'tool', tool: 'Wwwc', label: 'wwwc', shortcut: 'W', icon: 'wwwc', toggle: true },
-  { action: 'tool', tool: 'Zoom', label: 'zoom', shortcut: 'Z', icon: 'zoom', toggle: true },
-  { action: 'tool', tool: 'Pan', label: 'pan', shortcut: 'D', icon: 'pan', toggle: true },
-  { action: 'tool', tool: 'Length', label: 'length', shortcut: 'M', icon: 'length', toggle: true },
-];
-
-const VIEW_BUTTONS: ToolbarButton[] = [
-  { action: 'fit', label: 'fit', shortcut: 'A', icon: 'fit' },
-  { action: 'reset', label: 'reset', shortcut: 'X', icon: 'reset' },
-  { action: 'invert', label: 'invert', shortcut: 'I', icon: 'invert', toggle: true },
-  { action: 'rotate', label: 'rotate', shortcut: 'R', icon: 'rotate' },
-  { action: 'flipH', label: 'flipH', shortcut: 'H', icon: 'flipH', toggle: true },
-  { action: 'flipV', label: 'flipV', shortcut: 'V', icon: 'flipV', toggle: true },
-];
-
-const HELP_ROWS: Array<[string, MessageKey]> = [
-  ['↑ ↓ ← →', 'kScroll'],
-  ['Page ↑ / Page ↓', 'kPage'],
-  ['Début / Fin', 'kHomeEnd'],
-  ['W Z D M', 'kTools'],
-  ['1 2 3 4 / 0', 'kPresets'],
-  ['A', 'kFit'],
-  ['X', 'kReset'],
-  ['I', 'kInvert'],
-  ['R', 'kRotate'],
-  ['H / V', 'kFlip'],
-  ['Espace', 'kCine'],
-  ['O', 'kOverlay'],
-  ['F', 'kFullscreen'],
-  ['N / Maj+N', 'kSeries'],
-  ['?', 'kHelp'],
-];
 
 function statusOf(error: unknown): number | undefined {
   if (error instanceof DicomWebError) return error.status;
@@ -110,23 +62,10 @@ function failureOf(error: unknown): FrameFailure {
 }
 
 /**
- * The loader accepts a native frame shorter than Rows × Columns and renders garbage from it;
- * a truncated frame must show as unreadable instead.
- */
-function assertComplete(image: Image): void {
-  if (image.getPixelData().length < image.rows * image.columns) {
-    throw new Error(`incomplete frame ${image.imageId}`);
-  }
-}
-
-/** The series' initial window for a Cornerstone image (voi.ts). */
-function fileVoi(image: Image): VOI {
-  return fileWindow(image);
-}
-
-/**
- * One mounted viewer: owns its DOM, its Cornerstone enabled element, its requests and its
- * listeners, and gives every one of them back in destroy().
+ * One mounted viewer: the container of its viewports (viewport.ts), with the toolbar, the series
+ * strip, the keyboard, cine and background loading. It owns its DOM, its requests and its
+ * listeners, and gives every one of them back in destroy(). Toolbar actions, keys, cine and the
+ * slider act on the active viewport; the root element's data-* attributes describe that one.
  */
 export class Viewer implements RuntimeClient {
   private readonly t: Translate;
@@ -134,26 +73,22 @@ export class Viewer implements RuntimeClient {
   private readonly xhrs = new Set<XMLHttpRequest>();
   private readonly cleanups: Array<() => void> = [];
   private readonly root: HTMLDivElement;
-  private readonly viewport: HTMLDivElement;
+  /** The viewports' grid (one pane per viewport of the layout). */
+  private readonly grid: HTMLDivElement;
   private readonly slider: HTMLInputElement;
   private readonly sliderOutput: HTMLOutputElement;
-  private readonly seriesNav: HTMLElement;
+  private readonly strip: SeriesStrip;
   private readonly message: HTMLDivElement;
-  private readonly frameError: ViewportErrorState;
-  private readonly help: HTMLDivElement;
-  private readonly presetSelect: HTMLSelectElement;
-  private readonly fpsInput: HTMLInputElement;
-  private readonly playButton: HTMLButtonElement;
-  private readonly overlay: Record<'tl' | 'tr' | 'bl' | 'br', HTMLDivElement>;
+  private readonly help: HelpDialog;
+  private readonly toolbar: Toolbar;
+  private readonly viewports: Viewport[] = [];
+  private activeIndex = 0;
   private series: StackSeries[] = [];
-  private seriesIndex = -1;
-  private imageIndex = 0;
   private renderedCount = 0;
-  private displayToken = 0;
   private enabled = false;
   private destroyed = false;
   private prefetcher: Prefetcher | undefined;
-  /** Cornerstone's tools, once loaded and wired to this viewport (after the first image). */
+  /** Cornerstone's tools, once loaded and wired to the viewports (after the first image). */
   private tools: Tools | undefined;
   /** The metadata request the constructor sent, until load() takes it. */
   private pendingMetadata: Promise<DicomJson[]> | undefined;
@@ -175,7 +110,6 @@ export class Viewer implements RuntimeClient {
   private cineBusy = false;
   private activeTool: MouseTool = 'Wwwc';
   private accessErrorShown = false;
-  private helpReturnFocus: HTMLElement | null = null;
 
   constructor(
     private readonly host: HTMLElement,
@@ -188,84 +122,21 @@ export class Viewer implements RuntimeClient {
     this.pendingMetadata = options.metadata ? this.hostMetadata(options.metadata) : this.fetchMetadata();
     this.t = createTranslator(options.locale);
     const t = this.t;
-    this.overlay = {
-      tl: h('div', { class: 'emv-ov emv-ov-tl' }),
-      tr: h('div', { class: 'emv-ov emv-ov-tr' }),
-      bl: h('div', { class: 'emv-ov emv-ov-bl' }),
-      br: h('div', { class: 'emv-ov emv-ov-br' }),
-    };
-    this.viewport = h('div', {
-      class: 'emv-viewport',
-      'data-testid': 'viewport',
-      tabindex: 0,
-      role: 'img',
-      'aria-label': t('image'),
-    });
-    this.frameError = new ViewportErrorState(this.viewport, t);
-    this.slider = h('input', {
-      type: 'range',
-      class: 'emv-slider',
-      min: 0,
-      max: 0,
-      step: 1,
-      value: 0,
-      'aria-label': t('image'),
-    });
+    this.slider = h('input', { type: 'range', class: 'emv-slider', min: 0, max: 0, step: 1, value: 0, 'aria-label': t('image') });
     this.sliderOutput = h('output', { class: 'emv-slider-out', 'aria-live': 'off' });
-    this.presetSelect = h('select', { class: 'emv-select', 'aria-label': t('presets'), title: t('presets') });
-    this.fpsInput = h('input', {
-      type: 'number',
-      class: 'emv-fps',
-      min: 1,
-      max: 60,
-      step: 1,
-      value: 10,
-      'aria-label': t('fps'),
-      title: t('fps'),
-    });
-    this.playButton = toolbarButton(t, { action: 'cine', label: 'play', shortcut: 'Space', icon: 'play', toggle: true });
-    this.seriesNav = h('nav', { class: 'emv-series', 'aria-label': t('series') });
+    this.strip = new SeriesStrip(t, (index) => this.selectSeries(index));
     this.message = h('div', { class: 'emv-message', role: 'status' });
-    this.help = this.buildHelp();
+    this.help = new HelpDialog(t);
+    this.toolbar = buildToolbar(t);
+    this.grid = h('div', { class: 'emv-grid', 'data-layout': '1x1' });
+    this.addViewport();
 
-    const toolbar = h('div', { class: 'emv-toolbar', role: 'toolbar', 'aria-label': t('tools') });
-    const toolGroup = h('div', { class: 'emv-group' });
-    for (const b of TOOL_BUTTONS) {
-      const button = toolbarButton(t, b);
-      button.dataset.tool = b.tool;
-      toolGroup.append(button);
-    }
-    const viewGroup = h('div', { class: 'emv-group' }, ...VIEW_BUTTONS.map((b) => toolbarButton(t, b)));
-    const cineGroup = h(
-      'div',
-      { class: 'emv-group' },
-      this.presetSelect,
-      this.playButton,
-      h('label', { class: 'emv-fps-label' }, this.fpsInput, h('span', { 'aria-hidden': 'true' }, 'i/s')),
-    );
-    const miscGroup = h(
-      'div',
-      { class: 'emv-group' },
-      toolbarButton(t, { action: 'overlays', label: 'overlays', shortcut: 'O', icon: 'overlays', toggle: true }),
-      toolbarButton(t, { action: 'fullscreen', label: 'fullscreen', shortcut: 'F', icon: 'fullscreen', toggle: true }),
-      toolbarButton(t, { action: 'help', label: 'help', shortcut: '?', icon: 'help' }),
-    );
-    toolbar.append(toolGroup, viewGroup, cineGroup, miscGroup);
-
-    const stage = h(
-      'div',
-      { class: 'emv-stage' },
-      this.viewport,
-      h('div', { class: 'emv-overlays', 'aria-hidden': 'true' }, ...Object.values(this.overlay)),
-      this.frameError.element,
-    );
     const main = h(
       'div',
       { class: 'emv-main' },
-      stage,
+      this.grid,
       h('div', { class: 'emv-scroll' }, h('label', { class: 'emv-scroll-label' }, h('span', {}, t('image')), this.slider), this.sliderOutput),
     );
-
     this.root = h(
       'div',
       {
@@ -281,13 +152,13 @@ export class Viewer implements RuntimeClient {
         lang: options.locale === 'en' ? 'en' : 'fr',
         tabindex: -1,
       },
-      toolbar,
-      h('div', { class: 'emv-body' }, this.seriesNav, main),
+      this.toolbar.element,
+      h('div', { class: 'emv-body' }, this.strip.element, main),
       this.message,
-      this.help,
+      this.help.element,
     );
     host.append(this.root);
-    this.bindUi(toolbar);
+    this.bindUi();
     this.setState('loading');
     this.showMessage(t('loading'), false);
     if (options.debug) (window as unknown as { __emageViewer?: unknown }).__emageViewer = this.debugApi();
@@ -312,15 +183,84 @@ export class Viewer implements RuntimeClient {
     this.xhrs.delete(xhr);
   }
 
+  // ---- Viewports -----------------------------------------------------------------------------
+
+  /** The viewport the toolbar, the keys, cine and the slider act on. */
+  private get active(): Viewport {
+    return this.viewports[this.activeIndex] ?? (this.viewports[0] as Viewport);
+  }
+
+  /** The first viewport: the one the viewer opens on, where the preview is drawn. */
+  private get primary(): Viewport {
+    return this.viewports[0] as Viewport;
+  }
+
+  private addViewport(): Viewport {
+    const vp = new Viewport(this.viewports.length, this.t, this.options.locale, {
+      onPosition: (v) => this.onPosition(v),
+      onRendered: (v) => this.onRendered(v),
+    });
+    this.viewports.push(vp);
+    this.grid.append(vp.pane);
+    vp.setActive(vp.index === this.activeIndex);
+    // Focus on pointer down so keyboard shortcuts work right after a click; a focused viewport
+    // (pointer or Tab) becomes the active one.
+    vp.element.addEventListener('pointerdown', () => vp.element.focus({ preventScroll: true }));
+    vp.element.addEventListener('focus', () => this.activate(vp));
+    if (this.enabled) this.enableViewport(vp);
+    return vp;
+  }
+
+  private enableViewport(vp: Viewport): void {
+    vp.enable(cornerstone, this.onWheel);
+    if (this.tools) this.addToolsTo(vp, this.tools);
+  }
+
+  /** Makes `vp` the viewport the toolbar, keys and slider act on. */
+  private activate(vp: Viewport): void {
+    if (this.viewports[this.activeIndex] === vp) return;
+    this.stopCine();
+    this.activeIndex = vp.index;
+    for (const v of this.viewports) v.setActive(v === vp);
+    this.showActiveSeries();
+    this.syncToggleButtons();
+  }
+
+  /** The toolbar, slider, thumbnails and root attributes follow the active viewport's series. */
+  private showActiveSeries(): void {
+    const vp = this.active;
+    const s = vp.series;
+    if (!s) return;
+    this.root.dataset.seriesUid = s.seriesUid;
+    this.root.dataset.imageCount = String(s.frames.length);
+    this.slider.max = String(Math.max(0, s.frames.length - 1));
+    this.slider.disabled = s.frames.length < 2;
+    this.toolbar.fpsInput.value = String(s.defaultFps);
+    this.toolbar.playButton.disabled = s.frames.length < 2;
+    this.strip.setCurrent(vp.seriesIndex);
+    this.buildPresets(s);
+    this.updateFrameErrorAttr();
+    this.showPosition(vp);
+    if (vp.pane.dataset.wl) this.root.dataset.wl = vp.pane.dataset.wl;
+  }
+
+  /** The active viewport's image index in the root attributes and the slider. */
+  private showPosition(vp: Viewport): void {
+    const n = vp.series?.frames.length ?? 0;
+    this.root.dataset.imageIndex = String(vp.imageIndex);
+    this.slider.value = String(vp.imageIndex);
+    this.sliderOutput.textContent = `${vp.imageIndex + 1}/${n}`;
+  }
+
   // ---- Loading -------------------------------------------------------------------------------
 
   /**
    * One request for the whole study (WADO-RS study metadata) rather than QIDO-RS for the series
    * then one metadata request per series: the first image is one round trip nearer.
    */
-  private fetchMetadata(): Promise<DicomJson[]> {
+  private fetchMetadata(studyUid = this.options.studyUid): Promise<DicomJson[]> {
     const client = new DicomWebClient(this.options.dicomwebRoot.replace(/\/+$/, ''), this.requestHeaders(), this.abort.signal);
-    return client.getJson<DicomJson[]>(client.studyMetadataUrl(this.options.studyUid));
+    return client.getJson<DicomJson[]>(client.studyMetadataUrl(studyUid));
   }
 
   /** The host's metadata request (ViewerOptions.metadata), or ours if it did not give a study's instances. */
@@ -331,22 +271,27 @@ export class Viewer implements RuntimeClient {
     );
   }
 
-  private async load(): Promise<void> {
+  /** A study's series, their frames' imageIds owned by this viewer. */
+  private async readStudy(studyUid: string, metadata: Promise<DicomJson[]>): Promise<StackSeries[]> {
     const root = this.options.dicomwebRoot.replace(/\/+$/, '');
-    const study = this.options.studyUid;
+    const instances = await metadata;
+    const stacks = await studySeries(
+      instances,
+      (series, sop) =>
+        `${root}/studies/${encodeURIComponent(studyUid)}/series/${encodeURIComponent(series)}/instances/${encodeURIComponent(sop)}`,
+      async (uri) => (await fetchFrame(uri, this.requestHeaders(), this.abort.signal)).pixelData,
+    );
+    for (const s of stacks) for (const f of s.frames) this.ownImageIds.add(f.imageId);
+    return stacks;
+  }
+
+  private async load(): Promise<void> {
     const metadata = this.pendingMetadata ?? this.fetchMetadata();
     this.pendingMetadata = undefined;
     try {
-      const instances = await metadata;
-      const stacks = await studySeries(
-        instances,
-        (series, sop) =>
-          `${root}/studies/${encodeURIComponent(study)}/series/${encodeURIComponent(series)}/instances/${encodeURIComponent(sop)}`,
-        async (uri) => (await fetchFrame(uri, this.requestHeaders(), this.abort.signal)).pixelData,
-      );
+      const stacks = await this.readStudy(this.options.studyUid, metadata);
       if (this.destroyed) return;
       this.series = stacks;
-      for (const s of this.series) for (const f of s.frames) this.ownImageIds.add(f.imageId);
       if (this.series.length === 0) {
         this.fail('NOT_FOUND', this.t('noImages'));
         return;
@@ -356,12 +301,13 @@ export class Viewer implements RuntimeClient {
       return;
     }
     // The viewer's layout is final before its first image: the series list, then the first series.
-    this.seriesIndex = -1;
-    this.seriesNav.replaceChildren();
-    this.buildSeriesNav();
-    this.prepareSeries(0);
+    this.strip.clear();
+    this.strip.add(this.series, 0);
+    const vp = this.primary;
+    vp.seriesIndex = -1;
+    this.assign(vp, 0);
     // The image the viewer opens on (the first series' middle one), drawn before Cornerstone runs.
-    const first = this.series[0]?.frames[this.imageIndex];
+    const first = this.series[0]?.frames[vp.imageIndex];
     const canPreview = first !== undefined && previewable(first.instance);
     // Cornerstone's bundle downloads at once when it will draw the first image, else once the
     // previewed frame has arrived (showPreview): not while the metadata and that frame travel.
@@ -388,25 +334,26 @@ export class Viewer implements RuntimeClient {
   }
 
   /**
-   * Fetches, decodes and draws `frame` without Cornerstone (preview.ts), in the viewport, where and
-   * as Cornerstone will draw it. Returns the frame's bytes for Cornerstone, or undefined if the
-   * preview failed: Cornerstone then loads the frame itself and reports what went wrong, except
-   * for a refused access, reported at once (Cornerstone is then not loaded at all).
+   * Fetches, decodes and draws `frame` without Cornerstone (preview.ts), in the first viewport,
+   * where and as Cornerstone will draw it. Returns the frame's bytes for Cornerstone, or undefined
+   * if the preview failed: Cornerstone then loads the frame itself and reports what went wrong,
+   * except for a refused access, reported at once (Cornerstone is then not loaded at all).
    */
   private async showPreview(frame: Frame): Promise<FetchedFrame | undefined> {
     this.removePreview();
+    const element = this.primary.element;
     try {
       const fetched = await fetchFrame(frame.imageId.slice('wadors:'.length), this.requestHeaders(), this.abort.signal);
       preloadEngine();
       await this.styled;
       if (this.destroyed) return undefined;
-      const { clientWidth: width, clientHeight: height } = this.viewport;
+      const { clientWidth: width, clientHeight: height } = element;
       // A host that is hidden (no size) gets no preview: Cornerstone draws once it is shown.
       if (width === 0 || height === 0) return fetched;
       const image = decodePreview(frame.instance, fetched);
       const canvas = h('canvas', { class: 'emv-preview', 'aria-hidden': 'true' });
       drawPreview(canvas, image, width, height);
-      this.viewport.append(canvas);
+      element.append(canvas);
       this.preview = canvas;
       this.root.dataset.preview = 'shown';
       // Shown, but still "loading" until Cornerstone draws it: only then do the tools answer.
@@ -423,11 +370,15 @@ export class Viewer implements RuntimeClient {
   private startEngine(first: Frame | undefined, previewed: FetchedFrame | undefined): void {
     engine.acquireRuntime(this);
     this.runtimeAcquired = true;
-    for (const s of this.series) {
-      for (const f of s.frames) cornerstoneWADOImageLoader.wadors.metaDataManager.add(f.imageId, f.instance);
-    }
+    this.registerMetadata(this.series);
     if (first && previewed) engine.adoptFrame(first.imageId, previewed.pixelData, previewed.transferSyntax);
     this.startViewing();
+  }
+
+  private registerMetadata(series: StackSeries[]): void {
+    for (const s of series) {
+      for (const f of s.frames) cornerstoneWADOImageLoader.wadors.metaDataManager.add(f.imageId, f.instance);
+    }
   }
 
   /** Cornerstone drew over the preview: the preview goes. */
@@ -481,7 +432,7 @@ export class Viewer implements RuntimeClient {
       this.accessErrorShown = false;
       this.message.hidden = true;
       this.setState('ready');
-      void this.showImage(this.imageIndex);
+      void this.showImageIn(this.active, this.active.imageIndex);
     } else {
       void this.load();
     }
@@ -492,30 +443,18 @@ export class Viewer implements RuntimeClient {
     if (this.series.some((s) => s.frames.some((f) => !UNCOMPRESSED_TRANSFER_SYNTAXES.has(getString(f.instance, Tag.AvailableTransferSyntaxUID) ?? '')))) {
       engine.startDecodeWorkers();
     }
-    cornerstone.enable(this.viewport);
     this.enabled = true;
-    this.viewport.addEventListener(cornerstone.EVENTS.IMAGE_RENDERED, this.onRendered);
-    this.viewport.addEventListener('wheel', this.onWheel, { passive: false });
-    this.cleanups.push(() => {
-      this.viewport.removeEventListener(cornerstone.EVENTS.IMAGE_RENDERED, this.onRendered);
-      this.viewport.removeEventListener('wheel', this.onWheel);
-    });
+    for (const vp of this.viewports) this.enableViewport(vp);
     // The tools arrive once the first image is shown (cornerstone/tools.ts); until then the toolbar
     // already shows the window/level tool as the one in use.
     const registerLater = !engine.toolsReady();
     this.setTool('Wwwc');
     this.afterFirstImage(() => void this.wireTools(registerLater));
 
-    const resize = new ResizeObserver(() => {
-      if (this.enabled) cornerstone.resize(this.viewport);
-    });
-    resize.observe(this.viewport);
-    this.cleanups.push(() => resize.disconnect());
-
     this.prefetcher = new engine.Prefetcher(
       this.series,
       {
-        onProgress: (si, done, total) => this.updateProgress(si, done, total),
+        onProgress: (si, done, total) => this.strip.updateProgress(si, done, total),
         onFrameFailed: (si, fi, error) => this.onFrameFailed(si, fi, error),
       },
       engine.cacheMaximumBytes() * 0.6,
@@ -529,8 +468,8 @@ export class Viewer implements RuntimeClient {
         }
       },
     );
-    this.loadThumbnails();
-    void this.showImage(this.imageIndex, true);
+    this.loadThumbnails(0);
+    for (const vp of this.viewports) if (vp.series) void this.showImageIn(vp, vp.imageIndex, true);
     this.message.hidden = true;
   }
 
@@ -544,7 +483,16 @@ export class Viewer implements RuntimeClient {
       return;
     }
     if (this.destroyed || !this.enabled) return;
-    if (registerElement) engine.registerEarlierElement(this.viewport);
+    // Viewports enabled before the tools listened to Cornerstone are registered with them now.
+    if (registerElement) for (const vp of this.viewports) if (vp.enabled) engine.registerEarlierElement(vp.element);
+    this.tools = tools;
+    for (const vp of this.viewports) if (vp.enabled) this.addToolsTo(vp, tools);
+    this.setTool(this.activeTool);
+    this.root.dataset.tools = 'ready';
+  }
+
+  private addToolsTo(vp: Viewport, tools: Tools): void {
+    const element = vp.element;
     for (const [tool, props] of [
       [tools.WwwcTool, {}],
       [tools.ZoomTool, { configuration: { invert: false, minScale: 0.1, maxScale: 20 } }],
@@ -553,107 +501,72 @@ export class Viewer implements RuntimeClient {
       [tools.ZoomTouchPinchTool, {}],
       [tools.PanMultiTouchTool, {}],
     ] as const) {
-      tools.addToolForElement(this.viewport, tool, props);
+      tools.addToolForElement(element, tool, props);
     }
     // Right drag zooms and middle drag pans whatever the left-button tool is, as on a PACS station.
-    tools.setToolActiveForElement(this.viewport, 'Zoom', { mouseButtonMask: 2 });
-    tools.setToolActiveForElement(this.viewport, 'Pan', { mouseButtonMask: 4 });
-    tools.setToolActiveForElement(this.viewport, 'ZoomTouchPinch', {});
-    tools.setToolActiveForElement(this.viewport, 'PanMultiTouch', {});
-    this.tools = tools;
-    this.setTool(this.activeTool);
-    this.root.dataset.tools = 'ready';
+    tools.setToolActiveForElement(element, 'Zoom', { mouseButtonMask: 2 });
+    tools.setToolActiveForElement(element, 'Pan', { mouseButtonMask: 4 });
+    tools.setToolActiveForElement(element, 'ZoomTouchPinch', {});
+    tools.setToolActiveForElement(element, 'PanMultiTouch', {});
+    tools.setToolActiveForElement(element, this.activeTool, { mouseButtonMask: 1 });
   }
 
   // ---- Series and images ---------------------------------------------------------------------
 
+  /** A thumbnail picked (click, Enter): its series in the active viewport. */
   private selectSeries(index: number): void {
-    if (!this.prepareSeries(index)) return;
-    const frame = this.series[index]?.frames[this.imageIndex];
-    // The previous series' image (or its error) must not stay under this series' label while its image loads.
-    this.frameError.hide();
-    if (frame && this.enabled && !cornerstone.imageCache.getImageLoadObject(frame.imageId)) this.clearImage();
-    void this.showImage(this.imageIndex, true);
+    const vp = this.active;
+    if (!this.assign(vp, index)) return;
+    void this.showImageIn(vp, vp.imageIndex, true);
   }
 
   /**
-   * Everything selecting series `index` changes but the image: its attributes, slider, cine and
-   * presets, the overlays of its middle image. False if there is no such series or it is the current one.
+   * Puts series `index` in `vp` without loading its image (the caller shows it). False if there is
+   * no such series or the viewport shows it already.
    */
-  private prepareSeries(index: number): boolean {
+  private assign(vp: Viewport, index: number, start?: number): boolean {
     const s = this.series[index];
-    if (!s || index === this.seriesIndex) return false;
-    this.stopCine();
-    this.seriesIndex = index;
-    const middle = Math.floor((s.frames.length - 1) / 2);
-    this.root.dataset.seriesUid = s.seriesUid;
-    this.root.dataset.imageCount = String(s.frames.length);
-    this.slider.max = String(Math.max(0, s.frames.length - 1));
-    this.slider.disabled = s.frames.length < 2;
-    this.fpsInput.value = String(s.defaultFps);
-    this.playButton.disabled = s.frames.length < 2;
-    for (const button of this.seriesNav.querySelectorAll<HTMLButtonElement>('.emv-thumb')) {
-      button.setAttribute('aria-current', button.dataset.seriesUid === s.seriesUid ? 'true' : 'false');
-    }
-    this.buildPresets(s);
-    this.updateFrameErrorAttr();
-    this.displayToken++;
-    this.showPosition(middle, s.frames.length);
+    if (!s) return false;
+    if (vp === this.active) this.stopCine();
+    if (!vp.setSeries(s, index, start)) return false;
+    // The previous series' image (or its error) must not stay under this series' label while its image loads.
+    vp.frameError.hide();
+    const frame = s.frames[vp.imageIndex];
+    if (frame && vp.enabled && !vp.isCached(frame.imageId)) vp.clearImage();
+    if (vp === this.active) this.showActiveSeries();
     return true;
   }
 
-  /** Image `index` of `count` in the attributes, the slider and the overlays. */
-  private showPosition(index: number, count: number): void {
-    this.imageIndex = index;
-    this.root.dataset.imageIndex = String(index);
-    this.slider.value = String(index);
-    this.sliderOutput.textContent = `${index + 1}/${count}`;
-    this.updateOverlayText();
-  }
-
-  private async showImage(index: number, newSeries = false): Promise<void> {
-    const s = this.series[this.seriesIndex];
-    if (!s || !this.enabled) return;
-    const clamped = Math.min(s.frames.length - 1, Math.max(0, index));
-    const frame = s.frames[clamped];
-    if (!frame) return;
-    const token = ++this.displayToken;
-    this.showPosition(clamped, s.frames.length);
-    // The first image travels alone: background loading starts once it is on screen.
-    if (this.firstImageWaiters === null) this.prefetcher?.focus(this.seriesIndex, clamped);
-    else this.afterFirstImage(() => this.prefetcher?.focus(this.seriesIndex, this.imageIndex));
-    let image: Image;
-    try {
-      image = await cornerstone.loadAndCacheImage(frame.imageId, { requestType: 'interaction' });
-      assertComplete(image);
-    } catch (error) {
-      if (this.destroyed || token !== this.displayToken) return;
+  private async showImageIn(vp: Viewport, index: number, newSeries = false): Promise<void> {
+    if (!this.enabled) return;
+    const result = await vp.showImage(index, newSeries);
+    if (this.destroyed || result.kind === 'stale') return;
+    if (result.kind === 'failed') {
       this.firstImageSettled();
-      this.onFrameFailed(this.seriesIndex, clamped, error);
+      this.onFrameFailed(vp.seriesIndex, vp.imageIndex, result.error);
       if (this.accessErrorShown) return;
-      this.removePreview();
-      this.frameError.show(failureOf(error), { desc: s.description || s.modality || s.seriesUid, i: clamped + 1, n: s.frames.length }, () => this.clearImage());
+      if (vp === this.primary) this.removePreview();
+      vp.showError(failureOf(result.error));
       if (this.root.dataset.state === 'loading') this.setState('ready');
       return;
     }
-    if (this.destroyed || token !== this.displayToken || !this.enabled) return;
-    this.prefetcher?.markDone(this.seriesIndex, clamped);
-    this.frameError.hide();
-    const current = cornerstone.getEnabledElement(this.viewport);
-    if (newSeries || !current.image) {
-      // A new series starts from its own default view (VOI from the file, fitted to the window).
-      const initial = cornerstone.getDefaultViewportForImage(this.viewport, image);
-      if (!image.color) initial.voi = fileVoi(image);
-      cornerstone.displayImage(this.viewport, image, initial);
-      this.syncToggleButtons();
-    } else {
-      cornerstone.displayImage(this.viewport, image);
-    }
+    this.prefetcher?.markDone(vp.seriesIndex, vp.imageIndex);
+    if (newSeries && vp === this.active) this.syncToggleButtons();
     // Over a preview, the viewer is ready once Cornerstone has drawn (onRendered).
     if (this.root.dataset.state === 'loading' && !this.preview) this.setState('ready');
     // Cornerstone draws at the next animation frame: what waits for the first image starts once
     // it is drawn and painted (onRendered), or after a while if the page is hidden and not painting.
     if (!this.firstImageShown) window.setTimeout(() => this.firstImageSettled(), FIRST_IMAGE_PAINT_TIMEOUT_MS);
+  }
+
+  /** A viewport moved to another image (before loading it). */
+  private onPosition(vp: Viewport): void {
+    if (vp === this.active) {
+      this.showPosition(vp);
+      // The first image travels alone: background loading starts once it is on screen.
+      if (this.firstImageWaiters === null) this.prefetcher?.focus(vp.seriesIndex, vp.imageIndex);
+      else this.afterFirstImage(() => this.prefetcher?.focus(this.active.seriesIndex, this.active.imageIndex));
+    }
   }
 
   /**
@@ -686,22 +599,8 @@ export class Viewer implements RuntimeClient {
     else run();
   }
 
-  private step(delta: number): void {
-    void this.showImage(this.imageIndex + delta);
-  }
-
-  /**
-   * Takes the drawn image off the viewport: its canvas emptied and Cornerstone's image forgotten,
-   * so no later redraw (resize, window/level) can bring it back under another series' label.
-   */
-  private clearImage(): void {
-    if (!this.enabled) return;
-    const enabled = cornerstone.getEnabledElement(this.viewport);
-    enabled.image = undefined;
-    const canvas = enabled.canvas;
-    const context = canvas.getContext('2d');
-    context?.setTransform(1, 0, 0, 1, 0, 0);
-    context?.clearRect(0, 0, canvas.width, canvas.height);
+  private step(delta: number, vp = this.active): void {
+    void this.showImageIn(vp, vp.imageIndex + delta);
   }
 
   /** The session or the share grant ended (a frame answered 401 or 403): the exam must disappear. */
@@ -711,7 +610,7 @@ export class Viewer implements RuntimeClient {
     const code = codeForStatus(status);
     this.fail(code, this.messageFor(code), false);
     if (this.enabled) {
-      cornerstone.disable(this.viewport);
+      for (const vp of this.viewports) vp.disable();
       this.enabled = false;
     }
   }
@@ -727,8 +626,8 @@ export class Viewer implements RuntimeClient {
     let set = this.failed.get(s.seriesUid);
     if (!set) this.failed.set(s.seriesUid, (set = new Set()));
     set.add(frameIndex);
-    if (seriesIndex === this.seriesIndex) this.updateFrameErrorAttr();
-    this.seriesNav.querySelector(`[data-series-uid="${CSS.escape(s.seriesUid)}"]`)?.classList.add('emv-thumb-has-error');
+    if (seriesIndex === this.active.seriesIndex) this.updateFrameErrorAttr();
+    this.strip.markError(seriesIndex);
     if (!this.decodeReported.has(s.seriesUid)) {
       // One report per series: a corrupt multi-frame file would otherwise flood the host.
       this.decodeReported.add(s.seriesUid);
@@ -738,7 +637,7 @@ export class Viewer implements RuntimeClient {
   }
 
   private updateFrameErrorAttr(): void {
-    const s = this.series[this.seriesIndex];
+    const s = this.active.series;
     const set = s ? this.failed.get(s.seriesUid) : undefined;
     if (set && set.size > 0) this.root.dataset.frameError = [...set].sort((a, b) => a - b).join(',');
     else delete this.root.dataset.frameError;
@@ -746,38 +645,14 @@ export class Viewer implements RuntimeClient {
 
   // ---- Rendering feedback --------------------------------------------------------------------
 
-  private readonly onRendered = (): void => {
+  private onRendered(vp: Viewport): void {
     this.renderedCount++;
     this.root.dataset.renderedCount = String(this.renderedCount);
-    this.removePreview();
+    if (vp === this.primary) this.removePreview();
     if (this.root.dataset.state === 'loading') this.setState('ready');
     // A task after this frame's paint, so the first image reaches the screen before the rest starts.
     if (!this.firstImageShown) window.setTimeout(() => this.firstImageSettled(), 0);
-    const vp = cornerstone.getViewport(this.viewport);
-    if (!vp) return;
-    const w = Math.round(vp.voi.windowWidth);
-    const l = Math.round(vp.voi.windowCenter);
-    this.root.dataset.wl = `${w}/${l}`;
-    this.overlay.br.replaceChildren(
-      h('div', {}, this.t('wl', { w, l })),
-      h('div', {}, this.t('zoomValue', { z: Math.round(vp.scale * 100) })),
-    );
-  };
-
-  private updateOverlayText(): void {
-    const s = this.series[this.seriesIndex];
-    if (!s) return;
-    const ds = s.frames[this.imageIndex]?.instance ?? s.header;
-    const lines = (...values: string[]) => values.filter(Boolean).map((v) => h('div', {}, v));
-    this.overlay.tl.replaceChildren(
-      ...lines(formatPersonName(getString(ds, Tag.PatientName)), formatDicomDate(getString(ds, Tag.PatientBirthDate), this.options.locale)),
-    );
-    this.overlay.tr.replaceChildren(
-      ...lines(formatDicomDate(getString(ds, Tag.StudyDate), this.options.locale), getString(ds, Tag.StudyDescription) ?? ''),
-    );
-    this.overlay.bl.replaceChildren(
-      ...lines(s.description, this.t('imageOf', { i: this.imageIndex + 1, n: s.frames.length })),
-    );
+    if (vp === this.active && vp.pane.dataset.wl) this.root.dataset.wl = vp.pane.dataset.wl;
   }
 
   private setState(state: State): void {
@@ -785,73 +660,21 @@ export class Viewer implements RuntimeClient {
     this.root.setAttribute('aria-busy', state === 'loading' ? 'true' : 'false');
   }
 
-  // ---- Series thumbnails ---------------------------------------------------------------------
-
-  private buildSeriesNav(): void {
-    const dpr = Math.min(2, window.devicePixelRatio || 1);
+  /** Each series' middle image on its thumbnail (from series `from` on), once the first image is shown. */
+  private loadThumbnails(from: number): void {
     this.series.forEach((s, index) => {
-      const canvas = h('canvas', { class: 'emv-thumb-canvas', width: 64 * dpr, height: 64 * dpr, 'aria-hidden': 'true' });
-      const bar = h('div', { class: 'emv-progress-bar' });
-      const progress = h(
-        'div',
-        {
-          class: 'emv-progress',
-          role: 'progressbar',
-          'aria-valuemin': 0,
-          'aria-valuemax': s.frames.length,
-          'aria-valuenow': 0,
-          'aria-label': this.t('loadingSeries', { done: 0, total: s.frames.length }),
-        },
-        bar,
-      );
-      const label = this.t('seriesLabel', {
-        n: s.seriesNumber ?? index + 1,
-        desc: s.description || s.modality || '—',
-        count: s.frames.length,
-      });
-      const button = h(
-        'button',
-        // The name is hidden text, not aria-label: the thumbnail's visible words differ from it,
-        // which a speech-input user could not say (WCAG 2.5.3).
-        { type: 'button', class: 'emv-thumb', 'data-series-uid': s.seriesUid, title: label },
-        h('span', { class: 'emv-sr-only' }, label),
-        canvas,
-        h('span', { class: 'emv-thumb-text', 'aria-hidden': 'true' }, `${s.modality} ${s.description}`.trim() || String(index + 1)),
-        h('span', { class: 'emv-thumb-count', 'aria-hidden': 'true' }, String(s.frames.length)),
-        progress,
-      );
-      button.addEventListener('click', () => this.selectSeries(index));
-      this.seriesNav.append(button);
-    });
-  }
-
-  /** Each series' middle image on its thumbnail, through Cornerstone, once the first image is shown. */
-  private loadThumbnails(): void {
-    this.series.forEach((s, index) => {
-      const button = this.seriesNav.children[index] as HTMLButtonElement | undefined;
-      const canvas = button?.querySelector('canvas');
+      if (index < from) return;
       const middle = s.frames[Math.floor((s.frames.length - 1) / 2)];
-      if (!button || !canvas || !middle) return;
+      if (!middle) return;
       this.afterFirstImage(() => void cornerstone.loadAndCacheImage(middle.imageId, { requestType: 'thumbnail' }).then(
         (image) => {
-          if (!this.destroyed) cornerstone.renderToCanvas(canvas, image, image.color ? null : { voi: fileVoi(image) });
+          if (!this.destroyed) this.strip.drawThumbnail(index, image, (canvas, img) => cornerstone.renderToCanvas(canvas, img, img.color ? null : { voi: fileVoi(img) }));
         },
         () => {
-          if (!this.destroyed) button.classList.add('emv-thumb-has-error');
+          if (!this.destroyed) this.strip.markError(index);
         },
       ));
     });
-  }
-
-  private updateProgress(seriesIndex: number, done: number, total: number): void {
-    const button = this.seriesNav.children[seriesIndex];
-    const progress = button?.querySelector<HTMLElement>('.emv-progress');
-    const bar = progress?.firstElementChild as HTMLElement | null | undefined;
-    if (!progress || !bar) return;
-    progress.setAttribute('aria-valuenow', String(done));
-    progress.setAttribute('aria-label', this.t('loadingSeries', { done, total }));
-    bar.style.width = `${total ? (100 * done) / total : 0}%`;
-    progress.classList.toggle('emv-progress-done', done >= total);
   }
 
   // ---- Tools and view operations -------------------------------------------------------------
@@ -860,33 +683,28 @@ export class Viewer implements RuntimeClient {
     if (!this.enabled) return;
     this.activeTool = tool;
     // The same tool follows a one-finger drag on touch screens; pinch and two-finger pan stay on.
-    this.tools?.setToolActiveForElement(this.viewport, tool, { mouseButtonMask: 1 });
+    for (const vp of this.viewports) if (vp.enabled) this.tools?.setToolActiveForElement(vp.element, tool, { mouseButtonMask: 1 });
     for (const button of this.root.querySelectorAll<HTMLButtonElement>('[data-action="tool"]')) {
       button.setAttribute('aria-pressed', button.dataset.tool === tool ? 'true' : 'false');
     }
   }
 
-  private updateViewport(change: (vp: Viewport) => void): void {
-    if (!this.enabled || !cornerstone.getImage(this.viewport)) return;
-    const vp = cornerstone.getViewport(this.viewport);
-    if (!vp) return;
-    change(vp);
-    cornerstone.setViewport(this.viewport, vp);
+  private updateViewport(change: (vp: CsViewport) => void): void {
+    if (!this.enabled) return;
+    this.active.updateView(change);
     this.syncToggleButtons();
   }
 
   private syncToggleButtons(): void {
-    const vp = this.enabled ? cornerstone.getViewport(this.viewport) : undefined;
-    const set = (action: string, on: boolean) =>
-      this.root.querySelector(`[data-action="${action}"]`)?.setAttribute('aria-pressed', on ? 'true' : 'false');
-    set('invert', !!vp?.invert);
-    set('flipH', !!vp?.hflip);
-    set('flipV', !!vp?.vflip);
+    const vp = this.enabled ? this.active.view() : undefined;
+    this.toolbar.setPressed('invert', !!vp?.invert);
+    this.toolbar.setPressed('flipH', !!vp?.hflip);
+    this.toolbar.setPressed('flipV', !!vp?.vflip);
   }
 
   private applyPreset(id: string): void {
     const preset = PRESETS.find((p) => p.id === id);
-    const image = this.enabled ? cornerstone.getImage(this.viewport) : undefined;
+    const image = this.enabled ? this.active.image() : undefined;
     if (!preset || !image) return;
     this.updateViewport((vp) => {
       if (preset.window !== undefined && preset.level !== undefined) {
@@ -895,31 +713,30 @@ export class Viewer implements RuntimeClient {
         vp.voi = fileVoi(image);
       }
     });
-    this.presetSelect.value = '';
+    this.toolbar.presetSelect.value = '';
   }
 
   private buildPresets(s: StackSeries): void {
     // Hounsfield presets only make sense on CT; other modalities get the file's own VOI.
     const available = s.modality === 'CT' ? PRESETS : PRESETS.filter((p) => p.id === 'file');
-    this.presetSelect.replaceChildren(
+    this.toolbar.presetSelect.replaceChildren(
       h('option', { value: '' }, this.t('presets')),
       ...available.map((p) => {
-        const label =
-          p.window !== undefined ? `${this.t(p.label)} (${p.window}/${p.level})` : this.t(p.label);
+        const label = p.window !== undefined ? `${this.t(p.label)} (${p.window}/${p.level})` : this.t(p.label);
         return h('option', { value: p.id }, label);
       }),
     );
-    this.presetSelect.value = '';
+    this.toolbar.presetSelect.value = '';
   }
 
   private doAction(action: string): void {
     switch (action) {
       case 'fit':
-        if (this.enabled && cornerstone.getImage(this.viewport)) cornerstone.fitToWindow(this.viewport);
+        if (this.enabled) this.active.fit();
         break;
       case 'reset':
-        if (this.enabled && cornerstone.getImage(this.viewport)) {
-          cornerstone.reset(this.viewport);
+        if (this.enabled) {
+          this.active.reset();
           this.syncToggleButtons();
         }
         break;
@@ -945,7 +762,7 @@ export class Viewer implements RuntimeClient {
         this.toggleFullscreen();
         break;
       case 'help':
-        this.openHelp();
+        this.help.show();
         break;
       default:
         break;
@@ -955,7 +772,7 @@ export class Viewer implements RuntimeClient {
   private toggleOverlays(): void {
     const on = this.root.dataset.overlays !== 'on';
     this.root.dataset.overlays = on ? 'on' : 'off';
-    this.root.querySelector('[data-action="overlays"]')?.setAttribute('aria-pressed', on ? 'true' : 'false');
+    this.toolbar.setPressed('overlays', on);
   }
 
   private toggleFullscreen(): void {
@@ -975,7 +792,7 @@ export class Viewer implements RuntimeClient {
 
   private readonly onFullscreenChange = (): void => {
     const on = document.fullscreenElement === this.root || this.root.classList.contains('emv-pseudo-fullscreen');
-    this.root.querySelector('[data-action="fullscreen"]')?.setAttribute('aria-pressed', on ? 'true' : 'false');
+    this.toolbar.setPressed('fullscreen', on);
   };
 
   // ---- Cine ----------------------------------------------------------------------------------
@@ -986,12 +803,13 @@ export class Viewer implements RuntimeClient {
   }
 
   private fps(): number {
-    const value = Number.parseFloat(this.fpsInput.value);
+    const value = Number.parseFloat(this.toolbar.fpsInput.value);
     return clampFps(Number.isFinite(value) ? value : 10);
   }
 
   private startCine(): void {
-    const s = this.series[this.seriesIndex];
+    const vp = this.active;
+    const s = vp.series;
     if (!s || s.frames.length < 2 || this.root.dataset.state !== 'ready') return;
     this.setPlayButton(true);
     const tick = () => {
@@ -1000,8 +818,8 @@ export class Viewer implements RuntimeClient {
       // A frame still on the wire holds the clip rather than queueing a backlog of requests.
       if (this.cineBusy) return;
       this.cineBusy = true;
-      const next = (this.imageIndex + 1) % s.frames.length;
-      void this.showImage(next).finally(() => (this.cineBusy = false));
+      const next = (vp.imageIndex + 1) % s.frames.length;
+      void this.showImageIn(vp, next).finally(() => (this.cineBusy = false));
     };
     this.cineTimer = window.setTimeout(tick, 1000 / this.fps());
   }
@@ -1015,95 +833,60 @@ export class Viewer implements RuntimeClient {
 
   private setPlayButton(playing: boolean): void {
     const label = this.t(playing ? 'pause' : 'play');
-    this.playButton.setAttribute('aria-pressed', playing ? 'true' : 'false');
-    this.playButton.setAttribute('aria-label', label);
-    this.playButton.title = `${label} (Espace)`;
-    this.playButton.replaceChildren(icon(playing ? 'pause' : 'play'), h('span', { class: 'emv-btn-label' }, label));
+    const button = this.toolbar.playButton;
+    button.setAttribute('aria-pressed', playing ? 'true' : 'false');
+    button.setAttribute('aria-label', label);
+    button.title = `${label} (Espace)`;
+    button.replaceChildren(icon(playing ? 'pause' : 'play'), h('span', { class: 'emv-btn-label' }, label));
     this.root.dataset.cine = playing ? 'playing' : 'stopped';
-  }
-
-  // ---- Help ----------------------------------------------------------------------------------
-
-  private buildHelp(): HTMLDivElement {
-    const t = this.t;
-    const titleId = `emv-help-title-${Math.random().toString(36).slice(2)}`;
-    const close = h('button', { type: 'button', class: 'emv-btn emv-help-close', 'data-action': 'help-close' }, t('close'));
-    const rows = HELP_ROWS.map(([keys, label]) => h('tr', {}, h('th', { scope: 'row' }, h('kbd', {}, keys)), h('td', {}, t(label))));
-    const panel = h(
-      'div',
-      { class: 'emv-help-panel' },
-      h('h2', { id: titleId }, t('helpTitle')),
-      h('table', {}, h('tbody', {}, ...rows)),
-      h('p', {}, t('kWheel')),
-      h('p', {}, t('kTouch')),
-      close,
-    );
-    return h(
-      'div',
-      { class: 'emv-help', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId, hidden: true, 'data-testid': 'viewer-help' },
-      panel,
-    );
-  }
-
-  private openHelp(): void {
-    this.helpReturnFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    this.help.hidden = false;
-    this.help.querySelector<HTMLButtonElement>('.emv-help-close')?.focus();
-  }
-
-  private closeHelp(): void {
-    this.help.hidden = true;
-    (this.helpReturnFocus ?? this.viewport).focus();
   }
 
   // ---- Input ---------------------------------------------------------------------------------
 
-  private bindUi(toolbar: HTMLElement): void {
-    const on = <K extends keyof HTMLElementEventMap>(
-      target: HTMLElement | Document,
-      type: K,
-      listener: (e: HTMLElementEventMap[K]) => void,
-    ) => {
-      target.addEventListener(type, listener as EventListener);
-      this.cleanups.push(() => target.removeEventListener(type, listener as EventListener));
-    };
-    on(toolbar, 'click', (e) => {
+  private on<K extends keyof HTMLElementEventMap>(target: HTMLElement | Document, type: K, listener: (e: HTMLElementEventMap[K]) => void): void {
+    target.addEventListener(type, listener as EventListener);
+    this.cleanups.push(() => target.removeEventListener(type, listener as EventListener));
+  }
+
+  private bindUi(): void {
+    this.on(this.toolbar.element, 'click', (e) => {
       const button = (e.target as Element).closest<HTMLButtonElement>('button[data-action]');
       if (!button) return;
       if (button.dataset.action === 'tool' && button.dataset.tool) this.setTool(button.dataset.tool as MouseTool);
       else if (button.dataset.action) this.doAction(button.dataset.action);
     });
-    on(this.help, 'click', (e) => {
-      if (e.target === this.help || (e.target as Element).closest('[data-action="help-close"]')) this.closeHelp();
+    this.on(this.help.element, 'click', (e) => {
+      if (this.help.isCloseClick(e)) this.help.close(this.active.element);
     });
-    on(this.presetSelect, 'change', () => {
-      if (this.presetSelect.value) this.applyPreset(this.presetSelect.value);
+    const presets = this.toolbar.presetSelect;
+    this.on(presets, 'change', () => {
+      if (presets.value) this.applyPreset(presets.value);
     });
-    on(this.fpsInput, 'change', () => {
-      this.fpsInput.value = String(this.fps());
+    const fps = this.toolbar.fpsInput;
+    this.on(fps, 'change', () => {
+      fps.value = String(this.fps());
     });
-    on(this.slider, 'input', () => {
-      void this.showImage(Number.parseInt(this.slider.value, 10));
+    this.on(this.slider, 'input', () => {
+      void this.showImageIn(this.active, Number.parseInt(this.slider.value, 10));
     });
-    on(this.root, 'keydown', this.onKeyDown);
+    this.on(this.root, 'keydown', this.onKeyDown);
     if (this.options.onActivity) this.cleanups.push(watchActivity(this.root, this.options.onActivity, ACTIVITY_INTERVAL_MS));
-    on(document, 'fullscreenchange', this.onFullscreenChange);
-    // Focus the viewport on pointer down so keyboard shortcuts work right after a click.
-    on(this.viewport, 'pointerdown', () => this.viewport.focus({ preventScroll: true }));
+    this.on(document, 'fullscreenchange', this.onFullscreenChange);
   }
 
-  private readonly onWheel = (e: WheelEvent): void => {
+  private readonly onWheel = (vp: Viewport, e: WheelEvent): void => {
     e.preventDefault();
     if (e.deltaY === 0) return;
-    this.step(e.deltaY > 0 ? 1 : -1);
+    this.activate(vp);
+    this.step(e.deltaY > 0 ? 1 : -1, vp);
   };
 
   private readonly onKeyDown = (e: KeyboardEvent): void => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
-    if (!this.help.hidden) {
+    if (this.help.open) {
       if (e.key === 'Escape' || e.key === '?') {
         e.preventDefault();
-        this.closeHelp();
+        this.help.close(this.active.element);
       }
       return;
     }
@@ -1112,8 +895,7 @@ export class Viewer implements RuntimeClient {
     if (target.closest('input, select, textarea')) return;
     if (target.closest('button') && (e.key === ' ' || e.key === 'Enter')) return;
     if (this.root.dataset.state !== 'ready') return;
-    const s = this.series[this.seriesIndex];
-    const n = s?.frames.length ?? 0;
+    const n = this.active.series?.frames.length ?? 0;
     const digit = /^(Digit|Numpad)([0-4])$/.exec(e.code)?.[2] ?? (/^[0-4]$/.test(e.key) ? e.key : undefined);
     let handled = true;
     switch (e.key) {
@@ -1132,16 +914,16 @@ export class Viewer implements RuntimeClient {
         this.step(Math.max(1, Math.min(10, Math.round(n / 10))));
         break;
       case 'Home':
-        void this.showImage(0);
+        void this.showImageIn(this.active, 0);
         break;
       case 'End':
-        void this.showImage(n - 1);
+        void this.showImageIn(this.active, n - 1);
         break;
       case ' ':
         this.toggleCine();
         break;
       case '?':
-        this.openHelp();
+        this.help.show();
         break;
       case '+':
       case '=':
@@ -1162,8 +944,7 @@ export class Viewer implements RuntimeClient {
   private onLetter(key: string, shift: boolean, digit: string | undefined): boolean {
     if (digit !== undefined) {
       const preset = PRESETS.find((p) => p.key === digit);
-      const s = this.series[this.seriesIndex];
-      if (preset && (preset.id === 'file' || s?.modality === 'CT')) this.applyPreset(preset.id);
+      if (preset && (preset.id === 'file' || this.active.series?.modality === 'CT')) this.applyPreset(preset.id);
       return true;
     }
     const tools: Record<string, MouseTool> = { w: 'Wwwc', z: 'Zoom', d: 'Pan', m: 'Length' };
@@ -1188,7 +969,7 @@ export class Viewer implements RuntimeClient {
       return true;
     }
     if (key === 'n' && this.series.length > 1) {
-      const next = (this.seriesIndex + (shift ? this.series.length - 1 : 1)) % this.series.length;
+      const next = (this.active.seriesIndex + (shift ? this.series.length - 1 : 1)) % this.series.length;
       this.selectSeries(next);
       return true;
     }
@@ -1230,10 +1011,8 @@ export class Viewer implements RuntimeClient {
     }
     for (const xhr of this.xhrs) xhr.abort();
     this.xhrs.clear();
-    if (this.enabled) {
-      cornerstone.disable(this.viewport);
-      this.enabled = false;
-    }
+    for (const vp of this.viewports.splice(0)) vp.destroy();
+    this.enabled = false;
     // Measurements are keyed by imageId in a global manager; drop ours so nothing outlives us.
     if (this.tools) {
       const toolState = this.tools.globalImageIdSpecificToolStateManager.saveToolState();
