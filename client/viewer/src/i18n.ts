@@ -64,6 +64,20 @@ const fr = {
   kHelp: 'Afficher cette aide',
   kTouch: 'Sur écran tactile\u00a0: pincer pour zoomer, glisser à deux doigts pour déplacer',
   loadingSeries: 'Chargement {done}/{total}',
+  layout: 'Disposition',
+  layout1x1: 'Disposition 1\u00a0×\u00a01\u00a0: une image',
+  layout1x2: 'Disposition 1\u00a0×\u00a02\u00a0: deux images côte à côte',
+  layout2x2: 'Disposition 2\u00a0×\u00a02\u00a0: quatre images',
+  comparison: 'Comparaison',
+  syncScroll: 'Synchroniser le défilement',
+  linkWl: 'Lier le fenêtrage',
+  priors: 'Examens antérieurs',
+  priorsEmpty: 'Aucun autre examen de ce patient.',
+  priorOpen: 'Comparer',
+  priorOpenLabel: 'Comparer avec «\u00a0{title}\u00a0» du {date}',
+  priorLoading: 'Chargement…',
+  priorFailed: 'Cet examen n’a pas pu être chargé.',
+  viewportN: 'Image, vue {n}',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -133,6 +147,20 @@ const en: Messages = {
   kHelp: 'Show this help',
   kTouch: 'On touch screens: pinch to zoom, drag with two fingers to pan',
   loadingSeries: 'Loading {done}/{total}',
+  layout: 'Layout',
+  layout1x1: 'Layout 1 × 1: one image',
+  layout1x2: 'Layout 1 × 2: two images side by side',
+  layout2x2: 'Layout 2 × 2: four images',
+  comparison: 'Comparison',
+  syncScroll: 'Synchronise scrolling',
+  linkWl: 'Link window/level',
+  priors: 'Other exams',
+  priorsEmpty: 'No other exam of this patient.',
+  priorOpen: 'Compare',
+  priorOpenLabel: 'Compare with “{title}” of {date}',
+  priorLoading: 'Loading…',
+  priorFailed: 'This exam could not be loaded.',
+  viewportN: 'Image, view {n}',
 };
 
 const dictionaries: Record<Locale, Messages> = { fr, en };
