@@ -9,9 +9,10 @@ import { NotificationResolver } from '../modules/notification/notification.resol
 import { ShareResolver } from '../modules/share/share.resolver.js';
 import { FacilityAdminResolver } from '../modules/facility/facility.resolver.js';
 import { AccountAdminResolver } from '../modules/auth/account.resolver.js';
+import { AccountSelfResolver } from '../modules/auth/account/account.resolver.js';
 
 /** Every resolver of the schema; each domain module adds its own here. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [AuthResolver, PublishResolver,
   PatientResolver, PatientConnectionResolver, AdministrativeRecordResolver, ExamResolver, DocumentResolver, AuditResolver,
-  NotificationResolver, StatsResolver, ShareResolver, FacilityAdminResolver, AccountAdminResolver];
+  NotificationResolver, StatsResolver, ShareResolver, FacilityAdminResolver, AccountAdminResolver, AccountSelfResolver];

@@ -20,6 +20,8 @@ export const PUBLIC_OPERATIONS = new Set([
   'Mutation.activateAccount',
   'Mutation.requestPasswordReset',
   'Mutation.resetPassword',
+  // The login's second step: it acts only for the browser holding a pending login's cookie.
+  'Mutation.verifySecondFactor',
 ]);
 
 /**
@@ -30,7 +32,7 @@ export const PUBLIC_OPERATIONS = new Set([
 export const ADMIN_OPERATIONS = new Set([
   'Query.accountRequests', 'Mutation.approveAccountRequest', 'Mutation.rejectAccountRequest',
   'Query.facilities', 'Mutation.createFacility', 'Mutation.createApiKey', 'Mutation.revokeApiKey',
-  'Query.users', 'Mutation.unlockUser', 'Mutation.disableUser', 'Mutation.enableUser',
+  'Query.users', 'Mutation.unlockUser', 'Mutation.disableUser', 'Mutation.enableUser', 'Mutation.resetSecondFactor',
 ]);
 
 /** The committed SDL, parsed: the test covers what clients see, including fields added later. */

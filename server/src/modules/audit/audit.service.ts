@@ -9,7 +9,9 @@ export type AuditAction =
   | 'EXAM_PUBLISHED' | 'RECORD_OPENED' | 'REPORT_OPENED' | 'IMAGING_OPENED'
   | 'SHARE_CREATED' | 'SHARE_REVOKED' | 'SHARE_OPENED' | 'SHARE_DENIED'
   | 'FACILITY_CREATED' | 'API_KEY_CREATED' | 'API_KEY_REVOKED'
-  | 'ACCOUNT_UNLOCKED' | 'ACCOUNT_DISABLED' | 'ACCOUNT_ENABLED';
+  | 'ACCOUNT_UNLOCKED' | 'ACCOUNT_DISABLED' | 'ACCOUNT_ENABLED'
+  | 'PASSWORD_CHANGED' | 'SESSION_ENDED' | 'SECOND_FACTOR_ADDED' | 'SECOND_FACTOR_REMOVED' | 'SECOND_FACTOR_RESET'
+  | 'RECOVERY_CODES_GENERATED';
 
 export type AuditFields = Partial<Pick<AuditEvent,
   'actorUserId' | 'facilityId' | 'patientId' | 'examId' | 'documentId' | 'shareId' | 'targetUserId' | 'outcome' | 'ip' | 'userAgent'>> & {

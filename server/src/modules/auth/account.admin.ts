@@ -6,6 +6,7 @@ import type { Context } from '../../graphql/context.js';
 import { actorOf, audit } from '../audit/audit.service.js';
 import { endSessions, mailActivationLink, requireAdmin } from './auth.service.js';
 import { clearFailures, locksOf, loginSubject } from './login-throttle.js';
+import { resetSecondFactor, withSecondFactor } from './account/second-factor.js';
 import { Session } from './session.entity.js';
 import { UserToken } from './user-token.entity.js';
 import { Role, User, UserStatus } from './user.entity.js';
@@ -23,12 +24,14 @@ const MAX_LISTED = 500;
 export interface AccountState {
   user: User;
   lockedUntil: Date | null;
+  secondFactor: boolean;
 }
 
 async function withLocks(ctx: Context, users: User[]): Promise<AccountState[]> {
   const subjects = await Promise.all(users.map((u) => loginSubject(ctx.deps, u.email)));
   const locks = await locksOf(ctx.em, subjects);
-  return users.map((user, i) => ({ user, lockedUntil: locks.get(subjects[i]!) ?? null }));
+  const enrolled = await withSecondFactor(ctx.em, users.map((u) => u.id));
+  return users.map((user, i) => ({ user, lockedUntil: locks.get(subjects[i]!) ?? null, secondFactor: enrolled.has(user.id) }));
 }
 
 /** Accounts by last name, filtered by role and by a part of a name, an e-mail or an RPPS. */
@@ -58,14 +61,15 @@ async function lockedTarget(tx: EntityManager, id: string): Promise<User> {
 /** Lifts every lock on the account, whichever client failed (ADR 0096). */
 export async function unlockUser(ctx: Context, id: string): Promise<AccountState> {
   requireAdmin(ctx.viewer);
-  return ctx.em.transactional(async (tx) => {
-    const user = await lockedTarget(tx as EntityManager, id);
-    const subject = await loginSubject(ctx.deps, user.email);
+  const user = await ctx.em.transactional(async (tx) => {
+    const target = await lockedTarget(tx as EntityManager, id);
+    const subject = await loginSubject(ctx.deps, target.email);
     if (!(await locksOf(tx as EntityManager, [subject])).has(subject)) throw badInput('This account is not locked');
     await clearFailures(tx as EntityManager, subject);
-    audit(tx, 'ACCOUNT_UNLOCKED', { ...actorOf(ctx), targetUserId: user.id });
-    return { user, lockedUntil: null };
+    audit(tx, 'ACCOUNT_UNLOCKED', { ...actorOf(ctx), targetUserId: target.id });
+    return target;
   });
+  return (await withLocks(ctx, [user]))[0]!;
 }
 
 export async function disableUser(ctx: Context, id: string): Promise<AccountState> {
@@ -109,5 +113,11 @@ export async function enableUser(ctx: Context, id: string): Promise<AccountState
     return target;
   });
   ctx.deps.outbox.wake();
-  return { user, lockedUntil: null };
+  return (await withLocks(ctx, [user]))[0]!;
+}
+
+/** Administrators: the person's second factors and recovery codes go; they are told by e-mail (ADR 0127). */
+export async function resetUserSecondFactor(ctx: Context, id: string): Promise<AccountState> {
+  const user = await resetSecondFactor(ctx, id);
+  return (await withLocks(ctx, [user]))[0]!;
 }

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, ID, Mutation, ObjectType, Query, registerEnumType, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
-import { disableUser, enableUser, listUsers, unlockUser, type AccountState } from './account.admin.js';
+import { disableUser, enableUser, listUsers, resetUserSecondFactor, unlockUser, type AccountState } from './account.admin.js';
 import { Role, UserStatus } from './user.entity.js';
 
 registerEnumType(UserStatus, { name: 'UserStatus', description: 'PENDING_ACTIVATION until the person sets a password; DISABLED by an administrator' });
@@ -17,9 +17,10 @@ export class UserAccount {
   @Field(() => Date, { nullable: true, description: 'Set while failed logins keep the account locked' }) lockedUntil!: Date | null;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date, { nullable: true }) activatedAt!: Date | null;
+  @Field(() => Boolean, { description: 'Has an authenticator app or a passkey' }) secondFactor!: boolean;
 }
 
-const toAccount = ({ user: u, lockedUntil }: AccountState): UserAccount => ({
+const toAccount = ({ user: u, lockedUntil, secondFactor }: AccountState): UserAccount => ({
   id: u.id,
   email: u.email,
   firstName: u.firstName,
@@ -30,6 +31,7 @@ const toAccount = ({ user: u, lockedUntil }: AccountState): UserAccount => ({
   lockedUntil,
   createdAt: u.createdAt,
   activatedAt: u.activatedAt ?? null,
+  secondFactor,
 });
 
 @Resolver()
@@ -54,6 +56,12 @@ export class AccountAdminResolver {
   @Mutation(() => UserAccount, { description: 'Administrators: the person can no longer log in; their open sessions end at once' })
   async disableUser(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<UserAccount> {
     return toAccount(await disableUser(ctx, id));
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => UserAccount, { description: 'Administrators: removes the person’s second factors and recovery codes (they are told by e-mail)' })
+  async resetSecondFactor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<UserAccount> {
+    return toAccount(await resetUserSecondFactor(ctx, id));
   }
 
   @Authorized('ADMIN')

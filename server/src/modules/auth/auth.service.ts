@@ -19,6 +19,7 @@ import { Role, User, UserStatus } from './user.entity.js';
 import { UserToken, UserTokenPurpose } from './user-token.entity.js';
 import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECONDS, LoginThrottle, clearFailures, loginSubject, type Lock } from './login-throttle.js';
 import './auth.mail.js';
+import { secondFactorGate } from './account/second-factor.js';
 
 export const SESSION_COOKIE = 'emage_session';
 
@@ -219,6 +220,9 @@ export async function login(ctx: Context, emailInput: string, password: string):
     throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Wrong e-mail or password', { remainingAttempts: reservation.remainingAttempts });
   }
 
+  // A second factor, when the account has one or must enrol one, ends the login (ADR 0127).
+  await secondFactorGate(ctx, throttle, user.id);
+
   // Only a cookie this identifier already trusts is kept: a value planted in the browser by
   // someone else never becomes one they know the trusted value of.
   const deviceToken = throttle.knownDevice && device ? device : newToken();
@@ -232,7 +236,7 @@ export async function login(ctx: Context, emailInput: string, password: string):
 }
 
 /** `scope` lets the page say whether this browser failed 3 times or the account is shut to new browsers. */
-function accountLocked(lock: Lock): AppError {
+export function accountLocked(lock: Lock): AppError {
   return new AppError(ErrorCode.ACCOUNT_LOCKED, 'Account locked after too many failed attempts', {
     lockedUntil: lock.until.toISOString(),
     scope: lock.scope,

@@ -147,6 +147,23 @@ export class LoginThrottle {
     );
   }
 
+  /**
+   * The reserved attempt's password was right but the login waits for its second factor: the
+   * attempt is no failure, yet nothing is trusted until the second factor is right too.
+   */
+  async release(): Promise<void> {
+    const counters: Array<[string, Counter]> = [[this.client, this.perClient]];
+    if (!this.knownDevice) counters.push([ACCOUNT_CLIENT, this.perAccount]);
+    for (const [client, c] of counters) {
+      await this.em.execute(
+        `update login_throttle set failures = greatest(failures - 1, 0),
+           locked_until = case when failures - 1 < ? then null else locked_until end
+         where subject = ? and client = ?`,
+        [c.limit, this.subject, client],
+      );
+    }
+  }
+
   private async count(client: string, c: Counter): Promise<{ failures: number; lockedUntil: Date | null } | undefined> {
     const restart = `t.locked_until <= now() or t.last_failure_at < now() - (? || ' milliseconds')::interval`;
     const rows = await this.em.execute<{ failures: number; locked_until: Date | null }[]>(
