@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'ty
 import type { Context } from '../../graphql/context.js';
 import { actorOf } from '../audit/audit.service.js';
 import { findReadableDocument, openDocument } from './document.service.js';
-import { documentsByExam, facilityById, visibleExamById } from './exam.loaders.js';
+import { documentsByExam, facilityById, visibleExamById, visibleExamsByPatient } from './exam.loaders.js';
 import { findVisibleExam } from './exam.service.js';
 import { Document, Exam, Facility, toDocument, toExam } from './exam.types.js';
 
@@ -24,6 +24,13 @@ export class ExamResolver {
     const facility = await facilityById(ctx).load(exam.facilityId);
     if (!facility) throw new Error('Exam without its facility');
     return facility;
+  }
+
+  @FieldResolver(() => [Exam], {
+    description: 'The same patient’s other exams that I may see (the patient record’s rule), newest first: the viewer’s « Examens antérieurs »',
+  })
+  async otherExams(@Root() exam: Exam, @Ctx() ctx: Context): Promise<Exam[]> {
+    return (await visibleExamsByPatient(ctx).load(exam.patientId)).filter((row) => row.id !== exam.id).map(toExam);
   }
 }
 
