@@ -134,6 +134,16 @@ export function readableStudiesCondition(scope: ReadScope, column: string): { sq
 }
 
 /**
+ * The physician's rule for the user of a session found in the same statement (`session s join
+ * app_user u`, see SESSION_ROW_COLUMNS), in either shape: what a QIDO-RS search checks when the
+ * session and the search share one round trip. The role is checked on the returned session row
+ * (scopeOfSession) before any match is used.
+ */
+export function sessionUserReadsCondition(column: string, shape: 'one study' | 'many studies'): { sql: string; params: unknown[] } {
+  return { sql: shape === 'one study' ? physicianReadsStudySql('u.id', column) : `${column} in (${physicianStudiesSql('u.id')})`, params: [] };
+}
+
+/**
  * The same rule in its one-study shape (see above): a SQL condition true when `column`, the
  * StudyInstanceUID of the one study a query is about, may be read in this scope.
  */

@@ -106,7 +106,7 @@ function dicomwebRouter(deps: AppDeps): Router {
       const path: SearchPath = {};
       if (req.params.study !== undefined) path.study = checkUid(req.params.study, 'StudyInstanceUID');
       if (req.params.series !== undefined) path.series = checkUid(req.params.series, 'SeriesInstanceUID');
-      const result = await search({ em: reader.em(), statements: frameDeps.statements }, await reader.scope(), level, path, req.query, rootUrl);
+      const result = await search(frameDeps, reader, level, path, req.query, rootUrl);
       if (result.truncated) res.setHeader('Warning', '299 e-mage: "There are additional results that can be requested"');
       sendJson(res, result.matches);
     };
@@ -297,8 +297,16 @@ function drainRequest(req: Request): Promise<void> {
   });
 }
 
+/**
+ * A QIDO-RS answer, written straight to the response: Express's send would hash the body for an
+ * ETag that no client can use on a `no-store` answer.
+ */
 function sendJson(res: Response, body: unknown): void {
-  res.status(200).type('application/dicom+json').send(JSON.stringify(body));
+  const text = JSON.stringify(body);
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/dicom+json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
 }
 
 function sendError(deps: AppDeps, req: Request, res: Response, error: unknown): void {

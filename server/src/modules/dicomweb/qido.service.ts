@@ -1,10 +1,18 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { instanceLevelJson, seriesLevelJson, studyLevelJson, type DicomJsonDataSet } from '../dicom/index.js';
-import { readableStudiesCondition, readsOneStudyCondition, type ReadScope } from './dicomweb-access.service.js';
+import {
+  readableStudiesCondition,
+  readsOneStudyCondition,
+  scopeOfSession,
+  sessionUserReadsCondition,
+  type ReadDeps,
+  type ReadScope,
+  type Reader,
+  type SessionRow,
+} from './dicomweb-access.service.js';
 import { badRequest, notFound } from './dicomweb-error.js';
 import { instancePath, seriesPath, studyPath } from './dicomweb-paths.js';
-import type { PreparedStatements } from '../../infra/db/prepared-statements.js';
-import { prepared, representativeMetadataStatement, searchStatement, tagOf, type Level, type Query, type SearchPath } from './qido.queries.js';
+import { prepared, representativeMetadataStatement, searchBySessionStatement, searchStatement, tagOf, type Level, type Query, type SearchPath } from './qido.queries.js';
 
 /**
  * QIDO-RS (PS3.18 10.6) over the index, never over files, on its six routes: studies, series
@@ -165,33 +173,44 @@ async function representativeMetadata(em: EntityManager, groupColumn: 'se.study_
   return new Map(rows.map((r) => [r.group_id, r.metadata]));
 }
 
+/** One statement's rows: prepared when its text is one of the few a process prepares, else through the EntityManager. */
+async function rowsOf<T extends Record<string, unknown>>(deps: ReadDeps, reader: Reader, statement: { sql: string; params: unknown[] }): Promise<T[]> {
+  const named = prepared(statement.sql);
+  return named ? deps.statements.query<T>(named, statement.params) : reader.em().execute<T[]>(statement.sql, statement.params);
+}
+
 /**
  * GET /studies, /series, /instances, /studies/{study}/series, /studies/{study}/instances and
- * /studies/{study}/series/{series}/instances.
+ * /studies/{study}/series/{series}/instances. A session cookie is checked in the search's own
+ * statement (one round trip, as for frames); anything else (share grants, API keys, no or a dead
+ * session) goes through the viewer chain, then the search.
  */
-export async function search(
-  db: { em: EntityManager; statements: PreparedStatements },
-  scope: ReadScope,
-  level: Level,
-  path: SearchPath,
-  query: Query,
-  rootUrl: string,
-): Promise<SearchResult> {
-  const { em } = db;
+export async function search(deps: ReadDeps, reader: Reader, level: Level, path: SearchPath, query: Query, rootUrl: string): Promise<SearchResult> {
   const include = includeFields(query);
-  const readable = path.study !== undefined ? readsOneStudyCondition(scope, 'st.study_instance_uid') : readableStudiesCondition(scope, 'st.study_instance_uid');
-  const statement = searchStatement(level, query, path, readable, { metadata: level === 'instance' && wantsMetadata(include) });
-  const rows =
-    path.study !== undefined
-      ? await db.statements.query<Row & Record<string, unknown>>(prepared(statement.sql), statement.params)
-      : await em.execute<Row[]>(statement.sql, statement.params);
-  if (rows.length === 0 && path.study !== undefined) await checkReadable(em, scope, path.study);
-  const truncated = rows.length > statement.limit;
-  const page = rows.slice(0, statement.limit);
+  const opts = { metadata: level === 'instance' && wantsMetadata(include) };
+  const shape = path.study !== undefined ? 'one study' : 'many studies';
+  let found: { scope: ReadScope; rows: Row[]; limit: number } | undefined;
+
+  if (reader.sessionTokenHash) {
+    const now = Date.now();
+    const statement = searchStatement(level, query, path, sessionUserReadsCondition('st.study_instance_uid', shape), opts);
+    const rows = await rowsOf<SessionRow & Row & Record<string, unknown>>(deps, reader, searchBySessionStatement(statement, level, { tokenHash: reader.sessionTokenHash, now: new Date(now) }));
+    if (rows[0]) found = { scope: await scopeOfSession(deps, reader, rows[0], now), rows: rows.filter((r) => r.study_row_id !== null), limit: statement.limit };
+  }
+  if (!found) {
+    const scope = await reader.scope();
+    const readable = shape === 'one study' ? readsOneStudyCondition(scope, 'st.study_instance_uid') : readableStudiesCondition(scope, 'st.study_instance_uid');
+    const statement = searchStatement(level, query, path, readable, opts);
+    found = { scope, rows: await rowsOf<Row & Record<string, unknown>>(deps, reader, statement), limit: statement.limit };
+  }
+  const { scope, rows, limit } = found;
+  if (rows.length === 0 && path.study !== undefined) await checkReadable(reader.em(), scope, path.study);
+  const truncated = rows.length > limit;
+  const page = rows.slice(0, limit);
 
   let metadata = new Map<string, DicomJsonDataSet>();
-  if (level === 'study' && wantsMetadata(include)) metadata = await representativeMetadata(em, 'se.study_id', page.map((r) => r.study_row_id));
-  if (level === 'series' && wantsMetadata(include)) metadata = await representativeMetadata(em, 'se.id', page.map((r) => r.series_row_id!));
+  if (level === 'study' && wantsMetadata(include)) metadata = await representativeMetadata(reader.em(), 'se.study_id', page.map((r) => r.study_row_id));
+  if (level === 'series' && wantsMetadata(include)) metadata = await representativeMetadata(reader.em(), 'se.id', page.map((r) => r.series_row_id!));
   const matches = page.map((r) => {
     const ownMetadata = level === 'instance' ? r.metadata : metadata.get(level === 'study' ? r.study_row_id : r.series_row_id!);
     return withIncluded(matchJson(level, r, path, rootUrl), ownMetadata, include, level);
