@@ -16,13 +16,22 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "\n  query Me {\n    me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": typeof types.MeDocument,
     "\n  mutation Logout { logout }\n": typeof types.LogoutDocument,
+    "query MySessions { mySessions { id device ip createdAt lastSeenAt current } }": typeof types.MySessionsDocument,
+    "mutation EndSession($id: ID!) { endSession(id: $id) }": typeof types.EndSessionDocument,
+    "\n  mutation ChangePassword($current: String!, $next: String!) { changePassword(currentPassword: $current, newPassword: $next) }\n": typeof types.ChangePasswordDocument,
+    "\n  query AccountSecurity { accountSecurity { factors { id kind label createdAt lastUsedAt } recoveryCodesLeft secondFactorRequired } }\n": typeof types.AccountSecurityDocument,
+    "mutation RemoveSecondFactor($id: ID!, $password: String!) { removeSecondFactor(id: $id, password: $password) }": typeof types.RemoveSecondFactorDocument,
+    "mutation RegenerateRecoveryCodes($password: String!) { regenerateRecoveryCodes(password: $password) }": typeof types.RegenerateRecoveryCodesDocument,
+    "mutation StartTotpEnrolment { startTotpEnrolment { secret qrCodeDataUrl } }": typeof types.StartTotpEnrolmentDocument,
+    "\n  mutation ConfirmTotpEnrolment($code: String!) {\n    confirmTotpEnrolment(code: $code) {\n      recoveryCodes\n      me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n    }\n  }\n": typeof types.ConfirmTotpEnrolmentDocument,
     "\n  query AccountRequests {\n    accountRequests { id firstName lastName email rpps phone status rejectionReason createdAt decidedAt }\n  }\n": typeof types.AccountRequestsDocument,
     "\n  mutation ApproveAccountRequest($id: ID!) { approveAccountRequest(id: $id) { id status decidedAt rejectionReason } }\n": typeof types.ApproveAccountRequestDocument,
     "\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n": typeof types.RejectAccountRequestDocument,
-    "\n  query AdminUsers($role: Role, $search: String) {\n    users(role: $role, search: $search) { id email firstName lastName role rpps status lockedUntil createdAt activatedAt }\n  }\n": typeof types.AdminUsersDocument,
+    "\n  query AdminUsers($role: Role, $search: String) {\n    users(role: $role, search: $search) { id email firstName lastName role rpps status lockedUntil createdAt activatedAt secondFactor }\n  }\n": typeof types.AdminUsersDocument,
     "mutation UnlockUser($id: ID!) { unlockUser(id: $id) { id lockedUntil } }": typeof types.UnlockUserDocument,
     "mutation DisableUser($id: ID!) { disableUser(id: $id) { id status } }": typeof types.DisableUserDocument,
     "mutation EnableUser($id: ID!) { enableUser(id: $id) { id status lockedUntil } }": typeof types.EnableUserDocument,
+    "mutation ResetSecondFactor($id: ID!) { resetSecondFactor(id: $id) { id secondFactor } }": typeof types.ResetSecondFactorDocument,
     "\n  query AuditTrail($patientId: ID, $userId: ID, $first: Int!, $after: String) {\n    auditEvents(patientId: $patientId, userId: $userId, first: $first, after: $after) {\n      edges { cursor node { id action actorKind actorUserId actorEmail targetUserId targetEmail facilityId facilityName patientId examId documentId shareId outcome ip at } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.AuditTrailDocument,
     "\n  query Facilities {\n    facilities { id name finess createdAt apiKeys { id prefix createdAt lastUsedAt revokedAt } }\n  }\n": typeof types.FacilitiesDocument,
     "\n  mutation CreateFacility($name: String!, $finess: String!) { createFacility(name: $name, finess: $finess) { id name } }\n": typeof types.CreateFacilityDocument,
@@ -33,6 +42,7 @@ type Documents = {
     "\n  mutation RequestPasswordReset($email: String!) { requestPasswordReset(email: $email) }\n": typeof types.RequestPasswordResetDocument,
     "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": typeof types.LoginDocument,
     "\n  mutation ResetPassword($token: String!, $password: String!) { resetPassword(token: $token, password: $password) }\n": typeof types.ResetPasswordDocument,
+    "\n  mutation VerifySecondFactor($code: String!) {\n    verifySecondFactor(code: $code) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": typeof types.VerifySecondFactorDocument,
     "\n  query DashboardPatients($name: String, $first: Int!, $after: String) {\n    patients(filter: { name: $name }, first: $first, after: $after) {\n      edges { cursor node { id displayName birthName birthDate sex lastExamAt lastExamTitle hasUnopened } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.DashboardPatientsDocument,
     "\n  subscription DashboardExamAdded {\n    notificationAdded { id kind patient { id displayName birthName birthDate sex lastExamAt lastExamTitle hasUnopened } }\n  }\n": typeof types.DashboardExamAddedDocument,
     "\n  mutation DocumentViewOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id exam { id opened } }\n  }\n": typeof types.DocumentViewOpenedDocument,
@@ -56,13 +66,22 @@ type Documents = {
 const documents: Documents = {
     "\n  query Me {\n    me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": types.MeDocument,
     "\n  mutation Logout { logout }\n": types.LogoutDocument,
+    "query MySessions { mySessions { id device ip createdAt lastSeenAt current } }": types.MySessionsDocument,
+    "mutation EndSession($id: ID!) { endSession(id: $id) }": types.EndSessionDocument,
+    "\n  mutation ChangePassword($current: String!, $next: String!) { changePassword(currentPassword: $current, newPassword: $next) }\n": types.ChangePasswordDocument,
+    "\n  query AccountSecurity { accountSecurity { factors { id kind label createdAt lastUsedAt } recoveryCodesLeft secondFactorRequired } }\n": types.AccountSecurityDocument,
+    "mutation RemoveSecondFactor($id: ID!, $password: String!) { removeSecondFactor(id: $id, password: $password) }": types.RemoveSecondFactorDocument,
+    "mutation RegenerateRecoveryCodes($password: String!) { regenerateRecoveryCodes(password: $password) }": types.RegenerateRecoveryCodesDocument,
+    "mutation StartTotpEnrolment { startTotpEnrolment { secret qrCodeDataUrl } }": types.StartTotpEnrolmentDocument,
+    "\n  mutation ConfirmTotpEnrolment($code: String!) {\n    confirmTotpEnrolment(code: $code) {\n      recoveryCodes\n      me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n    }\n  }\n": types.ConfirmTotpEnrolmentDocument,
     "\n  query AccountRequests {\n    accountRequests { id firstName lastName email rpps phone status rejectionReason createdAt decidedAt }\n  }\n": types.AccountRequestsDocument,
     "\n  mutation ApproveAccountRequest($id: ID!) { approveAccountRequest(id: $id) { id status decidedAt rejectionReason } }\n": types.ApproveAccountRequestDocument,
     "\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n": types.RejectAccountRequestDocument,
-    "\n  query AdminUsers($role: Role, $search: String) {\n    users(role: $role, search: $search) { id email firstName lastName role rpps status lockedUntil createdAt activatedAt }\n  }\n": types.AdminUsersDocument,
+    "\n  query AdminUsers($role: Role, $search: String) {\n    users(role: $role, search: $search) { id email firstName lastName role rpps status lockedUntil createdAt activatedAt secondFactor }\n  }\n": types.AdminUsersDocument,
     "mutation UnlockUser($id: ID!) { unlockUser(id: $id) { id lockedUntil } }": types.UnlockUserDocument,
     "mutation DisableUser($id: ID!) { disableUser(id: $id) { id status } }": types.DisableUserDocument,
     "mutation EnableUser($id: ID!) { enableUser(id: $id) { id status lockedUntil } }": types.EnableUserDocument,
+    "mutation ResetSecondFactor($id: ID!) { resetSecondFactor(id: $id) { id secondFactor } }": types.ResetSecondFactorDocument,
     "\n  query AuditTrail($patientId: ID, $userId: ID, $first: Int!, $after: String) {\n    auditEvents(patientId: $patientId, userId: $userId, first: $first, after: $after) {\n      edges { cursor node { id action actorKind actorUserId actorEmail targetUserId targetEmail facilityId facilityName patientId examId documentId shareId outcome ip at } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.AuditTrailDocument,
     "\n  query Facilities {\n    facilities { id name finess createdAt apiKeys { id prefix createdAt lastUsedAt revokedAt } }\n  }\n": types.FacilitiesDocument,
     "\n  mutation CreateFacility($name: String!, $finess: String!) { createFacility(name: $name, finess: $finess) { id name } }\n": types.CreateFacilityDocument,
@@ -73,6 +92,7 @@ const documents: Documents = {
     "\n  mutation RequestPasswordReset($email: String!) { requestPasswordReset(email: $email) }\n": types.RequestPasswordResetDocument,
     "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": types.LoginDocument,
     "\n  mutation ResetPassword($token: String!, $password: String!) { resetPassword(token: $token, password: $password) }\n": types.ResetPasswordDocument,
+    "\n  mutation VerifySecondFactor($code: String!) {\n    verifySecondFactor(code: $code) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": types.VerifySecondFactorDocument,
     "\n  query DashboardPatients($name: String, $first: Int!, $after: String) {\n    patients(filter: { name: $name }, first: $first, after: $after) {\n      edges { cursor node { id displayName birthName birthDate sex lastExamAt lastExamTitle hasUnopened } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.DashboardPatientsDocument,
     "\n  subscription DashboardExamAdded {\n    notificationAdded { id kind patient { id displayName birthName birthDate sex lastExamAt lastExamTitle hasUnopened } }\n  }\n": types.DashboardExamAddedDocument,
     "\n  mutation DocumentViewOpened($id: ID!) {\n    markDocumentOpened(documentId: $id) { id exam { id opened } }\n  }\n": types.DocumentViewOpenedDocument,
@@ -119,6 +139,38 @@ export function graphql(source: "\n  mutation Logout { logout }\n"): (typeof doc
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "query MySessions { mySessions { id device ip createdAt lastSeenAt current } }"): (typeof documents)["query MySessions { mySessions { id device ip createdAt lastSeenAt current } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation EndSession($id: ID!) { endSession(id: $id) }"): (typeof documents)["mutation EndSession($id: ID!) { endSession(id: $id) }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangePassword($current: String!, $next: String!) { changePassword(currentPassword: $current, newPassword: $next) }\n"): (typeof documents)["\n  mutation ChangePassword($current: String!, $next: String!) { changePassword(currentPassword: $current, newPassword: $next) }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AccountSecurity { accountSecurity { factors { id kind label createdAt lastUsedAt } recoveryCodesLeft secondFactorRequired } }\n"): (typeof documents)["\n  query AccountSecurity { accountSecurity { factors { id kind label createdAt lastUsedAt } recoveryCodesLeft secondFactorRequired } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation RemoveSecondFactor($id: ID!, $password: String!) { removeSecondFactor(id: $id, password: $password) }"): (typeof documents)["mutation RemoveSecondFactor($id: ID!, $password: String!) { removeSecondFactor(id: $id, password: $password) }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation RegenerateRecoveryCodes($password: String!) { regenerateRecoveryCodes(password: $password) }"): (typeof documents)["mutation RegenerateRecoveryCodes($password: String!) { regenerateRecoveryCodes(password: $password) }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation StartTotpEnrolment { startTotpEnrolment { secret qrCodeDataUrl } }"): (typeof documents)["mutation StartTotpEnrolment { startTotpEnrolment { secret qrCodeDataUrl } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConfirmTotpEnrolment($code: String!) {\n    confirmTotpEnrolment(code: $code) {\n      recoveryCodes\n      me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n    }\n  }\n"): (typeof documents)["\n  mutation ConfirmTotpEnrolment($code: String!) {\n    confirmTotpEnrolment(code: $code) {\n      recoveryCodes\n      me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query AccountRequests {\n    accountRequests { id firstName lastName email rpps phone status rejectionReason createdAt decidedAt }\n  }\n"): (typeof documents)["\n  query AccountRequests {\n    accountRequests { id firstName lastName email rpps phone status rejectionReason createdAt decidedAt }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -131,7 +183,7 @@ export function graphql(source: "\n  mutation RejectAccountRequest($id: ID!, $re
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query AdminUsers($role: Role, $search: String) {\n    users(role: $role, search: $search) { id email firstName lastName role rpps status lockedUntil createdAt activatedAt }\n  }\n"): (typeof documents)["\n  query AdminUsers($role: Role, $search: String) {\n    users(role: $role, search: $search) { id email firstName lastName role rpps status lockedUntil createdAt activatedAt }\n  }\n"];
+export function graphql(source: "\n  query AdminUsers($role: Role, $search: String) {\n    users(role: $role, search: $search) { id email firstName lastName role rpps status lockedUntil createdAt activatedAt secondFactor }\n  }\n"): (typeof documents)["\n  query AdminUsers($role: Role, $search: String) {\n    users(role: $role, search: $search) { id email firstName lastName role rpps status lockedUntil createdAt activatedAt secondFactor }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -144,6 +196,10 @@ export function graphql(source: "mutation DisableUser($id: ID!) { disableUser(id
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation EnableUser($id: ID!) { enableUser(id: $id) { id status lockedUntil } }"): (typeof documents)["mutation EnableUser($id: ID!) { enableUser(id: $id) { id status lockedUntil } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation ResetSecondFactor($id: ID!) { resetSecondFactor(id: $id) { id secondFactor } }"): (typeof documents)["mutation ResetSecondFactor($id: ID!) { resetSecondFactor(id: $id) { id secondFactor } }"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -184,6 +240,10 @@ export function graphql(source: "\n  mutation Login($email: String!, $password: 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ResetPassword($token: String!, $password: String!) { resetPassword(token: $token, password: $password) }\n"): (typeof documents)["\n  mutation ResetPassword($token: String!, $password: String!) { resetPassword(token: $token, password: $password) }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation VerifySecondFactor($code: String!) {\n    verifySecondFactor(code: $code) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n"): (typeof documents)["\n  mutation VerifySecondFactor($code: String!) {\n    verifySecondFactor(code: $code) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
