@@ -2,7 +2,7 @@ import { Viewer } from './viewer/viewer';
 import type { ViewerHandle, ViewerOptions } from './types';
 import './viewer.css';
 
-export type { Locale, ViewerError, ViewerErrorCode, ViewerHandle, ViewerOptions } from './types';
+export type { Locale, PriorStudy, ViewerError, ViewerErrorCode, ViewerHandle, ViewerOptions } from './types';
 
 const STYLESHEET_ID = 'emage-viewer-css';
 let stylesheetUsers = 0;
@@ -51,6 +51,9 @@ export function mount(element: HTMLElement, options: ViewerOptions): ViewerHandl
       destroyed = true;
       viewer.destroy();
       releaseStylesheet();
+    },
+    setPriors(priors) {
+      if (!destroyed) viewer.setPriors(priors);
     },
   };
 }

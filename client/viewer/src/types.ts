@@ -41,10 +41,26 @@ export interface ViewerOptions {
    * session alive from this. Cine playing on its own is not interaction.
    */
   onActivity?: () => void;
+  /** The patient's other exams, when the host knows them at mount (else ViewerHandle.setPriors). */
+  priors?: readonly PriorStudy[];
   /** Exposes the instance on `window.__emageViewer` for manual debugging; never in production hosts. */
   debug?: boolean;
 }
 
+/** Another exam of the same patient that the viewer may offer for comparison (« Examens antérieurs »). */
+export interface PriorStudy {
+  studyUid: string;
+  title: string;
+  /** ISO 8601 date of the exam. */
+  date: string;
+  modalities: string[];
+}
+
 export interface ViewerHandle {
   destroy(): void;
+  /**
+   * The patient's other exams this user may see, for the « Examens antérieurs » panel: the host
+   * asks its server (which applies its access rule) and hands the answer over whenever it has it.
+   */
+  setPriors(priors: readonly PriorStudy[]): void;
 }

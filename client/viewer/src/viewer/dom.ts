@@ -42,6 +42,9 @@ const ICONS: Record<string, string> = {
   pause: '<path d="M7 4h4v16H7zM14 4h4v16h-4z" fill="currentColor"/>',
   overlays: '<rect x="3" y="4" width="18" height="16" rx="2"/><path d="M6 8h5M6 11h3M13 16h5"/>',
   fullscreen: '<path d="M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5"/><rect x="9" y="9" width="6" height="6"/>',
+  syncScroll: '<rect x="3" y="4" width="7" height="16" rx="1"/><rect x="14" y="4" width="7" height="16" rx="1"/><path d="M6.5 8v8M17.5 8v8M5 14l1.5 2 1.5-2M16 14l1.5 2 1.5-2"/>',
+  linkWl: '<circle cx="7" cy="12" r="4"/><circle cx="17" cy="12" r="4"/><path d="M7 8a4 4 0 0 1 0 8z" fill="currentColor"/><path d="M17 8a4 4 0 0 1 0 8z" fill="currentColor"/>',
+  priors: '<rect x="4" y="3" width="12" height="15" rx="1"/><path d="M8 21h11V7"/><path d="M7 8h6M7 11h6M7 14h4"/>',
   help: '<circle cx="12" cy="12" r="9"/><path d="M9.5 9.5a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .9-1 1.6v.6"/><circle cx="12" cy="17" r=".6" fill="currentColor"/>',
 };
 

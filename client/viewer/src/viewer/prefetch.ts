@@ -36,6 +36,11 @@ export class Prefetcher {
     this.done = series.map(() => new Set<number>());
   }
 
+  /** Series appended to the list (a prior exam opened for comparison) are loaded too, after the others. */
+  grow(): void {
+    while (this.done.length < this.series.length) this.done.push(new Set<number>());
+  }
+
   progress(seriesIndex: number): { done: number; total: number } {
     return { done: this.done[seriesIndex]?.size ?? 0, total: this.series[seriesIndex]?.frames.length ?? 0 };
   }

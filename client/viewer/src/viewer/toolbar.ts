@@ -82,3 +82,17 @@ export function buildToolbar(t: Translate): Toolbar {
     setPressed: (action, on) => element.querySelector(`[data-action="${action}"]`)?.setAttribute('aria-pressed', on ? 'true' : 'false'),
   };
 }
+
+/**
+ * « Comparaison »: scrolling synchronised by slice position, window/level linked, and the panel
+ * of the patient's other exams.
+ */
+export function comparisonGroup(t: Translate): HTMLElement {
+  return h(
+    'div',
+    { class: 'emv-group', role: 'group', 'aria-label': t('comparison') },
+    toolbarButton(t, { action: 'syncScroll', label: 'syncScroll', shortcut: 'S', icon: 'syncScroll', toggle: true }),
+    toolbarButton(t, { action: 'linkWl', label: 'linkWl', shortcut: 'L', icon: 'linkWl', toggle: true }),
+    toolbarButton(t, { action: 'priors', label: 'priors', shortcut: 'E', icon: 'priors', toggle: true }),
+  );
+}

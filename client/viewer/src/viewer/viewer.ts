@@ -6,16 +6,19 @@ import { codeForStatus, DicomWebClient, DicomWebError } from '../dicomweb/client
 import { getString, Tag, type DicomJson } from '../dicomweb/dicomJson';
 import { clampFps, type Frame, type StackSeries } from '../dicomweb/studyModel';
 import { createTranslator, type Translate } from '../i18n';
-import type { ViewerErrorCode, ViewerOptions } from '../types';
+import type { PriorStudy, ViewerErrorCode, ViewerOptions } from '../types';
 import { h, icon } from './dom';
+import { LAYOUTS, layoutGroup, type LayoutId } from './layout';
 import { HelpDialog } from './help';
 import { loadEngine, preloadEngine, type Engine } from './engine-loader';
 import type { Prefetcher } from './prefetch';
 import { decodePreview, drawPreview, fetchFrame, previewable, type FetchedFrame } from './preview';
 import { watchActivity } from './activity';
-import { SeriesStrip } from './series-strip';
+import { PriorsPanel } from './priors-panel';
+import { SERIES_DRAG_TYPE, SeriesStrip } from './series-strip';
+import { SliceIndex } from './sync';
 import { studySeries } from './study-series';
-import { buildToolbar, PRESETS, type MouseTool, type Toolbar } from './toolbar';
+import { buildToolbar, comparisonGroup, PRESETS, type MouseTool, type Toolbar } from './toolbar';
 import { assertComplete, fileVoi, Viewport } from './viewport';
 import type { FrameFailure } from './viewport-error';
 
@@ -83,6 +86,17 @@ export class Viewer implements RuntimeClient {
   private readonly toolbar: Toolbar;
   private readonly viewports: Viewport[] = [];
   private activeIndex = 0;
+  private layout: LayoutId = '1x1';
+  /** The series each grid cell showed, kept when a smaller layout removes the cell. */
+  private readonly cellSeries: number[] = [];
+  private readonly priorsPanel: PriorsPanel;
+  /** Studies loaded for comparison (their series appended to `series`), by study UID. */
+  private readonly openedPriors = new Set<string>();
+  private readonly slices = new SliceIndex();
+  private syncScroll = false;
+  private linkWl = false;
+  /** True while the viewer moves viewports to follow another one (no echo back). */
+  private following = false;
   private series: StackSeries[] = [];
   private renderedCount = 0;
   private enabled = false;
@@ -128,7 +142,10 @@ export class Viewer implements RuntimeClient {
     this.message = h('div', { class: 'emv-message', role: 'status' });
     this.help = new HelpDialog(t);
     this.toolbar = buildToolbar(t);
+    this.toolbar.append(layoutGroup(t), comparisonGroup(t));
     this.grid = h('div', { class: 'emv-grid', 'data-layout': '1x1' });
+    this.priorsPanel = new PriorsPanel(t, options.locale, (prior) => void this.openPrior(prior));
+    if (options.priors) this.setPriors(options.priors);
     this.addViewport();
 
     const main = h(
@@ -147,13 +164,16 @@ export class Viewer implements RuntimeClient {
         'data-image-count': 0,
         'data-rendered-count': 0,
         'data-overlays': 'on',
+        'data-layout': '1x1',
+        'data-sync-scroll': 'off',
+        'data-link-wl': 'off',
         role: 'region',
         'aria-label': t('viewerLabel'),
         lang: options.locale === 'en' ? 'en' : 'fr',
         tabindex: -1,
       },
       this.toolbar.element,
-      h('div', { class: 'emv-body' }, this.strip.element, main),
+      h('div', { class: 'emv-body' }, this.strip.element, main, this.priorsPanel.element),
       this.message,
       this.help.element,
     );
@@ -207,8 +227,145 @@ export class Viewer implements RuntimeClient {
     // (pointer or Tab) becomes the active one.
     vp.element.addEventListener('pointerdown', () => vp.element.focus({ preventScroll: true }));
     vp.element.addEventListener('focus', () => this.activate(vp));
+    // A thumbnail dropped on a viewport shows its series there.
+    vp.pane.addEventListener('dragover', (e) => {
+      if (!e.dataTransfer?.types.includes(SERIES_DRAG_TYPE)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+    });
+    vp.pane.addEventListener('drop', (e) => {
+      const index = Number.parseInt(e.dataTransfer?.getData(SERIES_DRAG_TYPE) ?? '', 10);
+      if (!Number.isInteger(index)) return;
+      e.preventDefault();
+      this.activate(vp);
+      this.selectSeries(index);
+    });
     if (this.enabled) this.enableViewport(vp);
     return vp;
+  }
+
+  /**
+   * Shows `id`'s grid. New cells show the series they showed before, else the series after the
+   * active one's, so that 1 × 2 on a study of two series puts them side by side; removed cells
+   * give their Cornerstone element back (their series is remembered).
+   */
+  setLayout(id: LayoutId): void {
+    const count = LAYOUTS[id].count;
+    this.layout = id;
+    this.grid.dataset.layout = id;
+    this.root.dataset.layout = id;
+    for (const button of this.toolbar.element.querySelectorAll<HTMLButtonElement>('[data-action="layout"]')) {
+      button.setAttribute('aria-pressed', button.dataset.layout === id ? 'true' : 'false');
+    }
+    while (this.viewports.length > count) {
+      const vp = this.viewports.pop() as Viewport;
+      this.cellSeries[vp.index] = vp.seriesIndex;
+      vp.destroy();
+    }
+    if (this.activeIndex >= count) this.activate(this.primary);
+    const multiple = count > 1;
+    this.viewports.forEach((vp) => vp.element.setAttribute('aria-label', multiple ? this.t('viewportN', { n: vp.index + 1 }) : this.t('image')));
+    while (this.viewports.length < count) {
+      const vp = this.addViewport();
+      vp.element.setAttribute('aria-label', this.t('viewportN', { n: vp.index + 1 }));
+      if (this.series.length === 0) continue;
+      const remembered = this.cellSeries[vp.index];
+      const index = remembered !== undefined && this.series[remembered] ? remembered : (this.active.seriesIndex + vp.index) % this.series.length;
+      this.assign(vp, index);
+      void this.showImageIn(vp, this.followIndex(vp) ?? vp.imageIndex, true);
+    }
+  }
+
+  // ---- Comparison ----------------------------------------------------------------------------
+
+  setPriors(priors: readonly PriorStudy[]): void {
+    // The exam on screen is not its own prior, whatever the host sent.
+    this.priorsPanel.setPriors(priors.filter((p) => p.studyUid !== this.options.studyUid));
+  }
+
+  /**
+   * Loads another exam's series into the strip (under its title) and shows the one most like the
+   * active series (same modality, else its first) in the cell beside the active one.
+   */
+  private async openPrior(prior: PriorStudy): Promise<void> {
+    if (this.openedPriors.has(prior.studyUid) || !this.enabled) return;
+    this.openedPriors.add(prior.studyUid);
+    this.priorsPanel.setState(prior.studyUid, 'loading');
+    let stacks: StackSeries[];
+    try {
+      stacks = await this.readStudy(prior.studyUid, this.fetchMetadata(prior.studyUid));
+    } catch (error) {
+      if (this.destroyed) return;
+      this.openedPriors.delete(prior.studyUid);
+      this.priorsPanel.setState(prior.studyUid, 'failed');
+      const status = statusOf(error);
+      if (status === 401) this.refuseAccess(status);
+      return;
+    }
+    if (this.destroyed || !this.enabled) return;
+    this.priorsPanel.setState(prior.studyUid, stacks.length > 0 ? 'loaded' : 'failed');
+    if (stacks.length === 0) return;
+    const offset = this.series.length;
+    this.series.push(...stacks);
+    this.registerMetadata(stacks);
+    this.strip.add(stacks, offset, `${prior.title} — ${this.priorsPanel.dateOf(prior)}`);
+    this.prefetcher?.grow();
+    this.loadThumbnails(offset);
+    const modality = this.active.series?.modality;
+    const pick = Math.max(0, stacks.findIndex((s) => s.modality === modality));
+    if (this.layout === '1x1') this.setLayout('1x2');
+    const target = this.viewports[(this.activeIndex + 1) % this.viewports.length] as Viewport;
+    if (this.assign(target, offset + pick)) void this.showImageIn(target, this.followIndex(target) ?? target.imageIndex, true);
+  }
+
+  /** Where `vp` should be to follow the active viewport's slice, when scrolling is synchronised. */
+  private followIndex(vp: Viewport): number | undefined {
+    const source = this.active;
+    if (!this.syncScroll || vp === source || !source.series || !vp.series) return undefined;
+    return this.slices.follow(source.series, source.imageIndex, vp.series);
+  }
+
+  /** The other viewports move to the active one's slice position (scroll sync). */
+  private followScroll(source: Viewport): void {
+    if (!this.syncScroll || this.following || !source.series) return;
+    this.following = true;
+    try {
+      for (const vp of this.viewports) {
+        if (vp === source || !vp.series || !vp.enabled) continue;
+        const index = this.slices.follow(source.series, source.imageIndex, vp.series);
+        if (index !== undefined && index !== vp.imageIndex) void this.showImageIn(vp, index);
+      }
+    } finally {
+      this.following = false;
+    }
+  }
+
+  /** The other grayscale viewports take the active one's window/level (linked W/L). */
+  private followWindow(source: Viewport): void {
+    if (!this.linkWl || this.following) return;
+    const voi = source.view()?.voi;
+    if (!voi || source.image()?.color) return;
+    this.following = true;
+    try {
+      for (const vp of this.viewports) {
+        if (vp === source || vp.image()?.color) continue;
+        const own = vp.view()?.voi;
+        if (!own || (own.windowWidth === voi.windowWidth && own.windowCenter === voi.windowCenter)) continue;
+        vp.updateView((v) => (v.voi = { windowWidth: voi.windowWidth, windowCenter: voi.windowCenter }));
+      }
+    } finally {
+      this.following = false;
+    }
+  }
+
+  private toggleSync(kind: 'syncScroll' | 'linkWl'): void {
+    const on = !this[kind];
+    this[kind] = on;
+    this.toolbar.setPressed(kind, on);
+    this.root.dataset[kind] = on ? 'on' : 'off';
+    // Switched on, the others join the active viewport at once.
+    if (on && kind === 'syncScroll') this.followScroll(this.active);
+    if (on && kind === 'linkWl') this.followWindow(this.active);
   }
 
   private enableViewport(vp: Viewport): void {
@@ -566,6 +723,7 @@ export class Viewer implements RuntimeClient {
       // The first image travels alone: background loading starts once it is on screen.
       if (this.firstImageWaiters === null) this.prefetcher?.focus(vp.seriesIndex, vp.imageIndex);
       else this.afterFirstImage(() => this.prefetcher?.focus(this.active.seriesIndex, this.active.imageIndex));
+      this.followScroll(vp);
     }
   }
 
@@ -652,7 +810,10 @@ export class Viewer implements RuntimeClient {
     if (this.root.dataset.state === 'loading') this.setState('ready');
     // A task after this frame's paint, so the first image reaches the screen before the rest starts.
     if (!this.firstImageShown) window.setTimeout(() => this.firstImageSettled(), 0);
-    if (vp === this.active && vp.pane.dataset.wl) this.root.dataset.wl = vp.pane.dataset.wl;
+    if (vp === this.active) {
+      if (vp.pane.dataset.wl) this.root.dataset.wl = vp.pane.dataset.wl;
+      this.followWindow(vp);
+    }
   }
 
   private setState(state: State): void {
@@ -764,6 +925,13 @@ export class Viewer implements RuntimeClient {
       case 'help':
         this.help.show();
         break;
+      case 'syncScroll':
+      case 'linkWl':
+        this.toggleSync(action);
+        break;
+      case 'priors':
+        this.toolbar.setPressed('priors', this.priorsPanel.toggle());
+        break;
       default:
         break;
     }
@@ -853,6 +1021,7 @@ export class Viewer implements RuntimeClient {
       const button = (e.target as Element).closest<HTMLButtonElement>('button[data-action]');
       if (!button) return;
       if (button.dataset.action === 'tool' && button.dataset.tool) this.setTool(button.dataset.tool as MouseTool);
+      else if (button.dataset.action === 'layout' && button.dataset.layout) this.setLayout(button.dataset.layout as LayoutId);
       else if (button.dataset.action) this.doAction(button.dataset.action);
     });
     this.on(this.help.element, 'click', (e) => {
@@ -957,6 +1126,9 @@ export class Viewer implements RuntimeClient {
       v: 'flipV',
       o: 'overlays',
       f: 'fullscreen',
+      s: 'syncScroll',
+      l: 'linkWl',
+      e: 'priors',
     };
     const tool = tools[key];
     if (tool) {
