@@ -3,7 +3,7 @@ import type { PscConfig } from '../../../config.js';
 
 /**
  * Pro Santé Connect through openid-client: discovery, the authorisation URL, the code grant with
- * its checks (PKCE, state, nonce, the ID token's signature against the provider's JWKS, issuer,
+ * its checks (PKCE, state, nonce, the ID token’s signature against the provider’s JWKS, issuer,
  * audience, expiry), the UserInfo claims and the provider's logout URL. What the library checks
  * is not checked again here; what PSC adds (the acr level, the RPPS) is, in psc.service.ts.
  */
@@ -25,10 +25,14 @@ export function pscConfiguration(psc: PscConfig): Promise<oidc.Configuration> {
     // Plain HTTP only reaches this point outside production (config.ts refuses it there): a
     // provider on loopback in tests and development.
     const insecure = new URL(psc.issuerUrl).protocol === 'http:';
+    // The library trusts TLS for an ID token from the token endpoint and checks no signature
+    // (OpenID Connect allows it); the non-repudiation checks verify it against the provider's
+    // JWKS, so a token that was not signed by PSC's keys never opens a session.
+    const execute = [oidc.enableNonRepudiationChecks, ...(insecure ? [oidc.allowInsecureRequests] : [])];
     pending = oidc
       .discovery(new URL(psc.issuerUrl), psc.clientId, { id_token_signed_response_alg: 'RS256' }, oidc.ClientSecretBasic(psc.clientSecret), {
         timeout: PROVIDER_TIMEOUT_SECONDS,
-        ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
+        execute,
       })
       .then((configuration) => {
         configuration.timeout = PROVIDER_TIMEOUT_SECONDS;
