@@ -62,6 +62,7 @@ type Documents = {
     "\n  mutation ShareDocument($documentId: ID!, $email: String!, $comment: String) {\n    shareDocument(documentId: $documentId, email: $email, comment: $comment) {\n      id recipientEmail expiresAt status\n    }\n  }\n": typeof types.ShareDocumentDocument,
     "\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt deliveryStatus deliveryFailure patientDisplayName\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n": typeof types.MySharesDocument,
     "\n  mutation RevokeShare($id: ID!) {\n    revokeShare(id: $id) { id status revokedAt }\n  }\n": typeof types.RevokeShareDocument,
+    "\n  query ViewerOtherExams($id: ID!) {\n    document(id: $id) { id exam { id otherExams { id title date modalities studyInstanceUid } } }\n  }\n": typeof types.ViewerOtherExamsDocument,
 };
 const documents: Documents = {
     "\n  query Me {\n    me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": types.MeDocument,
@@ -112,6 +113,7 @@ const documents: Documents = {
     "\n  mutation ShareDocument($documentId: ID!, $email: String!, $comment: String) {\n    shareDocument(documentId: $documentId, email: $email, comment: $comment) {\n      id recipientEmail expiresAt status\n    }\n  }\n": types.ShareDocumentDocument,
     "\n  query MyShares($first: Int!, $after: String) {\n    myShares(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id recipientEmail comment createdAt expiresAt revokedAt status openCount lastOpenedAt deliveryStatus deliveryFailure patientDisplayName\n          document { id type title }\n          accesses { id at outcome }\n        }\n      }\n    }\n  }\n": types.MySharesDocument,
     "\n  mutation RevokeShare($id: ID!) {\n    revokeShare(id: $id) { id status revokedAt }\n  }\n": types.RevokeShareDocument,
+    "\n  query ViewerOtherExams($id: ID!) {\n    document(id: $id) { id exam { id otherExams { id title date modalities studyInstanceUid } } }\n  }\n": types.ViewerOtherExamsDocument,
 };
 
 /**
@@ -320,6 +322,10 @@ export function graphql(source: "\n  query MyShares($first: Int!, $after: String
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RevokeShare($id: ID!) {\n    revokeShare(id: $id) { id status revokedAt }\n  }\n"): (typeof documents)["\n  mutation RevokeShare($id: ID!) {\n    revokeShare(id: $id) { id status revokedAt }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ViewerOtherExams($id: ID!) {\n    document(id: $id) { id exam { id otherExams { id title date modalities studyInstanceUid } } }\n  }\n"): (typeof documents)["\n  query ViewerOtherExams($id: ID!) {\n    document(id: $id) { id exam { id otherExams { id title date modalities studyInstanceUid } } }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -27,8 +27,19 @@ export interface ViewerOptions {
   onActivity?: () => void;
 }
 
+/** Another exam of the patient, offered in the viewer's « Examens antérieurs » panel. */
+export interface PriorStudy {
+  studyUid: string;
+  title: string;
+  /** ISO 8601. */
+  date: string;
+  modalities: string[];
+}
+
 export interface ViewerHandle {
   destroy(): void;
+  /** The patient's other exams this physician may see (absent from viewers built before it). */
+  setPriors?(priors: readonly PriorStudy[]): void;
 }
 
 export interface ViewerModule {
