@@ -24,6 +24,15 @@ export class DocumentPage {
     return this.page.getByRole('link', { name: '← Revenir à la liste des documents' });
   }
 
+  /** Reading mode's bar (the pop-up, the new tab, a phone): the patient banner and « Fermer ». */
+  readingBar() {
+    return this.page.getByTestId('reading-bar');
+  }
+
+  closeButton() {
+    return this.page.getByRole('button', { name: 'Fermer', exact: true });
+  }
+
   helpLink() {
     return this.page.getByRole('link', { name: 'Hors ligne ? Aide' });
   }

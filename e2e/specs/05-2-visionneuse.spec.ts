@@ -28,17 +28,20 @@ interface ImagingDocument {
   examTitle: string;
   id: string;
   studyInstanceUid: string;
+  patientId: string;
 }
 
 async function imagingDocuments(page: Page, baseUrl: string): Promise<ImagingDocument[]> {
-  const data = await graphql<{ patients: { edges: Array<{ node: { exams: Array<{ title: string; documents: Array<{ id: string; type: string; studyInstanceUid: string | null }> }> } }> } }>(
+  const data = await graphql<{ patients: { edges: Array<{ node: { id: string; exams: Array<{ title: string; documents: Array<{ id: string; type: string; studyInstanceUid: string | null }> }> } }> } }>(
     page,
     baseUrl,
-    '{ patients(first: 100) { edges { node { exams { title documents { id type studyInstanceUid } } } } } }',
+    '{ patients(first: 100) { edges { node { id exams { title documents { id type studyInstanceUid } } } } } }',
   );
   return data.patients.edges.flatMap((e) =>
     e.node.exams.flatMap((x) =>
-      x.documents.filter((d) => d.type === 'IMAGING' && d.studyInstanceUid).map((d) => ({ examTitle: x.title, id: d.id, studyInstanceUid: d.studyInstanceUid as string })),
+      x.documents
+        .filter((d) => d.type === 'IMAGING' && d.studyInstanceUid)
+        .map((d) => ({ examTitle: x.title, id: d.id, studyInstanceUid: d.studyInstanceUid as string, patientId: e.node.id })),
     ),
   );
 }
@@ -261,7 +264,9 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
   });
 
   it('opens the images in a new tab and in a pop-up', async () => {
-    await openDocument(ct.id);
+    // From the record: the new tab and the pop-up are in reading mode, without these links (05-2-visionneuse-lecture).
+    await page.goto(`${portal.url}/patients/${ct.patientId}/documents/${ct.id}`);
+    await new ViewerPage(page).waitForState('ready');
     const [tab] = await Promise.all([ctx.waitForEvent('page'), page.getByRole('link', { name: 'Ouvrir dans un nouvel onglet' }).click()]);
     await new ViewerPage(tab).waitForState('ready');
     expect(await new ViewerPage(tab).attr('image-count')).toBe('64');
@@ -330,7 +335,8 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
       const viewer = new ViewerPage(tab);
       await viewer.waitForState('ready');
       await tab.getByTestId('document-title').waitFor();
-      expect(await viewersOf(tab)).toEqual({ mountedIn: 'boot-viewer', mounted: 1, shown: 1, firstIsShown: true, insidePage: true, loose: 0 });
+      // The stand-alone page is in reading mode: the boot script placed its viewer under the reading bar (ADR 0130).
+      expect(await viewersOf(tab)).toEqual({ mountedIn: 'boot-viewer boot-viewer-reading', mounted: 1, shown: 1, firstIsShown: true, insidePage: true, loose: 0 });
       expect(metadataRequests).toHaveLength(1);
       // On this wide screen the image did not move when the page rendered around it.
       const place = await tab.evaluate(() => {
@@ -349,7 +355,9 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
       await viewer.waitForWholeStudy();
       expect(await viewer.attr('image-count')).toBe('64');
 
-      await tab.getByTestId('back-to-documents').click();
+      // « Fermer » of reading mode, in a tab a script may not close: back to the patient's results.
+      await tab.evaluate(() => (window.close = () => undefined));
+      await new DocumentPage(tab).closeButton().click();
       await new PatientRecordPage(tab).title().waitFor();
       expect(await tab.locator('[data-testid="viewer"], .boot-viewer, .boot-viewer-adopted').count()).toBe(0);
       await tab.close();
@@ -441,9 +449,9 @@ describe('§5.2 Résultats — « En sélectionnant imagerie, vous avez accès a
       const tab = await recordingPage('en');
       await tab.goto(`${portal.url}/documents/${ct.id}`);
       await new ViewerPage(tab).waitForState('ready');
-      await tab.getByRole('link', { name: 'Open in a new tab' }).waitFor();
+      await tab.getByRole('button', { name: 'Close', exact: true }).waitFor();
       await tab.getByRole('toolbar', { name: 'Tools', exact: true }).waitFor();
-      expect(await viewersOf(tab)).toEqual({ mountedIn: 'boot-viewer', mounted: 1, shown: 1, firstIsShown: true, insidePage: true, loose: 0 });
+      expect(await viewersOf(tab)).toEqual({ mountedIn: 'boot-viewer boot-viewer-reading', mounted: 1, shown: 1, firstIsShown: true, insidePage: true, loose: 0 });
       await tab.close();
     });
   });

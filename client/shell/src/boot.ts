@@ -130,7 +130,10 @@ function bootViewer(
     if (typeof module.mount !== 'function') throw new Error('viewer bundle without mount()');
     if (discarded) return undefined;
     const element = document.createElement('div');
-    element.className = 'boot-viewer';
+    // Placed where the document page will hold it: in reading mode, under its bar (styles.css) — the
+    // stand-alone page always, a phone too (features/documents/reading-mode.ts and its PHONE_QUERY).
+    const reading = location.pathname.startsWith('/documents/') || window.matchMedia('(max-width: 640px)').matches;
+    element.className = reading ? 'boot-viewer boot-viewer-reading' : 'boot-viewer';
     document.body.append(element);
     const errors: ViewerError[] = [];
     let release!: () => void;

@@ -7,6 +7,8 @@ declare module 'vue-router' {
     public?: boolean;
     /** Roles allowed; absent = any signed-in user. */
     roles?: Array<'PHYSICIAN' | 'ANALYST' | 'ADMIN'>;
+    /** Shown in reading mode, without the portal's header and footer (features/documents/reading-mode.ts). */
+    reading?: boolean;
     /**
      * Starts what the page will ask for first: when the page is the one a full load opens
      * (preloadPage), or as an in-app navigation to it starts (`inApp`, preloadOnNavigation).

@@ -11,6 +11,7 @@ export default {
     reportDownload: 'Ouvrir le PDF',
     notFound: 'Ce document est introuvable ou vous n’y avez pas accès.',
     exam: 'Examen\u00a0: {title}',
+    close: 'Fermer',
   },
   en: {
     back: '← Back to the list of documents',
@@ -24,5 +25,6 @@ export default {
     reportDownload: 'Open the PDF',
     notFound: 'This document does not exist or you do not have access to it.',
     exam: 'Exam: {title}',
+    close: 'Close',
   },
 };
