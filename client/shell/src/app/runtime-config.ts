@@ -7,6 +7,8 @@ export interface RuntimeConfig {
   shareTtlHours: number;
   viewerUrl: string;
   devMailbox: string | null;
+  /** The login page offers « Se connecter avec Pro Santé Connect » (ADR 0123). */
+  proSanteConnect: boolean;
 }
 
 let loaded: RuntimeConfig | undefined;

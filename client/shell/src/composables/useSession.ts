@@ -14,10 +14,6 @@ export const ME_QUERY = graphql(`
   }
 `);
 
-const LOGOUT = graphql(`
-  mutation Logout { logout }
-`);
-
 /**
  * The server writes a session's "last seen" at most every 5 s, so its idle deadline can be up
  * to 5 s earlier than "now + timeout" after a request: the local deadline takes that margin,
@@ -106,10 +102,17 @@ export function useSession() {
     void refresh().catch(() => undefined);
   }
 
-  async function logout(): Promise<void> {
+  /**
+   * Ends the session. The answer names the provider's logout page when the session came from
+   * Pro Santé Connect (ADR 0124): the caller sends the browser there, or null.
+   */
+  async function logout(): Promise<string | null> {
     const client = resolveClient();
     try {
-      await client.mutate({ mutation: LOGOUT });
+      const res = await fetch('/api/auth/logout', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: '{}' });
+      if (!res.ok) return null;
+      const body = (await res.json()) as { redirectTo?: unknown };
+      return typeof body.redirectTo === 'string' ? body.redirectTo : null;
     } finally {
       resetLiveConnection();
       await client.clearStore();
@@ -141,6 +144,7 @@ export function useSession() {
    */
   async function expired(): Promise<void> {
     if (!user.value) return;
+    // The provider's session is left: the person did not ask to log out of it.
     await logout().catch(() => undefined);
   }
 
