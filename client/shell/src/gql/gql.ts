@@ -15,7 +15,6 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  query Me {\n    me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": typeof types.MeDocument,
-    "\n  mutation Logout { logout }\n": typeof types.LogoutDocument,
     "query MySessions { mySessions { id device ip createdAt lastSeenAt current } }": typeof types.MySessionsDocument,
     "mutation EndSession($id: ID!) { endSession(id: $id) }": typeof types.EndSessionDocument,
     "\n  mutation ChangePassword($current: String!, $next: String!) { changePassword(currentPassword: $current, newPassword: $next) }\n": typeof types.ChangePasswordDocument,
@@ -53,7 +52,7 @@ type Documents = {
     "\n  query BellNotifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...NotificationItem } }\n    }\n  }\n": typeof types.BellNotificationsDocument,
     "\n  query BellUnreadCount { unreadNotificationCount }\n": typeof types.BellUnreadCountDocument,
     "\n  subscription BellUnreadCountLive { unreadNotificationCount }\n": typeof types.BellUnreadCountLiveDocument,
-    "\n  subscription BellNotificationAdded($after: String) { notificationAdded(after: $after) { ...NotificationItem cursor } }\n": typeof types.BellNotificationAddedDocument,
+    "\n  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }\n": typeof types.BellNotificationAddedDocument,
     "\n  mutation BellMarkRead($id: ID!) { markNotificationRead(id: $id) { id readAt } }\n": typeof types.BellMarkReadDocument,
     "\n  mutation BellMarkAllRead { markAllNotificationsRead }\n": typeof types.BellMarkAllReadDocument,
     "\n  query PatientBanner($id: ID!) {\n    patient(id: $id) {\n      id lastName firstName birthName birthDate sex\n      records { id ipp facility { id name } }\n      exams { id facility { id } }\n    }\n  }\n": typeof types.PatientBannerDocument,
@@ -66,7 +65,6 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  query Me {\n    me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": types.MeDocument,
-    "\n  mutation Logout { logout }\n": types.LogoutDocument,
     "query MySessions { mySessions { id device ip createdAt lastSeenAt current } }": types.MySessionsDocument,
     "mutation EndSession($id: ID!) { endSession(id: $id) }": types.EndSessionDocument,
     "\n  mutation ChangePassword($current: String!, $next: String!) { changePassword(currentPassword: $current, newPassword: $next) }\n": types.ChangePasswordDocument,
@@ -104,7 +102,7 @@ const documents: Documents = {
     "\n  query BellNotifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...NotificationItem } }\n    }\n  }\n": types.BellNotificationsDocument,
     "\n  query BellUnreadCount { unreadNotificationCount }\n": types.BellUnreadCountDocument,
     "\n  subscription BellUnreadCountLive { unreadNotificationCount }\n": types.BellUnreadCountLiveDocument,
-    "\n  subscription BellNotificationAdded($after: String) { notificationAdded(after: $after) { ...NotificationItem cursor } }\n": types.BellNotificationAddedDocument,
+    "\n  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }\n": types.BellNotificationAddedDocument,
     "\n  mutation BellMarkRead($id: ID!) { markNotificationRead(id: $id) { id readAt } }\n": types.BellMarkReadDocument,
     "\n  mutation BellMarkAllRead { markAllNotificationsRead }\n": types.BellMarkAllReadDocument,
     "\n  query PatientBanner($id: ID!) {\n    patient(id: $id) {\n      id lastName firstName birthName birthDate sex\n      records { id ipp facility { id name } }\n      exams { id facility { id } }\n    }\n  }\n": types.PatientBannerDocument,
@@ -134,10 +132,6 @@ export function graphql(source: string): unknown;
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Me {\n    me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n"): (typeof documents)["\n  query Me {\n    me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation Logout { logout }\n"): (typeof documents)["\n  mutation Logout { logout }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -289,7 +283,7 @@ export function graphql(source: "\n  subscription BellUnreadCountLive { unreadNo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription BellNotificationAdded($after: String) { notificationAdded(after: $after) { ...NotificationItem cursor } }\n"): (typeof documents)["\n  subscription BellNotificationAdded($after: String) { notificationAdded(after: $after) { ...NotificationItem cursor } }\n"];
+export function graphql(source: "\n  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }\n"): (typeof documents)["\n  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
