@@ -6,6 +6,7 @@ const HELP_ROWS: Array<[string, MessageKey]> = [
   ['Page ↑ / Page ↓', 'kPage'],
   ['Début / Fin', 'kHomeEnd'],
   ['W Z D M', 'kTools'],
+  ['T G C Q P', 'kMeasure'],
   ['1 2 3 4 / 0', 'kPresets'],
   ['A', 'kFit'],
   ['X', 'kReset'],

@@ -1,7 +1,8 @@
 import type { MessageKey, Translate } from '../i18n';
 import { h, toolbarButton, type ToolbarButton } from './dom';
 
-export type MouseTool = 'Wwwc' | 'Zoom' | 'Pan' | 'Length';
+/** The left button's (and one finger's) tool: cornerstone-tools' name, « Défiler » and the measurements included. */
+export type MouseTool = 'Scroll' | 'Wwwc' | 'Zoom' | 'Pan' | 'Length' | 'Angle' | 'EllipticalRoi' | 'RectangleRoi' | 'Probe';
 
 export interface Preset {
   id: string;
@@ -20,6 +21,7 @@ export const PRESETS: Preset[] = [
 ];
 
 const TOOL_BUTTONS: Array<ToolbarButton & { tool: MouseTool }> = [
+  { action: 'tool', tool: 'Scroll', label: 'scroll', shortcut: 'T', icon: 'scroll', toggle: true },
   { action: 'tool', tool: 'Wwwc', label: 'wwwc', shortcut: 'W', icon: 'wwwc', toggle: true },
   { action: 'tool', tool: 'Zoom', label: 'zoom', shortcut: 'Z', icon: 'zoom', toggle: true },
   { action: 'tool', tool: 'Pan', label: 'pan', shortcut: 'D', icon: 'pan', toggle: true },
@@ -51,7 +53,8 @@ export function buildToolbar(t: Translate): Toolbar {
   const fpsInput = h('input', { type: 'number', class: 'emv-fps', min: 1, max: 60, step: 1, value: 10, 'aria-label': t('fps'), title: t('fps') });
   const playButton = toolbarButton(t, { action: 'cine', label: 'play', shortcut: 'Space', icon: 'play', toggle: true });
   const element = h('div', { class: 'emv-toolbar', role: 'toolbar', 'aria-label': t('tools') });
-  const toolGroup = h('div', { class: 'emv-group' });
+  // The tools stay on a narrow viewer's bar; the other groups go into « Plus d'outils » (compact-toolbar.ts).
+  const toolGroup = h('div', { class: 'emv-group', 'data-essential': 'true' });
   for (const b of TOOL_BUTTONS) {
     const button = toolbarButton(t, b);
     button.dataset.tool = b.tool;

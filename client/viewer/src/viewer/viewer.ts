@@ -19,6 +19,8 @@ import { SERIES_DRAG_TYPE, SeriesStrip } from './series-strip';
 import { SliceIndex } from './sync';
 import { studySeries } from './study-series';
 import { buildToolbar, comparisonGroup, PRESETS, type MouseTool, type Toolbar } from './toolbar';
+import { compactToolbar } from './compact-toolbar';
+import { MEASURE_KEYS, touchFirst, ViewerMeasurements } from './tools/viewer-measurements';
 import { assertComplete, fileVoi, Viewport } from './viewport';
 import type { FrameFailure } from './viewport-error';
 
@@ -84,6 +86,8 @@ export class Viewer implements RuntimeClient {
   private readonly message: HTMLDivElement;
   private readonly help: HelpDialog;
   private readonly toolbar: Toolbar;
+  /** Measurement tools, their list and calibration notices, touch gestures (tools/). */
+  private readonly measurements: ViewerMeasurements;
   private readonly viewports: Viewport[] = [];
   private activeIndex = 0;
   private layout: LayoutId = '1x1';
@@ -122,7 +126,8 @@ export class Viewer implements RuntimeClient {
   private ownImageIds = new Set<string>();
   private cineTimer: number | undefined;
   private cineBusy = false;
-  private activeTool: MouseTool = 'Wwwc';
+  /** One finger scrolls the slices by default on a touch screen (ADR 0131), else windowing. */
+  private activeTool: MouseTool = touchFirst() ? 'Scroll' : 'Wwwc';
   private accessErrorShown = false;
 
   constructor(
@@ -142,7 +147,8 @@ export class Viewer implements RuntimeClient {
     this.message = h('div', { class: 'emv-message', role: 'status' });
     this.help = new HelpDialog(t);
     this.toolbar = buildToolbar(t);
-    this.toolbar.append(layoutGroup(t), comparisonGroup(t));
+    this.measurements = new ViewerMeasurements(t, options.locale === 'en' ? 'en' : 'fr', (imageId) => this.instanceOf(imageId));
+    this.toolbar.append(this.measurements.toolbarGroup, layoutGroup(t), comparisonGroup(t));
     this.grid = h('div', { class: 'emv-grid', 'data-layout': '1x1' });
     this.priorsPanel = new PriorsPanel(t, options.locale, (prior) => void this.openPrior(prior));
     if (options.priors) this.setPriors(options.priors);
@@ -152,6 +158,7 @@ export class Viewer implements RuntimeClient {
       'div',
       { class: 'emv-main' },
       this.grid,
+      this.measurements.panel.element,
       h('div', { class: 'emv-scroll' }, h('label', { class: 'emv-scroll-label' }, h('span', {}, t('image')), this.slider), this.sliderOutput),
     );
     this.root = h(
@@ -179,6 +186,7 @@ export class Viewer implements RuntimeClient {
     );
     host.append(this.root);
     this.bindUi();
+    this.cleanups.push(compactToolbar(this.root, this.toolbar.element, t));
     this.setState('loading');
     this.showMessage(t('loading'), false);
     if (options.debug) (window as unknown as { __emageViewer?: unknown }).__emageViewer = this.debugApi();
@@ -240,6 +248,19 @@ export class Viewer implements RuntimeClient {
       this.activate(vp);
       this.selectSeries(index);
     });
+    this.cleanups.push(
+      this.measurements.attach(vp.pane, vp.element, {
+        scrolling: () => this.activeTool === 'Scroll',
+        step: (delta) => {
+          this.activate(vp);
+          this.step(delta, vp);
+        },
+        reset: () => {
+          this.activate(vp);
+          this.doAction('reset');
+        },
+      }),
+    );
     if (this.enabled) this.enableViewport(vp);
     return vp;
   }
@@ -373,6 +394,12 @@ export class Viewer implements RuntimeClient {
     if (this.tools) this.addToolsTo(vp, this.tools);
   }
 
+  /** The DICOM attributes of one of this viewer's images (the measurements' spacing and modality). */
+  private instanceOf(imageId: string): DicomJson | undefined {
+    for (const s of this.series) for (const f of s.frames) if (f.imageId === imageId) return f.instance;
+    return undefined;
+  }
+
   /** Makes `vp` the viewport the toolbar, keys and slider act on. */
   private activate(vp: Viewport): void {
     if (this.viewports[this.activeIndex] === vp) return;
@@ -380,6 +407,7 @@ export class Viewer implements RuntimeClient {
     this.activeIndex = vp.index;
     for (const v of this.viewports) v.setActive(v === vp);
     this.showActiveSeries();
+    this.measurements.rendered(vp.element, vp.series?.frames[vp.imageIndex]?.instance, true, this.tools);
     this.syncToggleButtons();
   }
 
@@ -605,7 +633,7 @@ export class Viewer implements RuntimeClient {
     // The tools arrive once the first image is shown (cornerstone/tools.ts); until then the toolbar
     // already shows the window/level tool as the one in use.
     const registerLater = !engine.toolsReady();
-    this.setTool('Wwwc');
+    this.setTool(this.activeTool);
     this.afterFirstImage(() => void this.wireTools(registerLater));
 
     this.prefetcher = new engine.Prefetcher(
@@ -654,12 +682,12 @@ export class Viewer implements RuntimeClient {
       [tools.WwwcTool, {}],
       [tools.ZoomTool, { configuration: { invert: false, minScale: 0.1, maxScale: 20 } }],
       [tools.PanTool, {}],
-      [tools.LengthTool, {}],
       [tools.ZoomTouchPinchTool, {}],
       [tools.PanMultiTouchTool, {}],
     ] as const) {
       tools.addToolForElement(element, tool, props);
     }
+    for (const [tool, props] of this.measurements.toolClasses(tools)) tools.addToolForElement(element, tool, props);
     // Right drag zooms and middle drag pans whatever the left-button tool is, as on a PACS station.
     tools.setToolActiveForElement(element, 'Zoom', { mouseButtonMask: 2 });
     tools.setToolActiveForElement(element, 'Pan', { mouseButtonMask: 4 });
@@ -805,6 +833,7 @@ export class Viewer implements RuntimeClient {
 
   private onRendered(vp: Viewport): void {
     this.renderedCount++;
+    this.measurements.rendered(vp.element, vp.series?.frames[vp.imageIndex]?.instance, vp === this.active, this.tools);
     this.root.dataset.renderedCount = String(this.renderedCount);
     if (vp === this.primary) this.removePreview();
     if (this.root.dataset.state === 'loading') this.setState('ready');
@@ -1116,7 +1145,7 @@ export class Viewer implements RuntimeClient {
       if (preset && (preset.id === 'file' || this.active.series?.modality === 'CT')) this.applyPreset(preset.id);
       return true;
     }
-    const tools: Record<string, MouseTool> = { w: 'Wwwc', z: 'Zoom', d: 'Pan', m: 'Length' };
+    const tools: Record<string, MouseTool> = { w: 'Wwwc', z: 'Zoom', d: 'Pan', m: 'Length', ...MEASURE_KEYS };
     const actions: Record<string, string> = {
       a: 'fit',
       x: 'reset',
