@@ -108,7 +108,10 @@ function columnsOf(row: Record<string, unknown>, alias: string): Record<string, 
 /**
  * The session of a token hash with its user, managed by `em` as if found through it: every
  * request resolves its caller this way, so it is one prepared statement rather than a query
- * built and hydrated by the ORM each time.
+ * built and hydrated by the ORM each time. The rows become entities the way em.find makes them
+ * (the driver's mapping, then the entity factory, which merges them into the identity map and
+ * keeps their snapshot for change tracking); em.map would also check each value's type, which
+ * the database gave, and take each entity's snapshot a second time.
  */
 async function sessionByTokenHash(em: EntityManager, tokenHash: string): Promise<Session | null> {
   sessionStatement ??= {
@@ -118,8 +121,11 @@ async function sessionByTokenHash(em: EntityManager, tokenHash: string): Promise
   };
   const [row] = await new PreparedStatements(em).query<Record<string, unknown>>(sessionStatement, [tokenHash]);
   if (!row) return null;
-  em.map(User, columnsOf(row, 'u'));
-  return em.map(Session, columnsOf(row, 's'));
+  const driver = em.getDriver();
+  const factory = em.getEntityFactory();
+  const found = { merge: true, refresh: true, newEntity: false, convertCustomTypes: true } as const;
+  factory.create(User, driver.mapResult(columnsOf(row, 'u'), em.getMetadata(User))!, found);
+  return factory.create(Session, driver.mapResult(columnsOf(row, 's'), em.getMetadata(Session))!, found);
 }
 
 /** The hash a session cookie's token is looked up by, or null for a value no session could have. */
