@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './large-dataset.mjs';
 
-const dist = (p) => path.join(repoRoot, 'server', 'dist', p);
-
-export async function startInProcessServer(databaseUrl) {
+/** `distDir`: the built server (default server/dist). */
+export async function startInProcessServer(databaseUrl, distDir = path.join(repoRoot, 'server', 'dist')) {
+  const dist = (p) => path.join(distDir, p);
   const { loadConfig } = await import(dist('config.js'));
   const { startServer } = await import(dist('bootstrap.js'));
   const { createLogger } = await import(dist('infra/logger.js'));
