@@ -8,11 +8,18 @@ import { createWsClient, onReconnected, onUnauthenticated } from '../src/app/apo
  * a replica stopping for a deploy closes with 1012 and the shell comes back on its own; an
  * ended session (4401) signs the user out and is not retried.
  */
+interface Connection {
+  socket: WebSocket;
+  subscribed: Promise<void>;
+  /** The subscribe messages received on it. */
+  subscriptions: Array<{ id: string; payload: { query: string; variables?: Record<string, unknown> } }>;
+}
+
 interface FakeServer {
   url: string;
   /** Each connection's subscriptions, in order of arrival. */
-  connections: Array<{ socket: WebSocket; subscribed: Promise<void> }>;
-  nextConnection(): Promise<{ socket: WebSocket; subscribed: Promise<void> }>;
+  connections: Array<Connection>;
+  nextConnection(): Promise<Connection>;
   close(): Promise<void>;
 }
 
@@ -24,12 +31,16 @@ async function fakeServer(): Promise<FakeServer> {
   wss.on('connection', (socket) => {
     let subscribedNow: () => void = () => undefined;
     const subscribed = new Promise<void>((resolve) => (subscribedNow = resolve));
+    const subscriptions: Connection['subscriptions'] = [];
     socket.on('message', (raw: Buffer) => {
-      const msg = JSON.parse(raw.toString()) as { type: string };
+      const msg = JSON.parse(raw.toString()) as { type: string; id: string; payload: Connection['subscriptions'][number]['payload'] };
       if (msg.type === 'connection_init') socket.send(JSON.stringify({ type: 'connection_ack' }));
-      if (msg.type === 'subscribe') subscribedNow();
+      if (msg.type === 'subscribe') {
+        subscriptions.push({ id: msg.id, payload: msg.payload });
+        subscribedNow();
+      }
     });
-    const entry = { socket, subscribed };
+    const entry = { socket, subscribed, subscriptions };
     connections.push(entry);
     waiting.shift()?.(entry);
   });
@@ -75,6 +86,29 @@ describe('the shell’s live connection when the server closes it', () => {
     expect(reconnected).toBe(1);
     expect(signedOut).toBe(0);
     expect(errors).toEqual([]);
+  });
+
+  it('a subscription that declares $after resumes after the last result it received when it subscribes again (server ADR 0116)', async () => {
+    const server = await fakeServer();
+    cleanups.push(() => server.close());
+    const client = createWsClient({ url: server.url, webSocketImpl: WebSocket });
+    cleanups.push(() => client.dispose());
+    const received: unknown[] = [];
+    const query = 'subscription BellNotificationAdded($after: String) { notificationAdded(after: $after) { id cursor } }';
+    const first = server.nextConnection();
+    cleanups.push(client.subscribe({ query, variables: { after: null } }, { next: (v) => received.push(v.data), error: () => undefined, complete: () => undefined }));
+    const a = await within(first, 5_000, 'first connection');
+    await within(a.subscribed, 5_000, 'first subscription');
+    expect(a.subscriptions[0]!.payload.variables).toEqual({ after: null });
+    const { id } = a.subscriptions[0]!;
+    for (const n of [1, 2]) a.socket.send(JSON.stringify({ type: 'next', id, payload: { data: { notificationAdded: { id: `n${n}`, cursor: `cursor-${n}` } } } }));
+    await within((async () => { while (received.length < 2) await new Promise((r) => setTimeout(r, 20)); })(), 5_000, 'two results');
+
+    const second = server.nextConnection();
+    a.socket.close(1012, 'Service restart');
+    const b = await within(second, 5_000, 'reconnection after 1012');
+    await within(b.subscribed, 5_000, 'subscription again after 1012');
+    expect(b.subscriptions[0]!.payload.variables).toEqual({ after: 'cursor-2' });
   });
 
   it('does not reconnect after 4401 (the session ended): the user is signed out', async () => {

@@ -2,7 +2,8 @@ import { ApolloClient, HttpLink, InMemoryCache, from, split } from '@apollo/clie
 import { onError } from '@apollo/client/link/error';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
-import { createClient, type Client, type ClientOptions } from 'graphql-ws';
+import type { FormattedExecutionResult } from 'graphql';
+import { createClient, type Client, type ClientOptions, type Sink, type SubscribePayload } from 'graphql-ws';
 
 type Listener = () => void;
 const unauthenticatedListeners = new Set<Listener>();
@@ -33,10 +34,30 @@ export function onServerActivity(l: Listener): () => void {
 const closedBySession = (e: unknown): boolean =>
   !!e && typeof e === 'object' && 'code' in e && (e.code === 4401 || e.code === 4403);
 
+/**
+ * A subscription that declares `$after` resumes after the last result it received (server
+ * ADR 0116): graphql-ws sends the same payload again whenever it reconnects, maybe to another
+ * replica, so `after` follows the `cursor` of each result's root field, and the server sends
+ * first what followed it.
+ */
+function resumingAfterLast(payload: SubscribePayload, sink: Sink<FormattedExecutionResult>): Sink<FormattedExecutionResult> {
+  if (!/\$after\b/.test(payload.query)) return sink;
+  const resent = payload as { variables?: Record<string, unknown> | null };
+  return {
+    ...sink,
+    next: (value) => {
+      const root: unknown = value.data && Object.values(value.data)[0];
+      const cursor = root && typeof root === 'object' && 'cursor' in root ? root.cursor : undefined;
+      if (typeof cursor === 'string') resent.variables = { ...(resent.variables ?? {}), after: cursor };
+      sink.next(value);
+    },
+  };
+}
+
 /** `url` and `webSocketImpl` are for tests, which run outside a browser. */
 export function createWsClient(overrides: Pick<ClientOptions, 'url' | 'webSocketImpl'> = { url: `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/graphql` }): Client {
   let connectedOnce = false;
-  return createClient({
+  const client = createClient({
     ...overrides,
     lazy: true,
     retryAttempts: Infinity,
@@ -56,6 +77,7 @@ export function createWsClient(overrides: Pick<ClientOptions, 'url' | 'webSocket
       },
     },
   });
+  return { ...client, subscribe: (payload, sink) => client.subscribe(payload, resumingAfterLast(payload, sink as Sink<FormattedExecutionResult>)) };
 }
 
 let wsClient: Client | undefined;

@@ -52,7 +52,7 @@ type Documents = {
     "\n  query BellNotifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...NotificationItem } }\n    }\n  }\n": typeof types.BellNotificationsDocument,
     "\n  query BellUnreadCount { unreadNotificationCount }\n": typeof types.BellUnreadCountDocument,
     "\n  subscription BellUnreadCountLive { unreadNotificationCount }\n": typeof types.BellUnreadCountLiveDocument,
-    "\n  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }\n": typeof types.BellNotificationAddedDocument,
+    "\n  subscription BellNotificationAdded($after: String) { notificationAdded(after: $after) { ...NotificationItem cursor } }\n": typeof types.BellNotificationAddedDocument,
     "\n  mutation BellMarkRead($id: ID!) { markNotificationRead(id: $id) { id readAt } }\n": typeof types.BellMarkReadDocument,
     "\n  mutation BellMarkAllRead { markAllNotificationsRead }\n": typeof types.BellMarkAllReadDocument,
     "\n  query PatientBanner($id: ID!) {\n    patient(id: $id) {\n      id lastName firstName birthName birthDate sex\n      records { id ipp facility { id name } }\n      exams { id facility { id } }\n    }\n  }\n": typeof types.PatientBannerDocument,
@@ -102,7 +102,7 @@ const documents: Documents = {
     "\n  query BellNotifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...NotificationItem } }\n    }\n  }\n": types.BellNotificationsDocument,
     "\n  query BellUnreadCount { unreadNotificationCount }\n": types.BellUnreadCountDocument,
     "\n  subscription BellUnreadCountLive { unreadNotificationCount }\n": types.BellUnreadCountLiveDocument,
-    "\n  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }\n": types.BellNotificationAddedDocument,
+    "\n  subscription BellNotificationAdded($after: String) { notificationAdded(after: $after) { ...NotificationItem cursor } }\n": types.BellNotificationAddedDocument,
     "\n  mutation BellMarkRead($id: ID!) { markNotificationRead(id: $id) { id readAt } }\n": types.BellMarkReadDocument,
     "\n  mutation BellMarkAllRead { markAllNotificationsRead }\n": types.BellMarkAllReadDocument,
     "\n  query PatientBanner($id: ID!) {\n    patient(id: $id) {\n      id lastName firstName birthName birthDate sex\n      records { id ipp facility { id name } }\n      exams { id facility { id } }\n    }\n  }\n": types.PatientBannerDocument,
@@ -283,7 +283,7 @@ export function graphql(source: "\n  subscription BellUnreadCountLive { unreadNo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }\n"): (typeof documents)["\n  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }\n"];
+export function graphql(source: "\n  subscription BellNotificationAdded($after: String) { notificationAdded(after: $after) { ...NotificationItem cursor } }\n"): (typeof documents)["\n  subscription BellNotificationAdded($after: String) { notificationAdded(after: $after) { ...NotificationItem cursor } }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

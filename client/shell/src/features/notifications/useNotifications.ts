@@ -33,8 +33,10 @@ const UNREAD_LIVE = graphql(`
   subscription BellUnreadCountLive { unreadNotificationCount }
 `);
 
+// `after` follows the last one received (app/apollo.ts): a socket that reconnects, maybe to
+// another replica, is sent first what it missed (server ADR 0116).
 const ADDED_LIVE = graphql(`
-  subscription BellNotificationAdded { notificationAdded { ...NotificationItem } }
+  subscription BellNotificationAdded($after: String) { notificationAdded(after: $after) { ...NotificationItem cursor } }
 `);
 
 const MARK_READ = graphql(`
@@ -51,8 +53,9 @@ const PAGE = 10;
 
 /**
  * The bell's state: the unread count and the list, kept live by the two subscriptions, and
- * refetched whenever events may have been missed (the socket reconnected after a network drop
- * or a laptop sleep, or the tab comes back to the foreground).
+ * the list resuming after the last notification it received when the socket comes back after a
+ * drop, a laptop sleep or a deploy (maybe on another replica), and refetched when the tab comes
+ * back to the foreground.
  */
 export function useNotifications() {
   const { resolveClient } = useApolloClient();
@@ -123,7 +126,7 @@ export function useNotifications() {
     unread.value = 0;
   }
 
-  /** What may have been missed while no event could arrive. */
+  /** What may have been missed while no event could arrive (the tab was in the background). */
   async function catchUp(): Promise<void> {
     await (listLoaded.value ? loadFirstPage() : refreshCount().catch(() => undefined));
   }
@@ -148,7 +151,7 @@ export function useNotifications() {
       },
       error: () => undefined,
     });
-    const added = client.subscribe({ query: ADDED_LIVE }).subscribe({
+    const added = client.subscribe({ query: ADDED_LIVE, variables: { after: null } }).subscribe({
       next: (r) => {
         const n = r.data?.notificationAdded;
         if (!n || !listLoaded.value || items.value.some((x) => x.id === n.id)) return;
@@ -156,7 +159,9 @@ export function useNotifications() {
       },
       error: () => undefined,
     });
-    stops.push(() => count.unsubscribe(), () => added.unsubscribe(), onReconnected(() => void catchUp()));
+    // After a drop the new notifications come through the resumed subscription: only the count
+    // is asked again (read states may have changed meanwhile).
+    stops.push(() => count.unsubscribe(), () => added.unsubscribe(), onReconnected(() => void refreshCount().catch(() => undefined)));
     document.addEventListener('visibilitychange', onVisible);
     stops.push(() => document.removeEventListener('visibilitychange', onVisible));
     // The subscription only reports changes: the count to start from comes from a query.
