@@ -49,7 +49,7 @@ export default {
       share: 'partage {id}',
       facility: 'structure\u00a0: {name}',
       outcome: 'résultat\u00a0: {outcome}',
-      outcomes: { SUCCESS: 'réussi', WRONG_PASSWORD: 'mot de passe erroné', UNKNOWN_ACCOUNT: 'compte inconnu', LOCKED: 'compte verrouillé', UNKNOWN_TOKEN: 'lien inconnu', EXPIRED: 'lien expiré', REVOKED: 'lien révoqué', RATE_LIMITED: 'trop de tentatives', ACCOUNT_DISABLED: 'compte désactivé', NOT_ACTIVATED: 'compte non activé' },
+      outcomes: { SUCCESS: 'réussi', WRONG_PASSWORD: 'mot de passe erroné', UNKNOWN_ACCOUNT: 'compte inconnu', LOCKED: 'compte verrouillé', UNKNOWN_TOKEN: 'lien inconnu', EXPIRED: 'lien expiré', REVOKED: 'lien révoqué', RATE_LIMITED: 'trop de tentatives', ACCOUNT_DISABLED: 'compte désactivé', NOT_ACTIVATED: 'compte non activé', PRO_SANTE_CONNECT: 'par Pro Santé Connect', PSC_REJECTED: 'réponse de Pro Santé Connect refusée', PSC_CANCELLED: 'annulée sur Pro Santé Connect', PSC_UNAVAILABLE: 'Pro Santé Connect injoignable', PSC_NO_RPPS: 'identité sans numéro RPPS', REQUEST_PENDING: 'demande de compte en attente' },
       col: { at: 'Date', action: 'Action', actor: 'Par', patient: 'Patient', details: 'Détails', ip: 'Adresse IP' },
       actors: { SYSTEM: 'Système', FACILITY: 'Structure (clé d’API)', SHARE: 'Lien de partage', ANONYMOUS: 'Anonyme', USER: 'Utilisateur' },
       actions: {
@@ -187,7 +187,7 @@ export default {
       share: 'share {id}',
       facility: 'facility: {name}',
       outcome: 'outcome: {outcome}',
-      outcomes: { SUCCESS: 'succeeded', WRONG_PASSWORD: 'wrong password', UNKNOWN_ACCOUNT: 'unknown account', LOCKED: 'account locked', UNKNOWN_TOKEN: 'unknown link', EXPIRED: 'link expired', REVOKED: 'link revoked', RATE_LIMITED: 'too many attempts', ACCOUNT_DISABLED: 'account disabled', NOT_ACTIVATED: 'account not activated' },
+      outcomes: { SUCCESS: 'succeeded', WRONG_PASSWORD: 'wrong password', UNKNOWN_ACCOUNT: 'unknown account', LOCKED: 'account locked', UNKNOWN_TOKEN: 'unknown link', EXPIRED: 'link expired', REVOKED: 'link revoked', RATE_LIMITED: 'too many attempts', ACCOUNT_DISABLED: 'account disabled', NOT_ACTIVATED: 'account not activated', PRO_SANTE_CONNECT: 'through Pro Santé Connect', PSC_REJECTED: 'Pro Santé Connect answer refused', PSC_CANCELLED: 'cancelled at Pro Santé Connect', PSC_UNAVAILABLE: 'Pro Santé Connect unreachable', PSC_NO_RPPS: 'identity without an RPPS number', REQUEST_PENDING: 'account request pending' },
       col: { at: 'Date', action: 'Action', actor: 'By', patient: 'Patient', details: 'Details', ip: 'IP address' },
       actors: { SYSTEM: 'System', FACILITY: 'Facility (API key)', SHARE: 'Share link', ANONYMOUS: 'Anonymous', USER: 'User' },
       actions: {
