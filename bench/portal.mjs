@@ -7,21 +7,25 @@
  * 2. buildLargeDataset (bench/lib/large-dataset.mjs): 200,000 patients, 1,000,000 exams, 5,000
  *    physicians, one with 2,000 patients (cached per database).
  * 3. The built server (server/dist) on a free port, logged in as that physician, and for each
- *    page (dashboard first page, a name filter, a patient record): autocannon over HTTP, then the
+ *    page (dashboard first page, a name filter, a patient record): autocannon over HTTP (from a
+ *    child process, so that this process's CPU time per request is the server's), then the
  *    very SQL statements the server sent for one such request, replayed with a plain pg client
  *    (writes inside a rolled-back transaction), then EXPLAIN (ANALYZE, BUFFERS) of its reads.
  *
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 1), BENCH_SQL_ITERATIONS (default
- * 300), BENCH_SCALE (0..1, shrinks the dataset for a quick try; default 1).
+ * 300), BENCH_SCALE (0..1, shrinks the dataset for a quick try; default 1), BENCH_SERVER_DIST (the
+ * built server, default server/dist).
  */
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { BIG_PHYSICIAN, buildLargeDataset, repoRoot } from './lib/large-dataset.mjs';
 import { startInProcessServer } from './lib/in-process-server.mjs';
 
-const dist = (p) => path.join(repoRoot, 'server', 'dist', p);
+const distDir = path.resolve(repoRoot, process.env.BENCH_SERVER_DIST ?? path.join('server', 'dist'));
+const dist = (p) => path.join(distDir, p);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1);
 const SQL_ITERATIONS = Number(process.env.BENCH_SQL_ITERATIONS ?? 300);
@@ -33,6 +37,12 @@ const DASHBOARD = `query Dashboard($name: String) { patients(filter: { name: $na
 const RECORD = `query Record($id: ID!) { patient(id: $id) { id displayName
   records { id ipp ins lastName firstName birthName birthDate sex addressLine postalCode city phone receivedAt facility { id name finess } }
   exams { id title date facility { id name } documents { id type title date reportUrl studyInstanceUid } } } }`;
+
+/** autocannon with `options`, run by bench/lib/load-child.mjs in a process of its own. */
+async function load(options) {
+  const { stdout } = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'bench', 'lib', 'load-child.mjs'), JSON.stringify(options)], { maxBuffer: 256 * 2 ** 20 });
+  return JSON.parse(stdout);
+}
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const ms = (x) => Math.round(x * 100) / 100;
@@ -57,7 +67,7 @@ async function main() {
   await admin.query('vacuum (analyze) exam_access, exam, patient, document, administrative_record');
   await admin.end();
 
-  const { url, started, knex } = await startInProcessServer(db.url);
+  const { url, started, knex } = await startInProcessServer(db.url, distDir);
   const sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
   const results = [];
@@ -98,13 +108,11 @@ async function main() {
         .map((q) => ({ ...q, text: q.text.replace(/^(\s*insert into [^(]+\([^)]*\) values \()'[0-9a-f-]{36}'/i, '$1gen_random_uuid()') }));
       const writes = replay.some((q) => /^\s*(insert|update|delete)/i.test(q.text));
 
-      const latencies = [];
-      const instance = autocannon({ url: `${url}/graphql`, method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: s.body, connections: CONNECTIONS, duration: DURATION });
-      instance.on('response', (_c, status, _b, responseTime) => {
-        if (status === 200) latencies.push(responseTime);
-      });
-      const cannon = await instance;
-      latencies.sort((a, b) => a - b);
+      // The load comes from a child process: this process's CPU time is then the server's.
+      const cpuBefore = process.cpuUsage();
+      const cannon = await load({ url: `${url}/graphql`, method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: s.body, connections: CONNECTIONS, duration: DURATION });
+      const cpu = process.cpuUsage(cpuBefore);
+      const latencies = cannon.latencies.sort((a, b) => a - b);
 
       const sqlTimes = [];
       for (let i = 0; i < SQL_ITERATIONS; i++) {
@@ -129,7 +137,7 @@ async function main() {
       const sqlP50 = percentile(sqlTimes, 50);
       results.push({
         scenario: s.name, rows, statements: statements.length, requests: latencies.length, errors: cannon.errors + cannon.non2xx,
-        rps: Math.round(cannon.requests.average), httpP50: ms(httpP50), httpP95: ms(httpP95), sqlP50: ms(sqlP50), sqlP95: ms(percentile(sqlTimes, 95)),
+        rps: Math.round(cannon.rps), cpuMs: ms((cpu.user + cpu.system) / 1000 / Math.max(1, cannon.total)), httpP50: ms(httpP50), httpP95: ms(httpP95), sqlP50: ms(sqlP50), sqlP95: ms(percentile(sqlTimes, 95)),
         difference: ms(httpP50 - sqlP50), ratio: ms(httpP50 / sqlP50), plans: plans.slice(0, 2),
       });
     }
@@ -142,10 +150,11 @@ async function main() {
   const cpu = os.cpus();
   console.log(`# Portal bench — ${new Date().toISOString()} — ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}`);
   console.log(`dataset: ${JSON.stringify(sizes)}; autocannon ${CONNECTIONS} connection(s) × ${DURATION} s; SQL replay × ${SQL_ITERATIONS}\n`);
-  console.log('| page | rows | SQL stmts | req | errors | req/s | HTTP p50 | HTTP p95 | SQL p50 | SQL p95 | HTTP − SQL (p50) | HTTP / SQL (p50) |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(`load average ${os.loadavg()[0].toFixed(1)}; server CPU per request: the server runs in this process, the load in a child process\n`);
+  console.log('| page | rows | SQL stmts | req | errors | req/s | server CPU per request | HTTP p50 | HTTP p95 | SQL p50 | SQL p95 | HTTP − SQL (p50) | HTTP / SQL (p50) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.scenario} | ${r.rows} | ${r.statements} | ${r.requests} | ${r.errors} | ${r.rps} | ${r.httpP50} ms | ${r.httpP95} ms | ${r.sqlP50} ms | ${r.sqlP95} ms | ${r.difference} ms | ${r.ratio} |`);
+    console.log(`| ${r.scenario} | ${r.rows} | ${r.statements} | ${r.requests} | ${r.errors} | ${r.rps} | ${r.cpuMs} ms | ${r.httpP50} ms | ${r.httpP95} ms | ${r.sqlP50} ms | ${r.sqlP95} ms | ${r.difference} ms | ${r.ratio} |`);
   }
   for (const r of results) {
     for (const p of r.plans) {
