@@ -326,6 +326,8 @@ export class Viewer implements RuntimeClient {
     if (this.destroyed || !this.enabled) return;
     this.priorsPanel.setState(prior.studyUid, stacks.length > 0 ? 'loaded' : 'failed');
     if (stacks.length === 0) return;
+    // On a narrow viewer the panel covers the images it just opened.
+    if (this.root.classList.contains('emv-compact') && this.priorsPanel.shown) this.doAction('priors');
     const offset = this.series.length;
     this.series.push(...stacks);
     this.registerMetadata(stacks);
