@@ -132,8 +132,17 @@ describe('Pro Santé Connect login (issue 20)', () => {
     expect(response.headers.getSetCookie().find((c) => c.startsWith('emage_session='))).toMatch(/HttpOnly.*SameSite=Lax|SameSite=Lax.*HttpOnly/i);
     expect(await browser.me()).toMatchObject({ id, rpps, role: 'PHYSICIAN' });
     expect(await auditOutcomes(t, 'LOGIN_SUCCEEDED', since)).toEqual(['PRO_SANTE_CONNECT']);
-    // The login cookie is spent with its state.
-    expect(browser.portal.cookies.has('emage_psc')).toBe(false);
+  });
+
+  it('two logins started in two tabs of one browser both complete', async () => {
+    const { id, rpps } = await physician(t);
+    psc.nextLogin = psc.addAccount({ rpps });
+    const browser = new Browser(t, psc);
+    const first = (await browser.get(`${t.url}/api/auth/psc/login`)).headers.get('location') ?? '';
+    const second = (await browser.get(`${t.url}/api/auth/psc/login`)).headers.get('location') ?? '';
+    expect((await browser.follow(first)).landed).toBe('/');
+    expect((await browser.follow(second)).landed).toBe('/');
+    expect((await browser.me())?.id).toBe(id);
   });
 
   it('a first login activates the account an administrator approved for that RPPS, with the exams waiting for it; its activation link is spent', async () => {

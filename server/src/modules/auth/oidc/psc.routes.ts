@@ -7,7 +7,7 @@ import { resolveViewer } from '../../../graphql/viewer.js';
 import { clientAddress } from '../../../infra/http/client-address.js';
 import { cookieWriter, parseCookies } from '../../../infra/http/cookies.js';
 import type { HttpModule } from '../../../infra/http/modules.js';
-import { PSC_BROWSER_COOKIE, PSC_COOKIE_PATH, PscLoginRefused, finishLogin, homeOf, logoutEverywhere, startLogin, type PscRefusal } from './psc.service.js';
+import { PSC_COOKIE_PATH, PscLoginRefused, finishLogin, homeOf, logoutEverywhere, startLogin, type PscRefusal } from './psc.service.js';
 
 /**
  * Pro Santé Connect's browser routes (ADR 0123, 0124):
@@ -39,8 +39,7 @@ export const pscRoutesModule: HttpModule = {
       noStore(res);
       if (!config.psc) return notConfigured(res);
       const ctx = await contextOf(req, res, deps, { resolveSession: false });
-      // The state is spent either way: the browser's login cookie goes with it.
-      ctx.cookies.clear(PSC_BROWSER_COOKIE, { path: PSC_COOKIE_PATH });
+      // The browser's login cookie stays (it lives 10 minutes): another tab's login may be under way.
       const callbackUrl = new URL(config.psc.redirectUrl);
       callbackUrl.search = new URL(req.originalUrl, 'http://callback.invalid').search;
       try {
