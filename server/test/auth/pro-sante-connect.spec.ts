@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentType } from '../../src/modules/exam/exam.entity.js';
 import { Role } from '../../src/modules/auth/user.entity.js';
+import { freePort } from '../../src/infra/db/embedded-postgres.js';
 import { Factory } from '../factories.js';
 import { GqlClient, TEST_PASSWORD, errorCode, randomRpps, startTestServer, type TestServer } from '../harness.js';
 import { sql, tokenIn } from './db-probe.js';
@@ -355,5 +356,21 @@ describe('Pro Santé Connect not configured', () => {
     expect(config.proSanteConnect).toBe(false);
     expect((await t.client().fetch('/api/auth/psc/login')).status).toBe(404);
     expect((await t.client().fetch('/api/auth/psc/callback?code=a&state=b')).status).toBe(404);
+  });
+});
+
+describe('Pro Santé Connect unreachable', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    // Nothing listens at the issuer: discovery fails at the first login.
+    t = await startTestServer({ PSC_ISSUER_URL: `http://127.0.0.1:${await freePort()}`, PSC_CLIENT_ID: 'e-mage', PSC_CLIENT_SECRET: 'secret' });
+  });
+  afterAll(() => t?.stop());
+
+  it('the login comes back to the login page saying the provider does not answer; nothing is left behind', async () => {
+    const res = await t.client().fetch('/api/auth/psc/login');
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/connexion?psc=unavailable');
+    expect(await sql(t, `select 1 from oidc_login`)).toHaveLength(0);
   });
 });
