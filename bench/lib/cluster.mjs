@@ -194,7 +194,7 @@ function replica({ name, host, port, work, storageDir, databaseUrl, publicUrl, e
           PUBLIC_URL: publicUrl,
           DATABASE_URL: databaseUrl,
           DATA_DIR: path.join(work, name),
-          STORAGE_DIR: storageDir,
+          ...(env.STORAGE_URL ? {} : { STORAGE_DIR: storageDir }),
           SEED_DEMO: 'false',
           LOG_LEVEL: 'warn',
           TRUST_PROXY: '1',
