@@ -209,3 +209,57 @@ describe('second factor required for administrators and analysts (MFA_STAFF=requ
     expect(errorCode(await t.client().query(CONFIRM, { c: '123456' }))).toBe('UNAUTHENTICATED');
   });
 });
+
+describe('passkeys: ceremonies and denials', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ LOCKOUT_ATTEMPTS: '3', LOCKOUT_MINUTES: '5' });
+  });
+  afterAll(() => t?.stop());
+
+  const START_ENROL = `mutation { startPasskeyEnrolment }`;
+  const CONFIRM_ENROL = `mutation($r: String!) { confirmPasskeyEnrolment(response: $r) { recoveryCodes } }`;
+  const START_LOGIN = `mutation { startPasskeyLogin }`;
+  const VERIFY_LOGIN = `mutation($r: String!) { verifyPasskeyLogin(response: $r) { id } }`;
+
+  it('enrolment options name this portal as relying party and the person, with a fresh challenge', async () => {
+    const me = await t.login(Role.PHYSICIAN);
+    const a = JSON.parse((await me.client.mustQuery(START_ENROL)).startPasskeyEnrolment);
+    const b = JSON.parse((await me.client.mustQuery(START_ENROL)).startPasskeyEnrolment);
+    expect(a.rp).toEqual({ name: 'e-mage', id: '127.0.0.1' });
+    expect(a.user.name).toBe(me.email);
+    expect(a.attestation).toBe('none');
+    expect(a.challenge).not.toBe(b.challenge);
+  });
+
+  it('denied: an answer that is not a verified WebAuthn response enrols nothing', async () => {
+    const me = await t.login(Role.PHYSICIAN);
+    expect(errorCode(await me.client.query(CONFIRM_ENROL, { r: '{}' }))).toBe('BAD_USER_INPUT');
+    await me.client.mustQuery(START_ENROL);
+    expect(errorCode(await me.client.query(CONFIRM_ENROL, { r: 'not json' }))).toBe('BAD_USER_INPUT');
+    const forged = JSON.stringify({ id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: 'AAAA', attestationObject: 'AAAA' }, clientExtensionResults: {} });
+    expect(errorCode(await me.client.query(CONFIRM_ENROL, { r: forged }))).toBe('INVALID_SECOND_FACTOR');
+    // The challenge was used up by that answer: it cannot be retried.
+    expect(errorCode(await me.client.query(CONFIRM_ENROL, { r: forged }))).toBe('BAD_USER_INPUT');
+    expect((await me.client.mustQuery(SECURITY)).accountSecurity.factors).toEqual([]);
+    expect(errorCode(await t.client().query(START_ENROL))).toBe('UNAUTHENTICATED');
+  });
+
+  it('denied: the passkey step needs a pending login, and a forged answer counts toward the lockout', async () => {
+    expect(errorCode(await t.client().query(START_LOGIN))).toBe('UNAUTHENTICATED');
+    expect(errorCode(await t.client().query(VERIFY_LOGIN, { r: '{}' }))).toBe('UNAUTHENTICATED');
+
+    const me = await t.login(Role.PHYSICIAN);
+    const { startTotpEnrolment } = await me.client.mustQuery(START);
+    await me.client.mustQuery(CONFIRM, { c: code(startTotpEnrolment.secret) });
+    const browser = t.client();
+    expect(errorCode(await browser.query(LOGIN, { e: me.email, p: TEST_PASSWORD }))).toBe('SECOND_FACTOR_REQUIRED');
+    // This account has an app, no passkey: nothing to ask the browser for.
+    expect(errorCode(await browser.query(START_LOGIN))).toBe('BAD_USER_INPUT');
+    const forged = JSON.stringify({ id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: 'AAAA', authenticatorData: 'AAAA', signature: 'AAAA' }, clientExtensionResults: {} });
+    const r = await browser.query(VERIFY_LOGIN, { r: forged });
+    expect(errorCode(r)).toBe('INVALID_SECOND_FACTOR');
+    expect(r.errors?.[0]?.extensions?.remainingAttempts).toBe(2);
+    expect((await browser.mustQuery(`{ me { id } }`)).me).toBeNull();
+  });
+});

@@ -9,4 +9,5 @@ export const ANALYST_OPERATIONS = new Set([
   // « Mon compte »: their own password, sessions and second factors (issue 20).
   'Query.mySessions', 'Mutation.endSession', 'Mutation.changePassword', 'Query.accountSecurity',
   'Mutation.startTotpEnrolment', 'Mutation.confirmTotpEnrolment', 'Mutation.regenerateRecoveryCodes', 'Mutation.removeSecondFactor',
+  'Mutation.startPasskeyEnrolment', 'Mutation.confirmPasskeyEnrolment',
 ]);

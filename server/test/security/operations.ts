@@ -21,7 +21,7 @@ export const PUBLIC_OPERATIONS = new Set([
   'Mutation.requestPasswordReset',
   'Mutation.resetPassword',
   // The login's second step: it acts only for the browser holding a pending login's cookie.
-  'Mutation.verifySecondFactor',
+  'Mutation.verifySecondFactor', 'Mutation.startPasskeyLogin', 'Mutation.verifyPasskeyLogin',
 ]);
 
 /**

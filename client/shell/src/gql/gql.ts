@@ -23,6 +23,10 @@ type Documents = {
     "mutation RegenerateRecoveryCodes($password: String!) { regenerateRecoveryCodes(password: $password) }": typeof types.RegenerateRecoveryCodesDocument,
     "mutation StartTotpEnrolment { startTotpEnrolment { secret qrCodeDataUrl } }": typeof types.StartTotpEnrolmentDocument,
     "\n  mutation ConfirmTotpEnrolment($code: String!) {\n    confirmTotpEnrolment(code: $code) {\n      recoveryCodes\n      me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n    }\n  }\n": typeof types.ConfirmTotpEnrolmentDocument,
+    "mutation StartPasskeyEnrolment { startPasskeyEnrolment }": typeof types.StartPasskeyEnrolmentDocument,
+    "\n  mutation ConfirmPasskeyEnrolment($response: String!) {\n    confirmPasskeyEnrolment(response: $response) {\n      recoveryCodes\n      me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n    }\n  }\n": typeof types.ConfirmPasskeyEnrolmentDocument,
+    "mutation StartPasskeyLogin { startPasskeyLogin }": typeof types.StartPasskeyLoginDocument,
+    "\n  mutation VerifyPasskeyLogin($response: String!) {\n    verifyPasskeyLogin(response: $response) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": typeof types.VerifyPasskeyLoginDocument,
     "\n  query AccountRequests {\n    accountRequests { id firstName lastName email rpps phone status rejectionReason createdAt decidedAt }\n  }\n": typeof types.AccountRequestsDocument,
     "\n  mutation ApproveAccountRequest($id: ID!) { approveAccountRequest(id: $id) { id status decidedAt rejectionReason } }\n": typeof types.ApproveAccountRequestDocument,
     "\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n": typeof types.RejectAccountRequestDocument,
@@ -73,6 +77,10 @@ const documents: Documents = {
     "mutation RegenerateRecoveryCodes($password: String!) { regenerateRecoveryCodes(password: $password) }": types.RegenerateRecoveryCodesDocument,
     "mutation StartTotpEnrolment { startTotpEnrolment { secret qrCodeDataUrl } }": types.StartTotpEnrolmentDocument,
     "\n  mutation ConfirmTotpEnrolment($code: String!) {\n    confirmTotpEnrolment(code: $code) {\n      recoveryCodes\n      me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n    }\n  }\n": types.ConfirmTotpEnrolmentDocument,
+    "mutation StartPasskeyEnrolment { startPasskeyEnrolment }": types.StartPasskeyEnrolmentDocument,
+    "\n  mutation ConfirmPasskeyEnrolment($response: String!) {\n    confirmPasskeyEnrolment(response: $response) {\n      recoveryCodes\n      me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n    }\n  }\n": types.ConfirmPasskeyEnrolmentDocument,
+    "mutation StartPasskeyLogin { startPasskeyLogin }": types.StartPasskeyLoginDocument,
+    "\n  mutation VerifyPasskeyLogin($response: String!) {\n    verifyPasskeyLogin(response: $response) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n": types.VerifyPasskeyLoginDocument,
     "\n  query AccountRequests {\n    accountRequests { id firstName lastName email rpps phone status rejectionReason createdAt decidedAt }\n  }\n": types.AccountRequestsDocument,
     "\n  mutation ApproveAccountRequest($id: ID!) { approveAccountRequest(id: $id) { id status decidedAt rejectionReason } }\n": types.ApproveAccountRequestDocument,
     "\n  mutation RejectAccountRequest($id: ID!, $reason: String) { rejectAccountRequest(id: $id, reason: $reason) { id status decidedAt rejectionReason } }\n": types.RejectAccountRequestDocument,
@@ -164,6 +172,22 @@ export function graphql(source: "mutation StartTotpEnrolment { startTotpEnrolmen
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ConfirmTotpEnrolment($code: String!) {\n    confirmTotpEnrolment(code: $code) {\n      recoveryCodes\n      me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n    }\n  }\n"): (typeof documents)["\n  mutation ConfirmTotpEnrolment($code: String!) {\n    confirmTotpEnrolment(code: $code) {\n      recoveryCodes\n      me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation StartPasskeyEnrolment { startPasskeyEnrolment }"): (typeof documents)["mutation StartPasskeyEnrolment { startPasskeyEnrolment }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConfirmPasskeyEnrolment($response: String!) {\n    confirmPasskeyEnrolment(response: $response) {\n      recoveryCodes\n      me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n    }\n  }\n"): (typeof documents)["\n  mutation ConfirmPasskeyEnrolment($response: String!) {\n    confirmPasskeyEnrolment(response: $response) {\n      recoveryCodes\n      me { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation StartPasskeyLogin { startPasskeyLogin }"): (typeof documents)["mutation StartPasskeyLogin { startPasskeyLogin }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation VerifyPasskeyLogin($response: String!) {\n    verifyPasskeyLogin(response: $response) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n"): (typeof documents)["\n  mutation VerifyPasskeyLogin($response: String!) {\n    verifyPasskeyLogin(response: $response) { id email firstName lastName displayName role rpps locale emailNotifications sessionIdleExpiresAt idleTimeoutSeconds }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -69,6 +69,8 @@ export default {
       submit: 'Valider',
       invalid: 'Code incorrect.',
       expired: 'Cette connexion a expiré. Saisissez à nouveau votre mot de passe.',
+      passkey: 'Utiliser ma clé d’accès',
+      passkeyCancelled: 'La connexion par clé d’accès a été annulée.',
     },
   },
   en: {
@@ -141,6 +143,8 @@ export default {
       submit: 'Confirm',
       invalid: 'Wrong code.',
       expired: 'This login has expired. Enter your password again.',
+      passkey: 'Use my passkey',
+      passkeyCancelled: 'The passkey login was cancelled.',
     },
   },
 };

@@ -3,6 +3,7 @@ import type { Context } from '../../../graphql/context.js';
 import { toMe } from '../auth.resolver.js';
 import { Me } from '../auth.types.js';
 import { AccountSecurity, ActiveSession, EnrolmentResult, SecondFactor, SecondFactorKind, TotpEnrolment } from './account.types.js';
+import * as passkeys from './passkey.js';
 import * as factors from './second-factor.js';
 import { changePassword, endMySession, mySessions } from './self-service.js';
 
@@ -76,5 +77,26 @@ export class AccountSelfResolver {
   @Mutation(() => Boolean, { description: 'Removes one of your second factors (password required)' })
   removeSecondFactor(@Ctx() ctx: Context, @Arg('id', () => ID) id: string, @Arg('password', () => String) password: string): Promise<boolean> {
     return factors.removeSecondFactor(ctx, id, password);
+  }
+
+  @Mutation(() => String, { description: 'Options for navigator.credentials.create(), as JSON (signed in, or a login held for enrolment)' })
+  startPasskeyEnrolment(@Ctx() ctx: Context): Promise<string> {
+    return passkeys.startPasskeyEnrolment(ctx);
+  }
+
+  @Mutation(() => EnrolmentResult, { description: 'The authenticator’s answer (JSON) to startPasskeyEnrolment' })
+  async confirmPasskeyEnrolment(@Ctx() ctx: Context, @Arg('response', () => String) response: string): Promise<EnrolmentResult> {
+    return toEnrolment(ctx, await passkeys.confirmPasskeyEnrolment(ctx, response));
+  }
+
+  @Mutation(() => String, { description: 'The login’s second step with a passkey: options for navigator.credentials.get(), as JSON' })
+  startPasskeyLogin(@Ctx() ctx: Context): Promise<string> {
+    return passkeys.startPasskeyLogin(ctx);
+  }
+
+  @Mutation(() => Me, { description: 'The authenticator’s answer (JSON) to startPasskeyLogin; a failure counts toward the lockout' })
+  async verifyPasskeyLogin(@Ctx() ctx: Context, @Arg('response', () => String) response: string): Promise<Me> {
+    const { user, session } = await passkeys.verifyPasskeyLogin(ctx, response);
+    return toMe(user, session, ctx.deps.config.sessionIdleMinutes);
   }
 }
