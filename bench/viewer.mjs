@@ -22,13 +22,20 @@
 // 1 s before the navigation, as when a physician pastes the document's address into a tab
 // already open; "warm": the same context navigating again (viewer.js from the HTTP cache, as for
 // a physician's second study).
-// Usage: node bench/viewer.mjs [runs=5]; ONLY=heap [HEAP_CYCLES=40] for the heap cycles alone.
+//   comparison    two CT thorax exams (64 × 512×512 each) of one patient published for the bench's
+//                 physician (lib/viewer-comparison.mjs): « Comparer » on the prior → its first
+//                 image beside the current one; layout changes (click → every viewport drawn and
+//                 painted); 64 slices scrolled in sync in 1×2 vs alone in 1×1.
+// Usage: node bench/viewer.mjs [runs=5]; ONLY=heap [HEAP_CYCLES=40] for the heap cycles alone,
+// ONLY=comparison for the comparison figures alone.
 import { cpuReferenceMs, ctDocument, launchBrowser, newLoggedInPage, openFromRecord, openOnce, startPortal, tracedColdLoad } from './lib/viewer-portal.mjs';
 import { median } from './lib/measure.mjs';
+import { comparisonFigures, publishComparisonStudies, reportComparison } from './lib/viewer-comparison.mjs';
 
 const RUNS = Number(process.argv[2] ?? 5);
 const CYCLES = Number(process.env.HEAP_CYCLES ?? 10);
 const HEAP_ONLY = process.env.ONLY === 'heap';
+const COMPARISON_ONLY = process.env.ONLY === 'comparison';
 
 /**
  * Where the time of a load went: every request up to the first image (the shell's own files,
@@ -122,7 +129,7 @@ const browser = await launchBrowser();
 try {
   const probe = await newLoggedInPage(browser, portal.url);
   const doc = await ctDocument(probe.page, portal.url);
-  if (HEAP_ONLY) await probe.context.close();
+  if (HEAP_ONLY || COMPARISON_ONLY) await probe.context.close();
   else {
     // One unmeasured load, so the server's first-request costs (JIT, connection pool) are not counted.
     await openOnce(probe.page, portal.url, doc.id);
@@ -159,6 +166,17 @@ try {
     console.log(`last warm load, ms since navigation start: ${warmSteps.join('; ')}; first image at ${ms(warm[warm.length - 1].firstImage)}`);
   }
 
+  if (!HEAP_ONLY) {
+    const studies = await publishComparisonStudies(browser, portal.url);
+    const cpu = cpuReferenceMs();
+    const { context, page } = await newLoggedInPage(browser, portal.url);
+    const figures = await comparisonFigures(page, portal.url, studies, RUNS);
+    await context.close();
+    console.log(`CPU reference around the comparison runs: ${cpu} ms before, ${cpuReferenceMs()} ms after`);
+    reportComparison(figures, ms);
+  }
+  if (COMPARISON_ONLY) process.exitCode = 0;
+  else {
   const { before, after } = await heapCycles(browser, portal.url, doc.studyInstanceUid);
   const first = after[0];
   const last = after[after.length - 1];
@@ -167,6 +185,7 @@ try {
     `heap: before ${mb(before)}, after cycle 1 ${mb(first)}, after cycle ${CYCLES} ${mb(last)} (${(((last - first) / first) * 100).toFixed(1)} % vs cycle 1); ` +
       `per cycle: ${after.map(mb).join(', ')}`,
   );
+  }
 } finally {
   await browser.close();
   await portal.stop();

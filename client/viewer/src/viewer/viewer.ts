@@ -333,6 +333,8 @@ export class Viewer implements RuntimeClient {
     this.registerMetadata(stacks);
     this.strip.add(stacks, offset, `${prior.title} — ${this.priorsPanel.dateOf(prior)}`);
     this.prefetcher?.grow();
+    // The queue is rebuilt around the active image, the new series included.
+    this.prefetcher?.focus(this.active.seriesIndex, this.active.imageIndex);
     this.loadThumbnails(offset);
     const modality = this.active.series?.modality;
     const pick = Math.max(0, stacks.findIndex((s) => s.modality === modality));
