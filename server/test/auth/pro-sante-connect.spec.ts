@@ -135,6 +135,17 @@ describe('Pro Santé Connect login (issue 20)', () => {
     expect(await auditOutcomes(t, 'LOGIN_SUCCEEDED', since)).toEqual(['PRO_SANTE_CONNECT']);
   });
 
+  it('lands on the page the login page was asked for (a record from a notification e-mail), never on another site', async () => {
+    const { rpps } = await physician(t);
+    psc.nextLogin = psc.addAccount({ rpps });
+    const browser = new Browser(t, psc);
+    expect((await browser.follow(`${t.url}/api/auth/psc/login?suite=${encodeURIComponent('/patients/abc?onglet=resultats')}`)).landed).toBe('/patients/abc?onglet=resultats');
+    for (const elsewhere of ['//evil.example/x', '/\\evil.example', 'https://evil.example/']) {
+      const other = new Browser(t, psc);
+      expect((await other.follow(`${t.url}/api/auth/psc/login?suite=${encodeURIComponent(elsewhere)}`)).landed).toBe('/');
+    }
+  });
+
   it('two logins started in two tabs of one browser both complete', async () => {
     const { id, rpps } = await physician(t);
     psc.nextLogin = psc.addAccount({ rpps });

@@ -12,6 +12,7 @@ import { Migration20261205170000_RecordSearchName } from './Migration20261205170
 import { Migration20261205160000_LoginThrottle } from './Migration20261205160000_LoginThrottle.js';
 import { Migration20261205171000_DicomDates } from './Migration20261205171000_DicomDates.js';
 import { Migration20261205194000_ProSanteConnect } from './Migration20261205194000_ProSanteConnect.js';
+import { Migration20261205201500_OidcLoginReturn } from './Migration20261205201500_OidcLoginReturn.js';
 import { Migration20261205193000_AccountSecurity } from './Migration20261205193000_AccountSecurity.js';
 
 /** Applied in this order; a new migration is appended here (never edit a released one). */
@@ -30,4 +31,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205171000_DicomDates', class: Migration20261205171000_DicomDates },
   { name: 'Migration20261205193000_AccountSecurity', class: Migration20261205193000_AccountSecurity },
   { name: 'Migration20261205194000_ProSanteConnect', class: Migration20261205194000_ProSanteConnect },
+  { name: 'Migration20261205201500_OidcLoginReturn', class: Migration20261205201500_OidcLoginReturn },
 ];

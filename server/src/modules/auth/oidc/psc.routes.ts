@@ -11,8 +11,8 @@ import { PSC_COOKIE_PATH, PscLoginRefused, finishLogin, homeOf, logoutEverywhere
 
 /**
  * Pro Santé Connect's browser routes (ADR 0123, 0124):
- * - GET /api/auth/psc/login: to the provider (404 when PSC is not configured);
- * - GET /api/auth/psc/callback: back from it, to the role's home page with a session, or to the
+ * - GET /api/auth/psc/login[?suite=/path]: to the provider (404 when PSC is not configured);
+ * - GET /api/auth/psc/callback: back from it, to `suite` or the role's home page with a session, or to the
  *   login page with `?psc=<reason>`, which the page says in French or English;
  * - POST /api/auth/logout (JSON): ends the session, password or PSC, and answers
  *   `{ redirectTo }`, the provider's logout URL for a PSC session, else null.
@@ -27,7 +27,8 @@ export const pscRoutesModule: HttpModule = {
       if (!config.psc) return notConfigured(res);
       const ctx = await contextOf(req, res, deps, { resolveSession: false });
       try {
-        res.redirect(302, await startLogin(ctx, config.psc));
+        const suite = typeof req.query.suite === 'string' ? req.query.suite : null;
+        res.redirect(302, await startLogin(ctx, config.psc, suite));
       } catch (error) {
         if (error instanceof AppError && error.code === ErrorCode.RATE_LIMITED) return toLoginPage(res, 'rate-limited');
         logger.warn({ err: error }, 'Pro Santé Connect: the login could not start');
@@ -43,8 +44,8 @@ export const pscRoutesModule: HttpModule = {
       const callbackUrl = new URL(config.psc.redirectUrl);
       callbackUrl.search = new URL(req.originalUrl, 'http://callback.invalid').search;
       try {
-        const { user } = await finishLogin(ctx, config.psc, callbackUrl);
-        res.redirect(302, homeOf(user));
+        const { user, returnTo } = await finishLogin(ctx, config.psc, callbackUrl);
+        res.redirect(302, returnTo ?? homeOf(user));
       } catch (error) {
         if (!(error instanceof PscLoginRefused)) throw error;
         logger.warn({ reason: error.reason, detail: error.detail }, 'Pro Santé Connect login refused');

@@ -66,9 +66,10 @@ const REFUSAL_OUTCOME: Record<PscRefusal, string> = {
 
 /**
  * Starts a login: a new state, nonce and PKCE verifier kept server-side, bound to this browser's
- * cookie (drawn now if it has none). Returns where to send the browser.
+ * cookie (drawn now if it has none), with the portal page to land on afterwards (a path of this
+ * portal only: see localPath). Returns where to send the browser.
  */
-export async function startLogin(ctx: Context, psc: PscConfig): Promise<string> {
+export async function startLogin(ctx: Context, psc: PscConfig, returnTo: string | null): Promise<string> {
   const { em } = ctx;
   await consumeRateLimit(em, ctx.deps.config, `psc-login:ip:${ctx.request.ip ?? '?'}`, 30, 60);
   const known = ctx.request.cookies?.[PSC_BROWSER_COOKIE];
@@ -77,8 +78,8 @@ export async function startLogin(ctx: Context, psc: PscConfig): Promise<string> 
   const url = await authorizationUrl(psc, checks);
   await em.execute(`delete from oidc_login where expires_at < now()`);
   await em.execute(
-    `insert into oidc_login (state_hash, browser_hash, nonce, code_verifier, expires_at) values (?, ?, ?, ?, now() + make_interval(mins => ?))`,
-    [hashToken(checks.state), hashToken(browser), checks.nonce, checks.codeVerifier, LOGIN_TTL_MINUTES],
+    `insert into oidc_login (state_hash, browser_hash, nonce, code_verifier, return_to, expires_at) values (?, ?, ?, ?, ?, now() + make_interval(mins => ?))`,
+    [hashToken(checks.state), hashToken(browser), checks.nonce, checks.codeVerifier, localPath(returnTo), LOGIN_TTL_MINUTES],
   );
   ctx.cookies.set(PSC_BROWSER_COOKIE, browser, { path: PSC_COOKIE_PATH, maxAgeSeconds: LOGIN_TTL_MINUTES * 60 });
   return url.href;
@@ -86,6 +87,19 @@ export async function startLogin(ctx: Context, psc: PscConfig): Promise<string> 
 
 export interface PscLogin {
   user: User;
+  /** The page the person was going to, when the login page named one. */
+  returnTo: string | null;
+}
+
+/**
+ * A path on this portal, or null: never another origin (`//host`, or `/\host`, which browsers
+ * read alike), nor a control character, so the callback cannot be made to send a person with a
+ * fresh session to someone else's page.
+ */
+export function localPath(raw: string | null | undefined): string | null {
+  if (!raw || raw.length > 500 || !raw.startsWith('/') || raw.startsWith('//') || raw.includes('\\')) return null;
+  if ([...raw].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return null;
+  return raw;
 }
 
 /**
@@ -110,8 +124,8 @@ async function finish(ctx: Context, psc: PscConfig, callbackUrl: URL): Promise<P
   const browser = ctx.request.cookies?.[PSC_BROWSER_COOKIE];
   if (!state || !browser || state.length > 200 || browser.length > 200) throw new PscLoginRefused('refused', 'no state, or no login cookie');
   // Only the browser that started this login consumes its state: another's callback leaves it.
-  const [row] = await em.execute<Array<{ nonce: string; code_verifier: string; expired: boolean }>>(
-    `delete from oidc_login where state_hash = ? and browser_hash = ? returning nonce, code_verifier, expires_at < now() as expired`,
+  const [row] = await em.execute<Array<{ nonce: string; code_verifier: string; return_to: string | null; expired: boolean }>>(
+    `delete from oidc_login where state_hash = ? and browser_hash = ? returning nonce, code_verifier, return_to, expires_at < now() as expired`,
     [hashToken(state), hashToken(browser)],
   );
   if (!row) throw new PscLoginRefused('refused', 'unknown or used state, or another browser’s');
@@ -146,7 +160,7 @@ async function finish(ctx: Context, psc: PscConfig, callbackUrl: URL): Promise<P
     await tx.flush();
     await tx.execute(`insert into oidc_session (session_id, id_token) values (?, ?)`, [session.id, identity.idToken]);
     audit(tx, 'LOGIN_SUCCEEDED', { ...actorOf(ctx), actorKind: 'USER', actorUserId: user.id, outcome: 'PRO_SANTE_CONNECT' });
-    return { user };
+    return { user, returnTo: row.return_to };
   });
 }
 
