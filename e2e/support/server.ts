@@ -46,7 +46,8 @@ async function freePort(): Promise<number> {
 export async function startPortal(env: Record<string, string> = {}): Promise<PortalServer> {
   const port = await freePort();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'emage-e2e-'));
-  const url = `http://127.0.0.1:${port}`;
+  // PUBLIC_HOST=localhost for a spec that needs a host name: WebAuthn refuses an IP address as relying party.
+  const url = `http://${env.PUBLIC_HOST ?? '127.0.0.1'}:${port}`;
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'test',
