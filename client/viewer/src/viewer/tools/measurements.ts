@@ -93,7 +93,12 @@ export function measurementTools(tools: Tools, ctx: MeasurementContext): Array<[
     }
   };
   const Probe = class extends localised(base.ProbeTool, ctx) {
-    override updateCachedStats(image: Image, _element: HTMLElement, data: ToolData): void {
+    override updateCachedStats(image: Image, element: HTMLElement, data: ToolData): void {
+      // A colour pixel's three values: cornerstone-tools' own reading (R, G, B).
+      if (image.color) {
+        super.updateCachedStats(image, element, data);
+        return;
+      }
       const p = data.handles.end;
       const raster = rasterOf(image);
       const value = raster ? probe(raster, p) : undefined;
