@@ -184,6 +184,8 @@ const checkedDocuments = new WeakMap<GraphQLSchema, Map<string, DocumentNode>>()
  * dropped first) and the same source is not lexed, parsed and checked again.
  */
 export function checkDocument(schema: GraphQLSchema, source: string): CheckedDocument {
+  // A longer source is never kept: not even hashed for a look-up (a 99 kB flood is refused by its tokens).
+  if (source.length > MAX_CHECKED_SOURCE_LENGTH) return checkSource(schema, source);
   let known = checkedDocuments.get(schema);
   const document = known?.get(source);
   if (document) {
@@ -192,7 +194,7 @@ export function checkDocument(schema: GraphQLSchema, source: string): CheckedDoc
     return { document };
   }
   const checked = checkSource(schema, source);
-  if (checked.document && source.length <= MAX_CHECKED_SOURCE_LENGTH) {
+  if (checked.document) {
     if (!known) checkedDocuments.set(schema, (known = new Map()));
     if (known.size >= MAX_CHECKED_DOCUMENTS) known.delete(known.keys().next().value!);
     known.set(source, checked.document);
