@@ -158,6 +158,20 @@ async function stowHugeInstance(url, key, serverPid, mb) {
   };
 }
 
+/**
+ * fetch, sent again once when the keep-alive connection it reused turned out closed (EPIPE or
+ * ECONNRESET before any answer: the server's idle timeout closed it while the bench was busy, so
+ * the request was never read). STOW is idempotent: a replay stores nothing new.
+ */
+async function postOnce(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if (!['EPIPE', 'ECONNRESET'].includes(error.cause?.code)) throw error;
+    return fetch(url, init);
+  }
+}
+
 /** A valid RPPS (11 digits, Luhn key) unlikely to collide. */
 function randomRpps() {
   const body = `1${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}`;
@@ -474,7 +488,7 @@ async function main() {
     };
     const stow = async (files) => {
       const { body, contentType } = multipart(files);
-      const res = await fetch(`${url}/dicomweb/studies`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': contentType }, body });
+      const res = await postOnce(`${url}/dicomweb/studies`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': contentType }, body });
       if (res.status !== 200 && res.status !== 202) throw new Error(`STOW ${res.status}: ${await res.text()}`);
       return res.json();
     };
@@ -495,7 +509,7 @@ async function main() {
     /** The same STOW request to Orthanc's DICOMweb root; a refused part is counted, not thrown. */
     const orthancStow = async (files) => {
       const { body, contentType } = multipart(files);
-      const res = await fetch(`${orthanc.url}/dicom-web/studies`, { method: 'POST', headers: { 'content-type': contentType, accept: 'application/dicom+json' }, body });
+      const res = await postOnce(`${orthanc.url}/dicom-web/studies`, { method: 'POST', headers: { 'content-type': contentType, accept: 'application/dicom+json' }, body });
       if (res.status >= 500) throw new Error(`Orthanc STOW ${res.status}: ${(await res.text()).slice(0, 300)}`);
       await res.arrayBuffer();
     };

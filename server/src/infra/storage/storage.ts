@@ -80,9 +80,13 @@ export class FileStorage implements Storage {
   async putStaged(key: string, file: StagedFile): Promise<void> {
     try {
       const target = this.pathOf(key);
-      await fs.mkdir(path.dirname(target), { recursive: true });
       // The staged file was flushed by finish(): a sender is told "stored" once this returns.
-      await fs.rename(file.path, target);
+      // The series' directory exists for all its instances but the first: one system call.
+      await fs.rename(file.path, target).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        await fs.rename(file.path, target);
+      });
       stagedFileStored(file);
       this.handles.forget(target);
     } catch (error) {

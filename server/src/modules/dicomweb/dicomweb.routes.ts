@@ -78,10 +78,10 @@ function dicomwebRouter(deps: AppDeps): Router {
   // --- STOW-RS
   const stow: Handler = async (req, res, reader) => {
     try {
-      const [em, viewer] = [reader.em(), await reader.viewer()];
+      const viewer = await reader.viewer();
       const declared = Number(req.headers['content-length'] ?? 0);
       if (viewer.kind === 'facility' && declared > deps.config.maxStowBodyBytes) throw new DicomwebError(413, 'The request is larger than this server accepts');
-      const outcome = await storeInstances(deps, em, viewer, {
+      const outcome = await storeInstances(deps, frameDeps.statements, viewer, {
         contentType: req.headers['content-type'],
         // Not destroyed when parsing stops early: what is left is drained below.
         body: req.iterator({ destroyOnReturn: false }),

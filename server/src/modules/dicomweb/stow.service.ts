@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { constants as bufferConstants } from 'node:buffer';
 import fs from 'node:fs/promises';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../../app-deps.js';
 import type { Viewer } from '../../graphql/context.js';
 import type { StagedFile } from '../../infra/storage/storage.js';
@@ -22,6 +21,7 @@ import { Part10Scanner, checkSparseParse } from '../dicom/part10-scan.js';
 import { authorizeStore } from './dicomweb-access.service.js';
 import { DicomwebError, badRequest, checkUid } from './dicomweb-error.js';
 import { pgArray } from './pg-array.js';
+import type { PreparedStatement, PreparedStatements } from '../../infra/db/prepared-statements.js';
 import { bulkDataRanges, instancePath, searchForm, studyPath } from './dicomweb-paths.js';
 
 /** PS3.7 C.5.? "Refused: not authorised": the study belongs to another facility. */
@@ -34,6 +34,14 @@ const NOT_AUTHORIZED = 0x0124;
  */
 const MAX_HEADER_BYTES = 32 * 1024 * 1024;
 const MAX_INFLATED_BYTES = 128 * 1024 * 1024;
+
+/**
+ * Instances of one request finished (flushed to disk, moved into place, indexed) while the next
+ * arrive: the disk's flush and the database's round trips overlap the reception instead of
+ * pausing it. Each holds only its parsed header, so memory stays bounded.
+ */
+const FINISHING = 4;
+const FINISH_ALONE_BYTES = 64 * 1024 * 1024;
 
 export interface StowInput {
   contentType: string | undefined;
@@ -74,7 +82,7 @@ type InstanceResult = Stored | Failed;
  * for what concerns the whole request (401/403 caller, 415 media type, 413 size, 400 malformed
  * multipart).
  */
-export async function storeInstances(deps: AppDeps, em: EntityManager, viewer: Viewer, input: StowInput): Promise<StowOutcome> {
+export async function storeInstances(deps: AppDeps, statements: PreparedStatements, viewer: Viewer, input: StowInput): Promise<StowOutcome> {
   const { facilityId } = authorizeStore(viewer);
   const target = input.targetStudyUid === undefined ? undefined : checkUid(input.targetStudyUid, 'StudyInstanceUID');
   const header = input.contentType ?? '';
@@ -85,7 +93,10 @@ export async function storeInstances(deps: AppDeps, em: EntityManager, viewer: V
   const boundary = boundaryFromContentType(header);
   if (!boundary) throw badRequest('The multipart boundary is missing or invalid');
 
-  const results: InstanceResult[] = [];
+  // In the order of the parts; an instance is finished (flushed, moved into place, indexed)
+  // while the next ones arrive, at most FINISHING at a time.
+  const results: Array<InstanceResult | Promise<InstanceResult>> = [];
+  const finishing = new Set<Promise<unknown>>();
   // The part being received; undefined while a part that is not DICOM streams past.
   let incoming: Incoming | undefined;
   try {
@@ -109,17 +120,30 @@ export async function storeInstances(deps: AppDeps, em: EntityManager, viewer: V
       } else if (incoming) {
         const received = incoming;
         incoming = undefined;
-        results.push(await storeOne(deps, em, facilityId, received, target));
+        const result = storeOne(deps, statements, facilityId, received, target);
+        results.push(result);
+        const settled: Promise<unknown> = result.then(
+          () => finishing.delete(settled),
+          () => finishing.delete(settled),
+        );
+        finishing.add(settled);
+        // A large instance is finished before reading on: its sparse copy reserves address space.
+        if (received.file.size > FINISH_ALONE_BYTES) await Promise.allSettled(finishing);
+        else if (finishing.size >= FINISHING) await Promise.race(finishing);
       }
     }
   } catch (error) {
     await incoming?.file.discard();
+    await Promise.allSettled(results);
     if (error instanceof MultipartLimitError) throw new DicomwebError(413, 'The request or one of its instances is larger than this server accepts');
     if (error instanceof MultipartParseError) throw badRequest(`Malformed multipart body: ${error.message}`);
     throw error;
   }
   if (results.length === 0) throw badRequest('The multipart body holds no instance');
-  return stowResponse(deps, results, target);
+  const outcomes = await Promise.allSettled(results);
+  const failedHard = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failedHard) throw failedHard.reason;
+  return stowResponse(deps, outcomes.map((o) => (o as PromiseFulfilledResult<InstanceResult>).value), target);
 }
 
 function failure(parsed: Pick<ParsedInstance, 'sopClassUid' | 'sopInstanceUid'> | undefined, reason: number, message: string): Failed {
@@ -176,7 +200,7 @@ async function parseIncoming({ file, scanner }: Incoming): Promise<ParsedInstanc
   throw new DicomParseError('INVALID', 'The data set cannot be followed element by element.');
 }
 
-async function storeOne(deps: AppDeps, em: EntityManager, facilityId: string, incoming: Incoming, target: string | undefined): Promise<InstanceResult> {
+async function storeOne(deps: AppDeps, statements: PreparedStatements, facilityId: string, incoming: Incoming, target: string | undefined): Promise<InstanceResult> {
   const { file } = incoming;
   try {
     let sha256: string;
@@ -193,7 +217,7 @@ async function storeOne(deps: AppDeps, em: EntityManager, facilityId: string, in
       if (error instanceof DicomParseError) return failure(undefined, error.failureReason, error.message);
       throw error;
     }
-    return await storeParsed(deps, em, facilityId, parsed, file, sha256, target);
+    return await storeParsed(deps, statements, facilityId, parsed, file, sha256, target);
   } finally {
     // Stored under its key (then there is nothing left to remove) or refused: never left behind.
     await file.discard();
@@ -202,7 +226,7 @@ async function storeOne(deps: AppDeps, em: EntityManager, facilityId: string, in
 
 async function storeParsed(
   deps: AppDeps,
-  em: EntityManager,
+  statements: PreparedStatements,
   facilityId: string,
   parsed: ParsedInstance,
   file: StagedFile,
@@ -214,15 +238,7 @@ async function storeParsed(
   }
 
   // What is already held decides before anything is written: replays store nothing new.
-  const [held] = await em.execute<Held[]>(
-    `select
-       (select json_build_object('study', st.study_instance_uid, 'series', se.series_instance_uid, 'facility', st.facility_id)
-          from dicom_instance i join dicom_series se on se.id = i.series_id join dicom_study st on st.id = se.study_id
-         where i.sop_instance_uid = ?) as instance,
-       (select facility_id from dicom_study where study_instance_uid = ?) as study_facility,
-       (select st.study_instance_uid from dicom_series se join dicom_study st on st.id = se.study_id where se.series_instance_uid = ?) as series_study`,
-    [parsed.sopInstanceUid, parsed.studyInstanceUid, parsed.seriesInstanceUid],
-  );
+  const [held] = await statements.query<Held>(HELD, [parsed.sopInstanceUid, parsed.studyInstanceUid, parsed.seriesInstanceUid]);
   if (held?.study_facility && held.study_facility !== facilityId) {
     return failure(parsed, NOT_AUTHORIZED, 'This study was stored by another facility');
   }
@@ -251,7 +267,7 @@ async function storeParsed(
     deps.storage.delete(storageKey).catch((error: unknown) => deps.logger.error({ err: errorSummary(error) }, 'STOW: orphan file left in storage'));
   let indexed: 'inserted' | 'already held';
   try {
-    indexed = await em.transactional((tx) => indexInstance(tx as EntityManager, facilityId, parsed, storageKey, file.size, sha256));
+    indexed = await statements.transaction((query) => indexInstance(query, facilityId, parsed, storageKey, file.size, sha256));
   } catch (error) {
     await discardFile();
     if (error instanceof Rollback) return error.result;
@@ -263,25 +279,27 @@ async function storeParsed(
   return stored(parsed);
 }
 
-/**
- * Study, series and instance rows in one transaction. Conditional upserts re-check ownership
- * and series membership against concurrent stores: when a condition fails, Rollback undoes the
- * transaction and carries the instance's failure; the caller then deletes the file.
+/*
+ * The statements of one instance, prepared once per pooled connection (PreparedStatements): an
+ * instance is a handful of statements, run for every instance of every STOW request.
  */
-async function indexInstance(
-  tx: EntityManager,
-  facilityId: string,
-  p: ParsedInstance,
-  storageKey: string,
-  size: number,
-  sha256: string,
-): Promise<'inserted' | 'already held'> {
-  const modality = p.series.modality ? [p.series.modality] : [];
-  const patientName = p.patient.name?.raw ?? null;
-  const [study] = await tx.execute<{ id: string }[]>(
-    `insert into dicom_study (id, study_instance_uid, facility_id, patient_name, patient_name_search, patient_id, patient_birth_date,
+
+/** What is already held of the instance's UIDs ($1 SOP instance, $2 study, $3 series). */
+const HELD: PreparedStatement = {
+  name: 'stow_held',
+  text: `select
+       (select json_build_object('study', st.study_instance_uid, 'series', se.series_instance_uid, 'facility', st.facility_id)
+          from dicom_instance i join dicom_series se on se.id = i.series_id join dicom_study st on st.id = se.study_id
+         where i.sop_instance_uid = $1) as instance,
+       (select facility_id from dicom_study where study_instance_uid = $2) as study_facility,
+       (select st.study_instance_uid from dicom_series se join dicom_study st on st.id = se.study_id where se.series_instance_uid = $3) as series_study`,
+};
+
+const INDEX_STUDY: PreparedStatement = {
+  name: 'stow_index_study',
+  text: `insert into dicom_study (id, study_instance_uid, facility_id, patient_name, patient_name_search, patient_id, patient_birth_date,
        patient_sex, study_date, study_time, accession_number, study_description, study_id, referring_physician_name, modalities, created_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], now())
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text[], now())
      on conflict (study_instance_uid) do update set
        modalities = case when excluded.modalities <@ dicom_study.modalities then dicom_study.modalities
                          else array(select distinct m from unnest(dicom_study.modalities || excluded.modalities) m order by m) end,
@@ -298,6 +316,44 @@ async function indexInstance(
        referring_physician_name = coalesce(dicom_study.referring_physician_name, excluded.referring_physician_name)
      where dicom_study.facility_id = excluded.facility_id
      returning id`,
+};
+
+const INDEX_SERIES: PreparedStatement = {
+  name: 'stow_index_series',
+  text: `insert into dicom_series (id, series_instance_uid, study_id, modality, series_number, series_description, created_at)
+     values ($1, $2, $3, $4, $5, $6, now())
+     on conflict (series_instance_uid) do update set modality = coalesce(dicom_series.modality, excluded.modality)
+     where dicom_series.study_id = excluded.study_id
+     returning id`,
+};
+
+const INDEX_INSTANCE: PreparedStatement = {
+  name: 'stow_index_instance',
+  text: `insert into dicom_instance (id, sop_instance_uid, series_id, sop_class_uid, transfer_syntax_uid, instance_number, rows, columns,
+       number_of_frames, storage_key, size, frames, metadata, created_at, sha256, frames_need_extraction, bulk_data,
+       encapsulated_document_offset, encapsulated_document_length, encapsulated_document_mime_type)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, now(), $14, $15, $16::jsonb, $17, $18, $19)
+     on conflict (sop_instance_uid) do nothing
+     returning id`,
+};
+
+/**
+ * Study, series and instance rows in one transaction. Conditional upserts re-check ownership
+ * and series membership against concurrent stores: when a condition fails, Rollback undoes the
+ * transaction and carries the instance's failure; the caller then deletes the file.
+ */
+async function indexInstance(
+  query: <T extends Record<string, unknown>>(statement: PreparedStatement, values: unknown[]) => Promise<T[]>,
+  facilityId: string,
+  p: ParsedInstance,
+  storageKey: string,
+  size: number,
+  sha256: string,
+): Promise<'inserted' | 'already held'> {
+  const modality = p.series.modality ? [p.series.modality] : [];
+  const patientName = p.patient.name?.raw ?? null;
+  const [study] = await query<{ id: string }>(
+    INDEX_STUDY,
     [
       randomUUID(), p.studyInstanceUid, facilityId, patientName, patientName === null ? null : searchForm(patientName),
       p.patient.id ?? null, p.patient.birthDate ?? null, p.patient.sex ?? null, p.study.date ?? null, p.study.time ?? null,
@@ -307,12 +363,8 @@ async function indexInstance(
   );
   if (!study) throw new Rollback(failure(p, NOT_AUTHORIZED, 'This study was stored by another facility'));
 
-  const [series] = await tx.execute<{ id: string }[]>(
-    `insert into dicom_series (id, series_instance_uid, study_id, modality, series_number, series_description, created_at)
-     values (?, ?, ?, ?, ?, ?, now())
-     on conflict (series_instance_uid) do update set modality = coalesce(dicom_series.modality, excluded.modality)
-     where dicom_series.study_id = excluded.study_id
-     returning id`,
+  const [series] = await query<{ id: string }>(
+    INDEX_SERIES,
     [randomUUID(), p.seriesInstanceUid, study.id, p.series.modality ?? null, p.series.number ?? null, p.series.description ?? null],
   );
   if (!series) throw new Rollback(failure(p, FailureReason.DATA_SET_DOES_NOT_MATCH_SOP_CLASS, 'This SeriesInstanceUID is already held in another study'));
@@ -322,13 +374,8 @@ async function indexInstance(
   // What a viewer needs to pick a decoder before fetching frames (PS3.18 F.2: AvailableTransferSyntaxUID).
   metadata['00083002'] = { vr: 'UI', Value: [p.transferSyntaxUid] };
   const doc = p.encapsulatedDocument;
-  const [inserted] = await tx.execute<{ id: string }[]>(
-    `insert into dicom_instance (id, sop_instance_uid, series_id, sop_class_uid, transfer_syntax_uid, instance_number, rows, columns,
-       number_of_frames, storage_key, size, frames, metadata, created_at, sha256, frames_need_extraction, bulk_data,
-       encapsulated_document_offset, encapsulated_document_length, encapsulated_document_mime_type)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, now(), ?, ?, ?::jsonb, ?, ?, ?)
-     on conflict (sop_instance_uid) do nothing
-     returning id`,
+  const [inserted] = await query<{ id: string }>(
+    INDEX_INSTANCE,
     [
       randomUUID(), p.sopInstanceUid, series.id, p.sopClassUid, p.transferSyntaxUid, p.instance.number ?? null,
       p.instance.rows ?? null, p.instance.columns ?? null, p.hasPixelData ? p.instance.numberOfFrames : 0, storageKey, size,
