@@ -220,7 +220,7 @@ describe('§5.2 Visionneuse — sur un téléphone', () => {
     await screenshot(page, '05-2-lecture-telephone');
   });
 
-  it('touch: one finger scrolls the slices, a double tap resets the view', async () => {
+  it('touch: one finger scrolls the slices, a double tap resets the view, a pinch zooms', async () => {
     const viewer = new ViewerPage(page);
     await page.locator('[data-testid="viewer"][data-tools="ready"]').waitFor();
     const box = (await viewer.viewport.boundingBox())!;
@@ -243,6 +243,16 @@ describe('§5.2 Visionneuse — sur un téléphone', () => {
       await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
     }
     await expect.poll(() => viewer.zoomOverlay()).toBe(zoom);
+    expect(await imageOverlay(page)).toBe('Im 52/64');
+    // Two fingers spreading apart: a pinch zooms in, and does not scroll the slices.
+    const spread = (d: number) => [
+      { x: x - d, y, id: 0 },
+      { x: x + d, y, id: 1 },
+    ];
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: spread(20) });
+    for (let i = 1; i <= 10; i++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: spread(20 + i * 8) });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await expect.poll(() => viewer.zoomOverlay()).not.toBe(zoom);
     expect(await imageOverlay(page)).toBe('Im 52/64');
   });
 
