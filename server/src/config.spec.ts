@@ -119,6 +119,11 @@ describe('production fails closed', () => {
   it('never seeds demo accounts, even when asked', () => {
     expect(problemsOf({ ...production(), SEED_DEMO: 'true' })).toEqual(['SEED_DEMO must be false in production (demo accounts have a published password)']);
   });
+
+  it('requires a second factor of administrators and analysts: no grace (ADR 0127)', () => {
+    expect(loadConfig(production())).toMatchObject({ mfaStaff: 'required', mfaPhysicians: 'optional' });
+    expect(problemsOf({ ...production(), MFA_STAFF: 'grace' })).toEqual(['MFA_STAFF=grace is refused in production: administrators and analysts log in with a second factor']);
+  });
 });
 
 describe('TRUST_PROXY', () => {
@@ -236,5 +241,16 @@ describe('Pro Santé Connect (ADR 0123)', () => {
     expect(production).toContain('PSC_ISSUER_URL must be an https:// URL in production (tokens and the client secret must not travel in clear)');
     expect(problemsOf({ NODE_ENV: 'production', PSC_CLIENT_ID: 'e-mage' }).some((p) => p.startsWith('PSC_ISSUER_URL, PSC_CLIENT_SECRET are required'))).toBe(true);
     expect(problemsOf({ ...psc, PSC_ISSUER_URL: 'http://127.0.0.1:9000' })).toEqual([]);
+  });
+});
+
+describe('MFA_STAFF and MFA_PHYSICIANS', () => {
+  it('grace for staff outside production by default, physicians optional; each value checked', () => {
+    expect(loadConfig({})).toMatchObject({ mfaStaff: 'grace', mfaPhysicians: 'optional' });
+    expect(loadConfig({ MFA_STAFF: 'required', MFA_PHYSICIANS: 'required' })).toMatchObject({ mfaStaff: 'required', mfaPhysicians: 'required' });
+    expect(problemsOf({ MFA_STAFF: 'off', MFA_PHYSICIANS: 'yes' })).toEqual([
+      'MFA_PHYSICIANS must be one of required, optional (got "yes")',
+      'MFA_STAFF must be one of required, grace (got "off")',
+    ]);
   });
 });
