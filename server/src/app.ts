@@ -23,6 +23,7 @@ import { cookieWriter, parseCookies } from './infra/http/cookies.js';
 import { securityHeaders } from './infra/http/security-headers.js';
 import { httpModules } from './infra/http/modules.js';
 import { safePath } from './infra/logger.js';
+import { graphqlSpans, httpSpans, tracingOn } from './infra/tracing.js';
 import { addMetricsSource, graphqlMetricsPlugin, httpMetrics, serveMetrics } from './infra/metrics/metrics.js';
 import { apiKeyViewerResolver } from './modules/facility/facility.service.js';
 
@@ -45,6 +46,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   app.disable('x-powered-by');
   // req.ip, should anything read it, follows the same trust as clientAddress.
   app.set('trust proxy', trustOf(config));
+  if (tracingOn()) app.use(httpSpans());
   app.use(securityHeaders(config));
   app.use(httpMetrics());
   // While draining (ADR 0112), each answer closes its connection: the client's next request
@@ -126,7 +128,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     // No drain plugin: close() below drains the HTTP server itself, before Apollo stops.
     // No cache hints in this schema: Apollo's cache-control plugin only wrapped every field's
     // resolver to find none; graphqlBody answers Cache-Control: no-store itself.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), limitsPlugin(schema, config), unavailablePlugin(), graphqlMetricsPlugin()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), limitsPlugin(schema, config), unavailablePlugin(), graphqlMetricsPlugin(), ...(tracingOn() ? [graphqlSpans()] : [])],
   });
   await apollo.start();
 

@@ -44,6 +44,13 @@ export async function startServices(config: Config, opts: StartOptions = {}): Pr
       stops.push(() => embedded?.stop());
       logger.info({ port: embedded.port }, 'embedded PostgreSQL started');
     }
+    if (config.tracing) {
+      // The SDK is imported only when asked for (ADR 0122); first, so that every span below is exported.
+      const { startTracing } = await import('./infra/tracing.js');
+      const tracing = await startTracing(config.tracing);
+      stops.push(() => tracing.stop());
+      logger.info({ endpoint: config.tracing.endpoint }, 'OpenTelemetry traces on');
+    }
     const orm = await initOrm(databaseUrl, opts.poolMax, logger);
     stops.push(() => orm.close(true));
     const applied = await migrate(orm);

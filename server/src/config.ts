@@ -66,6 +66,8 @@ export interface Config {
   shutdownDelayMs: number;
   /** PSC_ISSUER_URL, PSC_CLIENT_ID, PSC_CLIENT_SECRET: Pro Santé Connect login; unset, none is offered (ADR 0123). */
   psc: PscConfig | undefined;
+  /** OTEL_TRACES=1 or OTEL_EXPORTER_OTLP_ENDPOINT: OpenTelemetry traces to that collector; unset, none (ADR 0122). */
+  tracing: { endpoint: string; serviceName: string } | undefined;
 }
 
 export interface PscConfig {
@@ -217,6 +219,9 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownDrainMs: num('SHUTDOWN_DRAIN_SECONDS', 25, 0, 600) * 1000,
     shutdownDelayMs: num('SHUTDOWN_DELAY_SECONDS', 0, 0, 60) * 1000,
     psc: pscOf(env, publicUrl, nodeEnv, problems),
+    tracing: bool('OTEL_TRACES', !!env.OTEL_EXPORTER_OTLP_ENDPOINT)
+      ? { endpoint: url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']) ?? 'http://localhost:4318', serviceName: str('OTEL_SERVICE_NAME', 'e-mage') }
+      : undefined,
   };
   if (config.metricsPort !== undefined && config.metricsPort === config.port && config.port !== 0) {
     problems.push(`METRICS_PORT must differ from PORT (${config.port}): metrics are never served on the public port`);

@@ -1,4 +1,5 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { traceLogFields } from './tracing.js';
 
 export type { Logger };
 
@@ -7,10 +8,12 @@ export type { Logger };
  * redacted wherever they appear, and request URLs are logged through `safePath`, which hides
  * share tokens and query strings.
  */
-export function createLogger(level: string): Logger {
+export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino({
     level,
     base: { service: 'e-mage' },
+    // The active span's trace_id and span_id when traces are on (ADR 0122); nothing otherwise.
+    mixin: traceLogFields,
     redact: {
       paths: [
         'password', '*.password', 'token', '*.token', 'authorization', '*.authorization',
@@ -19,7 +22,7 @@ export function createLogger(level: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  }, destination);
 }
 
 /**

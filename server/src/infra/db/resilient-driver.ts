@@ -2,6 +2,7 @@ import type { Configuration, EntityData, AnyEntity, LoggingOptions, Transaction 
 import { AbstractSqlDriver, type Knex } from '@mikro-orm/knex';
 import { PostgreSqlConnection, PostgreSqlPlatform } from '@mikro-orm/postgresql';
 import { isReadOnlyStatement, retryOnConnectionLoss, unavailableIfLost } from './connection-loss.js';
+import { withDbSpan } from '../tracing.js';
 
 type Statement = string | Knex.QueryBuilder | Knex.Raw;
 type BeginOptions = Parameters<PostgreSqlConnection['begin']>[0];
@@ -26,7 +27,8 @@ class ResilientPostgreSqlConnection extends PostgreSqlConnection {
     ctx?: Transaction,
     loggerContext?: LoggingOptions,
   ): Promise<T> {
-    const run = () => super.execute<T>(statement, params, method, ctx, loggerContext).catch(rethrowUnavailable);
+    const sqlOf = () => (typeof statement === 'string' ? statement : (statement as { toSQL(): { sql: string } }).toSQL().sql);
+    const run = () => withDbSpan(sqlOf, () => super.execute<T>(statement, params, method, ctx, loggerContext)).catch(rethrowUnavailable);
     if (ctx) return run();
     if (typeof statement !== 'string') {
       const builder = statement as { client?: { transacting?: boolean }; toSQL(): { sql: string } };
