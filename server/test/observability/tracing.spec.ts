@@ -83,6 +83,8 @@ describe('OpenTelemetry traces', () => {
       await t.stop();
     }
     expect(receiver.posts).toEqual([]);
+    // No tracer provider was registered: the SDK was never started (its API's global is unset).
+    expect((globalThis as Record<symbol, unknown>)[Symbol.for('opentelemetry.js.api.1')]).toBeUndefined();
     const requests = log.lines().filter((l) => l.msg === 'request');
     expect(requests.length).toBeGreaterThan(0);
     for (const l of requests) expect(l).not.toHaveProperty('trace_id');
@@ -102,6 +104,7 @@ describe('OpenTelemetry traces', () => {
       body: JSON.stringify({ query: SIGN_IN, operationName: 'SignIn', variables: { e: email, p: TEST_PASSWORD } }),
     });
     expect(res.status).toBe(200);
+    expect((globalThis as Record<symbol, unknown>)[Symbol.for('opentelemetry.js.api.1')]).toBeDefined();
     expect(((await res.json()) as { data?: { login?: unknown } }).data?.login).toBeTruthy();
     // Stopping flushes the spans still buffered.
     await t.stop();
