@@ -5,12 +5,12 @@ import { h } from './dom';
 export type LayoutId = '1x1' | '1x2' | '2x2';
 
 export const LAYOUTS: Record<LayoutId, { count: number; label: MessageKey; text: string }> = {
-  '1x1': { count: 1, label: 'layout1x1', text: '1×1' },
-  '1x2': { count: 2, label: 'layout1x2', text: '1×2' },
-  '2x2': { count: 4, label: 'layout2x2', text: '2×2' },
+  '1x1': { count: 1, label: 'layout1x1', text: '1\u00a0×\u00a01' },
+  '1x2': { count: 2, label: 'layout1x2', text: '1\u00a0×\u00a02' },
+  '2x2': { count: 4, label: 'layout2x2', text: '2\u00a0×\u00a02' },
 };
 
-/** « Disposition »: one toggle button per grid, the current one pressed. */
+/** « Disposition »: one toggle button per grid, the current one pressed; its name contains its visible text (WCAG 2.5.3). */
 export function layoutGroup(t: Translate): HTMLElement {
   return h(
     'div',
