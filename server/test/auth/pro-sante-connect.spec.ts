@@ -385,3 +385,20 @@ describe('Pro Santé Connect unreachable', () => {
     expect(await sql(t, `select 1 from oidc_login`)).toHaveLength(0);
   });
 });
+
+describe('Pro Santé Connect callbacks from one address', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    // 3 callbacks a minute per address instead of 30.
+    t = await startTestServer({ PSC_ISSUER_URL: `http://127.0.0.1:${await freePort()}`, PSC_CLIENT_ID: 'e-mage', PSC_CLIENT_SECRET: 'secret', RATE_LIMIT_SCALE: '0.1' });
+  });
+  afterAll(() => t?.stop());
+
+  it('are limited: made-up callbacks past the limit are refused without filling the audit trail', async () => {
+    const since = new Date();
+    const locations: Array<string | null> = [];
+    for (let i = 0; i < 5; i++) locations.push((await t.client().fetch(`/api/auth/psc/callback?code=x&state=made-up-${i}`)).headers.get('location'));
+    expect(locations).toEqual([...Array(3).fill('/connexion?psc=refused'), ...Array(2).fill('/connexion?psc=rate-limited')]);
+    expect(await auditOutcomes(t, 'LOGIN_FAILED', since)).toEqual(['PSC_REJECTED', 'PSC_REJECTED', 'PSC_REJECTED']);
+  });
+});

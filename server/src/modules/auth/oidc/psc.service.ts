@@ -1,5 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError, ErrorCode } from '../../../common/errors.js';
 import { hashToken, newToken } from '../../../common/tokens.js';
 import { consumeRateLimit } from '../../../common/rate-limit.js';
 import type { PscConfig } from '../../../config.js';
@@ -108,6 +109,13 @@ export function localPath(raw: string | null | undefined): string | null {
  * the login; every refusal is in the audit trail.
  */
 export async function finishLogin(ctx: Context, psc: PscConfig, callbackUrl: URL): Promise<PscLogin> {
+  // Before anything is written: a flood of made-up callbacks must not fill the audit trail.
+  try {
+    await consumeRateLimit(ctx.em, ctx.deps.config, `psc-callback:ip:${ctx.request.ip ?? '?'}`, 30, 60);
+  } catch (error) {
+    if (error instanceof AppError && error.code === ErrorCode.RATE_LIMITED) throw new PscLoginRefused('rate-limited', 'too many callbacks from this address');
+    throw error;
+  }
   try {
     return await finish(ctx, psc, callbackUrl);
   } catch (error) {
