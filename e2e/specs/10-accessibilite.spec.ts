@@ -222,6 +222,31 @@ describe('Accessibilité — chaque page du portail passe axe-core sans violatio
     await ctx.close();
   }, 60_000);
 
+  it('reading mode (ADR 0130–0132): the pop-up’s page with a measurement, and a phone’s viewer with « Plus d’outils » open', async () => {
+    const { ctx, page: p } = await openDashboardAsDemoPhysician(browser, portal, { ...SCAN, viewport: { width: 1100, height: 850 } });
+    await p.getByRole('link', { name: 'Hélène Dupont-Moreau' }).click();
+    const record = new PatientRecordPage(p);
+    await record.showResults();
+    const href = (await record.resultRows().filter({ hasText: 'Imagerie' }).first().locator('a').getAttribute('href'))!;
+    const docId = /documents\/([^/?#]+)/.exec(href)![1]!;
+    await p.goto(`${portal.url}/documents/${docId}`);
+    const viewer = new ViewerPage(p);
+    await viewer.waitForState('ready');
+    await p.locator('[data-testid="viewer"][data-tools="ready"]').waitFor();
+    await new DocumentPage(p).readingBar().getByTestId('banner-ipp').waitFor();
+    await viewer.press('m');
+    await viewer.drag(120, 40);
+    await p.getByTestId('measurements').waitFor();
+    expect(await seriousViolations(p)).toEqual([]);
+    await p.setViewportSize({ width: 390, height: 844 });
+    await p.goto(`${portal.url}${href}`);
+    await viewer.waitForState('ready');
+    await viewer.toolbarButton('Plus d’outils').click();
+    await p.getByTestId('more-tools').waitFor();
+    expect(await seriousViolations(p)).toEqual([]);
+    await ctx.close();
+  }, 60_000);
+
   it('the administration pages', async () => {
     await physician.close();
     const ctx = await newContext(browser, { ...SCAN, viewport: { width: 1280, height: 900 } });
