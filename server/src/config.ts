@@ -334,7 +334,7 @@ function pscOf(env: Env, publicUrl: string, nodeEnv: string, problems: string[])
     problems.push(`${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} required with ${names.filter((n) => env[n]).join(', ')}: Pro Santé Connect needs PSC_ISSUER_URL, PSC_CLIENT_ID and PSC_CLIENT_SECRET together`);
     return undefined;
   }
-  let protocol = '';
+  let protocol: string;
   try {
     protocol = new URL(issuerUrl ?? '').protocol;
   } catch {
