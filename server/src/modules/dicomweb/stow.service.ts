@@ -35,14 +35,6 @@ const NOT_AUTHORIZED = 0x0124;
 const MAX_HEADER_BYTES = 32 * 1024 * 1024;
 const MAX_INFLATED_BYTES = 128 * 1024 * 1024;
 
-/**
- * Instances of one request finished (flushed to disk, moved into place, indexed) while the next
- * arrive: the disk's flush and the database's round trips overlap the reception instead of
- * pausing it. Each holds only its parsed header, so memory stays bounded.
- */
-const FINISHING = 4;
-const FINISH_ALONE_BYTES = 64 * 1024 * 1024;
-
 export interface StowInput {
   contentType: string | undefined;
   body: AsyncIterable<Uint8Array>;
@@ -93,10 +85,9 @@ export async function storeInstances(deps: AppDeps, statements: PreparedStatemen
   const boundary = boundaryFromContentType(header);
   if (!boundary) throw badRequest('The multipart boundary is missing or invalid');
 
-  // In the order of the parts; an instance is finished (flushed, moved into place, indexed)
-  // while the next ones arrive, at most FINISHING at a time.
-  const results: Array<InstanceResult | Promise<InstanceResult>> = [];
-  const finishing = new Set<Promise<unknown>>();
+  // One instance at a time, in the order of the parts: of two parts with one SOPInstanceUID, the
+  // first is the one kept.
+  const results: InstanceResult[] = [];
   // The part being received; undefined while a part that is not DICOM streams past.
   let incoming: Incoming | undefined;
   try {
@@ -120,30 +111,17 @@ export async function storeInstances(deps: AppDeps, statements: PreparedStatemen
       } else if (incoming) {
         const received = incoming;
         incoming = undefined;
-        const result = storeOne(deps, statements, facilityId, received, target);
-        results.push(result);
-        const settled: Promise<unknown> = result.then(
-          () => finishing.delete(settled),
-          () => finishing.delete(settled),
-        );
-        finishing.add(settled);
-        // A large instance is finished before reading on: its sparse copy reserves address space.
-        if (received.file.size > FINISH_ALONE_BYTES) await Promise.allSettled(finishing);
-        else if (finishing.size >= FINISHING) await Promise.race(finishing);
+        results.push(await storeOne(deps, statements, facilityId, received, target));
       }
     }
   } catch (error) {
     await incoming?.file.discard();
-    await Promise.allSettled(results);
     if (error instanceof MultipartLimitError) throw new DicomwebError(413, 'The request or one of its instances is larger than this server accepts');
     if (error instanceof MultipartParseError) throw badRequest(`Malformed multipart body: ${error.message}`);
     throw error;
   }
   if (results.length === 0) throw badRequest('The multipart body holds no instance');
-  const outcomes = await Promise.allSettled(results);
-  const failedHard = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-  if (failedHard) throw failedHard.reason;
-  return stowResponse(deps, outcomes.map((o) => (o as PromiseFulfilledResult<InstanceResult>).value), target);
+  return stowResponse(deps, results, target);
 }
 
 function failure(parsed: Pick<ParsedInstance, 'sopClassUid' | 'sopInstanceUid'> | undefined, reason: number, message: string): Failed {
