@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster, type Replica } from '../../bench/lib/cluster.mjs';
 import { luhnCheckDigit } from '../src/common/identifiers.js';
 import { freshDatabase, type FreshDatabase } from '../resilience/support/built-server.js';
@@ -74,6 +74,11 @@ describe('two replicas behind HAProxy', () => {
     key = await createFacilityKey(db.url);
     physicians.push(await physician(1), await physician(2));
   });
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
   afterAll(async () => {
     await Promise.all(tabs.map((t) => t.close()));
     await sql?.end();
@@ -101,7 +106,16 @@ describe('two replicas behind HAProxy', () => {
     const published = load.publishing(key, physicians.map((p) => p.rpps));
     await load.untilPublished(4);
     const killedAt = performance.now();
-    await a.kill9();
+    try {
+      await a.kill9();
+    } finally {
+      // The next test needs both replicas, whatever happens here.
+      cleanup = async () => {
+        await a.start();
+        await cluster.until(a.name, 'UP');
+      };
+    }
+    const deadAt = performance.now();
     await load.untilPublished(12);
     await load.stop();
     await published;
@@ -112,14 +126,12 @@ describe('two replicas behind HAProxy', () => {
       expect(t.replicas.at(-1)).toBe(b.name);
     }
     expect(open.filter((o) => o.tab.replicas.length > 1).map((o) => o.tab.replicas[0])).toContain(a.name);
-    // Every request that failed was in flight when A died; none that started after it failed.
+    // Every request that failed was in flight when A died (started before its exit was seen,
+    // ended after the signal); none that started after it failed.
     const failed = load.failures();
-    expect(failed.filter((f) => f.startedAt > killedAt || f.endedAt < killedAt)).toEqual([]);
+    expect(failed.filter((f) => f.startedAt > deadAt || f.endedAt < killedAt)).toEqual([]);
     expect(load.ok()).toBeGreaterThan(20);
     console.log(`kill -9: ${load.ok()} requests answered, ${failed.length} in flight on the killed replica failed (${failed.map((f) => f.op).join(', ') || 'none'})`);
-
-    await a.start();
-    await cluster.until(a.name, 'UP');
   });
 
   it('a rolling restart (SIGTERM A, restart, then B) under a mixed load fails no request and misses no notification', async () => {
@@ -136,8 +148,11 @@ describe('two replicas behind HAProxy', () => {
     const published = load.publishing(key, [p1.rpps, p2.rpps], 500);
     await load.untilPublished(2);
     for (const r of [a, b]) {
-      const exit = await r.stop();
-      expect(exit).toEqual({ code: 0, signal: null });
+      const exiting = r.stop();
+      // Stopping (SHUTDOWN_DELAY_SECONDS=5): out of the balancer's rotation at once, still serving.
+      expect(await readyzWhileStopping(r)).toBe(503);
+      expect((await fetch(`${r.url}/healthz`)).status).toBe(200);
+      expect(await exiting).toEqual({ code: 0, signal: null });
       await r.start();
       await cluster.until(r.name, 'UP');
     }
@@ -157,3 +172,13 @@ describe('two replicas behind HAProxy', () => {
     console.log(`rolling restart: ${JSON.stringify(counts)} answered, 0 failed`);
   });
 });
+
+/** /readyz of a replica just sent SIGTERM, once it answers anything but 200 (the signal takes a moment to land). */
+async function readyzWhileStopping(r: Replica): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const status = await fetch(`${r.url}/readyz`).then((res) => res.status);
+    if (status !== 200) return status;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return 200;
+}
