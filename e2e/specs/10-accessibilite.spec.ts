@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountPages, linkIn } from '../pages/account.page.js';
@@ -10,38 +9,15 @@ import { ShareDialog } from '../pages/share-dialog.page.js';
 import { SharePage } from '../pages/share.page.js';
 import { SharesPage } from '../pages/shares.page.js';
 import { ViewerPage } from '../pages/viewer.page.js';
+import { seriousViolations } from '../support/axe.js';
 import { newContext, screenshot } from '../support/browser.js';
 import { DEMO_PHYSICIAN, openDashboardAsDemoPhysician, startDemoPortal } from '../support/demo.js';
 import type { PortalServer } from '../support/server.js';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const ADMIN = { email: 'admin@demo.e-mage.fr', password: 'Demo-e-mage-2026' };
 const RECIPIENT = 'confrere.a11y@cabinet.example';
 /** The portal's Content-Security-Policy refuses injected scripts, axe-core's included: the scan's browsers ignore it. */
 const SCAN = { bypassCSP: true } as const;
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  targets: string[];
-}
-
-/**
- * The WCAG 2.1 A and AA rules of axe-core run on the page as the user sees it now; returns what
- * is serious or critical (issue 19: none may remain), one line per rule with the first elements.
- */
-async function seriousViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 4).map((n) => n.target.join(' ')) }));
-  });
-  return (violations as Violation[])
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.targets.join(', ')}`);
-}
 
 /**
  * Issue 19, « Done means »: an accessibility scan of every page, 0 serious or critical violations.
