@@ -12,6 +12,7 @@ import { freePort } from '../src/infra/db/embedded-postgres.js';
 import { createLogger } from '../src/infra/logger.js';
 import { startSmtpCatcher, type CaughtMail, type SmtpCatcher } from '../src/infra/mail/smtp-catcher.js';
 import { createUser } from '../src/modules/auth/auth.service.js';
+import { totpCode } from '../src/modules/auth/account/totp.js';
 import { Role } from '../src/modules/auth/user.entity.js';
 
 export interface TestDatabase {
@@ -107,7 +108,15 @@ export async function startTestServer(env: Record<string, string> = {}, opts: St
         password: TEST_PASSWORD,
       });
       const client = new GqlClient(url);
-      await client.mustQuery(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { id } }`, { e: email, p: TEST_PASSWORD });
+      const login = await client.query(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { id } }`, { e: email, p: TEST_PASSWORD });
+      if (login.errors?.[0]?.extensions?.code === 'SECOND_FACTOR_ENROLMENT_REQUIRED') {
+        // A role that must have a second factor (staff in production, ADR 0127): enrol an
+        // authenticator app as the person would at that step, which opens the session.
+        const { startTotpEnrolment } = await client.mustQuery(`mutation { startTotpEnrolment { secret } }`);
+        await client.mustQuery(`mutation($c: String!) { confirmTotpEnrolment(code: $c) { me { id } } }`, { c: totpCode(startTotpEnrolment.secret, Date.now()) });
+      } else if (login.errors?.length) {
+        throw new Error(`GraphQL errors: ${JSON.stringify(login.errors)}`);
+      }
       return { client, userId: user.id, email };
     },
     async waitForMail(predicate, timeoutMs = 10_000) {
