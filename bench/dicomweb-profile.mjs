@@ -21,14 +21,13 @@
  * request: PROFILE_REQUESTS is then the number of requests, each of 64 instances).
  */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { Connection, cpuMsOf, postgresCpuMs } from './lib/raw-load.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(repoRoot, 'server', 'dist', p);
@@ -54,76 +53,6 @@ function multipart(files) {
   return { body: Buffer.concat(chunks), contentType: `multipart/related; type="application/dicom"; boundary=${boundary}` };
 }
 
-/** Keep-alive GETs on a raw socket, bodies skipped by Content-Length (as bench:dicomweb's client). */
-class Connection {
-  constructor(port) {
-    this.socket = net.connect(port, '127.0.0.1');
-    this.socket.setNoDelay(true);
-    this.socket.on('data', (chunk) => this.onData(chunk));
-    this.socket.on('error', (error) => this.pending?.reject(error));
-  }
-
-  get(pathname, headers) {
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.head = Buffer.alloc(0);
-      this.bodyLeft = -1;
-      const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-      this.socket.write(`GET ${pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\n${lines}\r\n`);
-    });
-  }
-
-  onData(chunk) {
-    const p = this.pending;
-    if (!p) return;
-    let body = chunk;
-    if (this.bodyLeft < 0) {
-      this.head = Buffer.concat([this.head, chunk]);
-      const end = this.head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const head = this.head.subarray(0, end).toString('latin1');
-      const length = /\r\ncontent-length: *(\d+)/i.exec(head);
-      if (!length) return p.reject(new Error(`no Content-Length in ${head.split('\r\n')[0]}`));
-      p.status = Number(head.slice(9, 12));
-      this.bodyLeft = Number(length[1]);
-      body = this.head.subarray(end + 4);
-    }
-    this.bodyLeft -= body.length;
-    if (this.bodyLeft <= 0) {
-      this.pending = null;
-      p.resolve(p.status);
-    }
-  }
-
-  close() {
-    this.socket.destroy();
-  }
-}
-
-const TICK_MS = 10;
-function cpuMsOf(pid, children = false) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0)) * TICK_MS;
-}
-
-function postgresCpuMs(dataDir) {
-  let postmaster;
-  const procs = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
-      procs.push({ pid: Number(entry), ppid: Number(stat[1]) });
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dataDir)) postmaster ??= Number(entry);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  if (postmaster === undefined) return NaN;
-  let ms = cpuMsOf(postmaster, true);
-  for (const p of procs) if (p.ppid === postmaster) ms += (() => { try { return cpuMsOf(p.pid); } catch { return 0; } })();
-  return ms;
-}
 
 /** The inspector of the server process: Profiler.start / Profiler.stop. */
 async function inspector(port) {
@@ -282,12 +211,12 @@ async function main() {
       } else {
         const [pathname, headers] = gets[phase] ?? (() => { throw new Error(`unknown phase ${phase}`); })();
         const connection = new Connection(port);
-        const status = await connection.get(pathname, headers);
+        const { status } = await connection.get(pathname, headers);
         if (status !== 200) throw new Error(`${phase}: ${status}`);
         for (let i = 0; i < 50; i++) await connection.get(pathname, headers);
         run = async () => {
           for (let i = 0; i < REQUESTS; i++) {
-            const s = await connection.get(pathname, headers);
+            const { status: s } = await connection.get(pathname, headers);
             if (s !== 200) throw new Error(`${phase}: ${s}`);
           }
           connection.close();
