@@ -91,10 +91,14 @@ const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'emage-bench-me-'));
 await fs.chmod(dataDir, 0o755);
 const ours = start(
   [...profiled('ours'), path.join(DIST, 'main.js')],
-  { ...process.env, DATABASE_URL: '', SMTP_URL: '', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATA_DIR: dataDir, LOG_LEVEL: 'warn', SEED_DEMO: 'true' },
-  // The demo exams are published in the background after "ready": measure once that work is
-  // over, so the figure is the `me` query's alone.
-  (out) => out.includes('is ready at') && (!out.includes('Publishing the demo exams') || /Demo exams published|could not be published/.test(out)),
+  { ...process.env, DATABASE_URL: '', SMTP_URL: '', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATA_DIR: dataDir, LOG_LEVEL: 'warn', SEED_DEMO: 'true',
+    // The /graphql budget (300 at once, then 50 a second) still runs on every request, scaled so
+    // that an idle 2-core machine's rate is measured rather than the budget's 429s.
+    RATE_LIMIT_SCALE: '1000' },
+  // The demo exams are published in the background after "ready" (the line saying so may come
+  // in a later chunk than "ready"): measure once that work is over, so the figure is the `me`
+  // query's alone and the dashboard's page is the one its floor replays.
+  (out) => out.includes('is ready at') && /Demo exams published|could not be published/.test(out),
 );
 let floor;
 try {
