@@ -610,6 +610,16 @@ async function main() {
     await embedded?.stop();
     await fs.rm(dataDir, { recursive: true, force: true });
   }
+  if (results.floor && results.singleFrame && results.studyRetrieve) {
+    // Issue 22's floor ratios: ours / the bare node:http server, same machine, same run (target ≥ 80 %).
+    results.oursOverFloor = {
+      singleFrame: round(results.singleFrame.requestsPerSecond / results.floor.singleFrame.requestsPerSecond),
+      studyRetrieve: round(results.studyRetrieve.mbPerSecondMean / results.floor.studyRetrieve.mbPerSecondMean),
+    };
+    log(`ours / floor (bare node:http, same run; target ≥ 0.8):`);
+    log(`  ${'single frames, requests/s'.padEnd(34)} ${results.oursOverFloor.singleFrame}× (${results.singleFrame.requestsPerSecond} / ${results.floor.singleFrame.requestsPerSecond})`);
+    log(`  ${'whole-study retrieve, MB/s'.padEnd(34)} ${results.oursOverFloor.studyRetrieve}× (${results.studyRetrieve.mbPerSecondMean} / ${results.floor.studyRetrieve.mbPerSecondMean})`);
+  }
   if (results.stow?.vsOrthanc) {
     // The comparisons in one place: ours / Orthanc (times and CPU: below 1 is ours ahead; STOW rate: above 1 is).
     const line = (name, r) => log(`  ${name.padEnd(34)} ${typeof r === 'string' ? r : `p50 ${r.p50}×  p95 ${r.p95}×  CPU ${r.cpu}×`}`);
