@@ -26,6 +26,7 @@ import { safePath } from './infra/logger.js';
 import { graphqlSpans, httpSpans, tracingOn } from './infra/tracing.js';
 import { addMetricsSource, graphqlMetricsPlugin, httpMetrics, serveMetrics } from './infra/metrics/metrics.js';
 import { apiKeyViewerResolver } from './modules/facility/facility.service.js';
+import { frameFastPath } from './modules/dicomweb/frame-fast-path.js';
 
 export interface RunningApp {
   app: Express;
@@ -53,7 +54,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   // opens a new one, which reaches another replica.
   let draining = false;
   let stopping = false;
-  const inFlight = new Set<Response>();
+  const inFlight = new Set<http.ServerResponse>();
   app.use((_req, res, next) => {
     if (draining) res.setHeader('Connection', 'close');
     else {
@@ -102,7 +103,9 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     });
   });
 
-  const server = http.createServer(app);
+  // The frame route's fast path answers first (it hands everything else to Express untouched);
+  // with tracing on, every request goes through Express for its spans.
+  const server = http.createServer(tracingOn() ? app : frameFastPath(deps, { draining: () => draining, inFlight }, app));
 
   // --- GraphQL over WebSocket and over HTTP: one set of limits, one budget per client address.
   const format = formatError(deps);

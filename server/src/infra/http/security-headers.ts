@@ -37,16 +37,28 @@ const DECODE_WORKER_CSP = "default-src 'none'; script-src 'self' 'unsafe-eval' '
  */
 const HSTS = 'max-age=31536000; includeSubDomains';
 
+/**
+ * The headers every answer carries, as name/value pairs in the order they are set, for a path
+ * that is not the decode worker: what the middleware below sets, for a handler that answers
+ * before Express (the frame fast path, dicomweb/frame-fast-path.ts).
+ */
+export function securityHeaderPairs(config: Pick<Config, 'publicUrl'>): ReadonlyArray<readonly [string, string]> {
+  return [
+    ['Content-Security-Policy', CSP],
+    ['X-Frame-Options', 'SAMEORIGIN'],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['Referrer-Policy', 'same-origin'],
+    ['Cross-Origin-Opener-Policy', 'same-origin-allow-popups'],
+    ['Permissions-Policy', 'camera=(), microphone=(), geolocation=()'],
+    ...(config.publicUrl.startsWith('https://') ? [['Strict-Transport-Security', HSTS] as const] : []),
+  ];
+}
+
 export function securityHeaders(config: Pick<Config, 'publicUrl'>): (req: Request, res: Response, next: NextFunction) => void {
-  const hsts = config.publicUrl.startsWith('https://');
+  const pairs = securityHeaderPairs(config);
   return (req, res, next) => {
-    res.setHeader('Content-Security-Policy', req.path === DECODE_WORKER_PATH ? DECODE_WORKER_CSP : CSP);
-    res.setHeader('X-Frame-Options', 'SAMEORIGIN');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'same-origin');
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin-allow-popups');
-    res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
-    if (hsts) res.setHeader('Strict-Transport-Security', HSTS);
+    for (const [name, value] of pairs) res.setHeader(name, value);
+    if (req.path === DECODE_WORKER_PATH) res.setHeader('Content-Security-Policy', DECODE_WORKER_CSP);
     next();
   };
 }

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response, Router } from 'express';
 import express from 'express';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -44,7 +45,7 @@ type Handler = (req: Request, res: Response, reader: Reader) => Promise<void>;
  * cookie with a prepared statement (the frame route inside its own), and fork an EntityManager
  * or run the viewer chain only when that does not settle it.
  */
-function readerOf(deps: AppDeps, readDeps: ReadDeps, req: Request): Reader {
+export function readerOf(deps: AppDeps, readDeps: ReadDeps, req: { headers: IncomingHttpHeaders }): Reader {
   const cookies = parseCookies(req.headers.cookie);
   let em: EntityManager | undefined;
   let viewer: Promise<Viewer> | undefined;

@@ -30,6 +30,15 @@ function giveBack(slot: Buffer): void {
   if (pool.length < POOL_KEEP) pool.push(slot);
 }
 
+/**
+ * The same pool for a body assembled whole before it is written (the frame fast path): a body
+ * of at most POOLED_BODY_BYTES, headers and framing included, fits one buffer; it is given back
+ * only once the socket is done with it.
+ */
+export const POOLED_BODY_BYTES = SLOT_BYTES;
+export const takeBodyBuffer = takeSlot;
+export const giveBackBodyBuffer = giveBack;
+
 function closedEarly(): Error {
   return Object.assign(new Error('The client went away'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }

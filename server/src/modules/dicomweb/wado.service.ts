@@ -86,6 +86,11 @@ export function parseFrameList(list: string): number[] {
 export interface Frames {
   transferSyntaxUid: string;
   count: number;
+  /**
+   * Where the frames lie in the stored object when they are read as stored (no extraction): the
+   * byte ranges of each frame asked for, in order. The frame fast path reads them itself.
+   */
+  stored?: { key: string; ranges: ReadonlyArray<ReadonlyArray<readonly [number, number]>> };
   /** The frames' bytes, in the order asked (only called once negotiation succeeded). */
   read(): Promise<Segment[][]>;
 }
@@ -147,24 +152,34 @@ export interface FrameDeps extends ReadDeps {
  * anything else (share grants, API keys, no or a dead session) through the viewer chain.
  */
 export async function framesOf(deps: FrameDeps, reader: Reader, ref: Required<ResourceRef>, numbers: number[] | undefined): Promise<Frames> {
-  const uids = [ref.instance, ref.series, ref.study];
+  const bySession = await framesBySessionCookie(deps, reader, ref, numbers);
+  if (bySession) return bySession;
+  // No valid session: resolved the long way (a share grant, most often), as every route does.
   const variant = numbers === undefined ? 'all' : 'list';
-  const tail = numbers === undefined ? [] : [numbers];
-  let row: Partial<FrameRow> | undefined;
+  const scope = readScopeOf(await reader.viewer());
+  if (scope.kind === 'share' && scope.studyInstanceUid === null) throw notFound();
+  const physician = scope.kind === 'physician' ? scope.userId : null;
+  const shared = scope.kind === 'share' ? scope.studyInstanceUid : null;
+  const [row] = await deps.statements.query<FrameRow>(FRAMES_BY_SCOPE[variant], [ref.instance, ref.series, ref.study, physician, shared, ...(numbers === undefined ? [] : [numbers])]);
+  return framesOfRow(deps, row, numbers);
+}
+
+/**
+ * The frames when the request's session cookie settles it: undefined when there is no cookie or
+ * its session is not valid (the caller then goes the long way); 403/404 as framesOf answers.
+ */
+export async function framesBySessionCookie(deps: FrameDeps, reader: Reader, ref: Required<ResourceRef>, numbers: number[] | undefined): Promise<Frames | undefined> {
   const tokenHash = reader.sessionTokenHash;
+  if (!tokenHash) return undefined;
+  const variant = numbers === undefined ? 'all' : 'list';
   const now = Date.now();
-  const [session] = tokenHash ? await deps.statements.query<SessionFrameRow>(FRAMES_BY_SESSION[variant], [...uids, tokenHash, new Date(now).toISOString(), ...tail]) : [];
-  if (session) {
-    await scopeOfSession(deps, reader, session, now);
-    row = session;
-  } else {
-    // No valid session: resolved the long way (a share grant, most often), as every route does.
-    const scope = readScopeOf(await reader.viewer());
-    if (scope.kind === 'share' && scope.studyInstanceUid === null) throw notFound();
-    const physician = scope.kind === 'physician' ? scope.userId : null;
-    const shared = scope.kind === 'share' ? scope.studyInstanceUid : null;
-    [row] = await deps.statements.query<FrameRow>(FRAMES_BY_SCOPE[variant], [...uids, physician, shared, ...tail]);
-  }
+  const [session] = await deps.statements.query<SessionFrameRow>(FRAMES_BY_SESSION[variant], [ref.instance, ref.series, ref.study, tokenHash, new Date(now).toISOString(), ...(numbers === undefined ? [] : [numbers])]);
+  if (!session) return undefined;
+  await scopeOfSession(deps, reader, session, now);
+  return framesOfRow(deps, session, numbers);
+}
+
+function framesOfRow(deps: FrameDeps, row: Partial<FrameRow> | undefined, numbers: number[] | undefined): Frames {
   if (!row?.storageKey || !row.transferSyntaxUid) throw notFound();
   const selected = row.selected ?? [];
   // An instance without pixel data has no frames; a frame number past the last one does not exist.
@@ -174,6 +189,7 @@ export async function framesOf(deps: FrameDeps, reader: Reader, ref: Required<Re
   return {
     transferSyntaxUid: row.transferSyntaxUid,
     count: ranges.length,
+    ...(needsExtraction ? {} : { stored: { key: storageKey, ranges } }),
     read: async () => {
       if (!needsExtraction) return ranges.map((frame) => storedSegments(storageKey, frame));
       const bytes = await deps.storage.readAll(storageKey);
