@@ -49,6 +49,11 @@ export class Part10Scanner {
     return this.overflowed;
   }
 
+  /** The bytes kept so far (what the parsed header will be read from). */
+  get heldBytes(): number {
+    return this.keptBytes;
+  }
+
   get skipped(): ReadonlyArray<ByteRange & { fragment: boolean }> {
     return this.skippedRanges;
   }
