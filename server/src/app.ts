@@ -6,20 +6,19 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from './app-deps.js';
 import type { Context } from './graphql/context.js';
 import { formatError } from './graphql/format-error.js';
 import { graphqlBody, limitsPlugin } from './graphql/graphql-http.js';
+import { graphqlHttpContext } from './graphql/http-context.js';
 import { MAX_TOKENS, MAX_VALIDATION_ERRORS } from './graphql/limits.js';
 import { graphqlBudget } from './graphql/request-budget.js';
 import { createSchema } from './graphql/schema.js';
-import { contextError, unavailablePlugin } from './graphql/unavailable.js';
+import { unavailablePlugin } from './graphql/unavailable.js';
 import { attachGraphqlWebSocket } from './graphql/ws-server.js';
-import { addViewerResolver, resolveViewer } from './graphql/viewer.js';
+import { addViewerResolver } from './graphql/viewer.js';
 import { isConnectionLost } from './infra/db/connection-loss.js';
-import { clientAddress, trustOf } from './infra/http/client-address.js';
-import { cookieWriter, parseCookies } from './infra/http/cookies.js';
+import { trustOf } from './infra/http/client-address.js';
 import { securityHeaders } from './infra/http/security-headers.js';
 import { httpModules } from './infra/http/modules.js';
 import { safePath } from './infra/logger.js';
@@ -147,23 +146,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   app.use(
     '/graphql',
     ...graphqlBody(config, schema, budget, format),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }): Promise<Context> => {
-        const em = orm.em.fork() as EntityManager;
-        const cookies = parseCookies(req.headers.cookie);
-        const viewer = await resolveViewer(em, deps, { cookies, authorization: req.headers.authorization }).catch((err: unknown) => {
-          throw contextError(err);
-        });
-        return {
-          deps,
-          em,
-          viewer,
-          request: { ip: clientAddress(req, config), userAgent: req.headers['user-agent'] ?? null, cookies },
-          cookies: cookieWriter(res, config),
-          memo: new Map(),
-        };
-      },
-    }),
+    expressMiddleware(apollo, { context: graphqlHttpContext(deps) }),
   );
 
   for (const mod of httpModules) mod.register(app, deps);

@@ -15,7 +15,7 @@ export const authChecker: AuthChecker<Context> = ({ context }, roles) => {
     if (v.kind === 'user') return true;
     throw forbidden();
   }
-  if (v.kind === 'user' && roles.includes(v.user.role)) return true;
+  if (v.kind === 'user' && roles.includes(v.caller.role)) return true;
   if (v.kind === 'facility' && roles.includes('FACILITY')) return true;
   if (v.kind === 'share' && roles.includes('SHARE')) return true;
   throw forbidden();

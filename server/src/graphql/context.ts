@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../app-deps.js';
+import type { SessionCaller } from '../modules/auth/auth.service.js';
 import type { Session } from '../modules/auth/session.entity.js';
 import type { Role, User } from '../modules/auth/user.entity.js';
 import type { Facility } from '../modules/facility/facility.entity.js';
@@ -7,7 +8,13 @@ import type { Facility } from '../modules/facility/facility.entity.js';
 /** Who is calling. Every authorisation decision starts from this, never from the client's word. */
 export type Viewer =
   | { kind: 'anonymous' }
-  | { kind: 'user'; user: User; session: Session }
+  /**
+   * `caller` is the session's row as read on this request (role, ids, names, expiry): enough for
+   * authorisation and most reads. `user` and `session` are the same row as entities of the
+   * request's EntityManager; over GraphQL they are made when first read (or when that
+   * EntityManager is forked), so read `caller` where it says enough.
+   */
+  | { kind: 'user'; user: User; session: Session; caller: SessionCaller }
   | { kind: 'facility'; facility: Facility; apiKeyId: string }
   | { kind: 'share'; shareId: string; documentId: string; examId: string; studyInstanceUid: string | null; expiresAt: Date };
 
@@ -25,8 +32,11 @@ export interface RequestInfo {
 
 export interface Context {
   deps: AppDeps;
-  /** Forked per request (or per subscription event): no identity map shared between callers. */
-  em: EntityManager;
+  /**
+   * Forked per request (or per subscription event): no identity map shared between callers.
+   * Over HTTP it is forked when first read.
+   */
+  readonly em: EntityManager;
   viewer: Viewer;
   request: RequestInfo;
   cookies: CookieWriter;
@@ -39,7 +49,7 @@ export function userOf(ctx: Context): User | null {
 }
 
 export function hasRole(ctx: Context, ...roles: Role[]): boolean {
-  return ctx.viewer.kind === 'user' && roles.includes(ctx.viewer.user.role);
+  return ctx.viewer.kind === 'user' && roles.includes(ctx.viewer.caller.role);
 }
 
 /**

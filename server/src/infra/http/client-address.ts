@@ -21,6 +21,9 @@ export function trustOf(config: Config): TrustFunction {
   return fn;
 }
 
+const ADDRESS = Symbol('clientAddress');
+const ADDRESS_CONFIG = Symbol('clientAddress.config');
+
 /**
  * The client's address, for rate limits and the audit trail: the peer's, unless it is a trusted
  * proxy, in which case the address that proxy put last in X-Forwarded-For (and so on while the
@@ -29,6 +32,13 @@ export function trustOf(config: Config): TrustFunction {
  * alike.
  */
 export function clientAddress(req: IncomingMessage, config: Config): string | null {
+  // Worked out once per request (the request budget and the GraphQL context both ask), for the
+  // configuration it was worked out for.
+  const memo = req as IncomingMessage & { [ADDRESS]?: string | null; [ADDRESS_CONFIG]?: Config };
+  if (memo[ADDRESS_CONFIG] === config) return memo[ADDRESS]!;
   if (!req.socket.remoteAddress) return null;
-  return proxyAddr(req, trustOf(config));
+  const address = proxyAddr(req, trustOf(config));
+  memo[ADDRESS] = address;
+  memo[ADDRESS_CONFIG] = config;
+  return address;
 }

@@ -24,18 +24,18 @@ export function parseCookies(header: string | undefined): Record<string, string>
 
 /** HttpOnly, SameSite=Lax, Secure outside a loopback HTTP URL. */
 export function cookieWriter(res: Response | null, config: Config): CookieWriter {
-  const secure = cookiesAreSecure(config);
-  const base = { httpOnly: true, sameSite: 'lax' as const, secure };
+  // Worked out when a cookie is written (parsing PUBLIC_URL), not on every request.
+  const base = () => ({ httpOnly: true, sameSite: 'lax' as const, secure: cookiesAreSecure(config) });
   return {
     set(name, value, opts) {
       res?.cookie(name, value, {
-        ...base,
+        ...base(),
         path: opts.path ?? '/',
         ...(opts.maxAgeSeconds !== undefined ? { maxAge: opts.maxAgeSeconds * 1000 } : {}),
       });
     },
     clear(name, opts) {
-      res?.clearCookie(name, { ...base, path: opts?.path ?? '/' });
+      res?.clearCookie(name, { ...base(), path: opts?.path ?? '/' });
     },
   };
 }

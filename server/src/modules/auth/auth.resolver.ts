@@ -6,7 +6,11 @@ import { AccountRequest as AccountRequestEntity, AccountRequestStatus } from './
 import { AccountRequest, AccountRequestInput, Me, PreferencesInput } from './auth.types.js';
 import type { User } from './user.entity.js';
 
-export function toMe(user: User, session: Session, idleMinutes: number): Me {
+/** The fields of a user and of their session that `Me` shows (entities, or the session's row). */
+type MeUser = Pick<User, 'id' | 'email' | 'firstName' | 'lastName' | 'displayName' | 'role' | 'rpps' | 'locale' | 'emailNotifications'>;
+type MeSession = Pick<Session, 'idleExpiresAt' | 'absoluteExpiresAt'>;
+
+export function toMe(user: MeUser, session: MeSession, idleMinutes: number): Me {
   return {
     id: user.id,
     email: user.email,
@@ -43,7 +47,12 @@ export class AuthResolver {
   @Query(() => Me, { nullable: true, description: 'Null without a session' })
   me(@Ctx() ctx: Context): Me | null {
     const v = ctx.viewer;
-    return v.kind === 'user' ? toMe(v.user, v.session, ctx.deps.config.sessionIdleMinutes) : null;
+    // From the session's row as read on this request (a query changes neither entity): no
+    // entity is made for it.
+    if (v.kind !== 'user') return null;
+    const c = v.caller;
+    const user = { id: c.userId, email: c.email, firstName: c.firstName, lastName: c.lastName, displayName: `${c.firstName} ${c.lastName}`, role: c.role, rpps: c.rpps, locale: c.locale, emailNotifications: c.emailNotifications };
+    return toMe(user, { idleExpiresAt: c.idleExpiresAt, absoluteExpiresAt: c.absoluteExpiresAt }, ctx.deps.config.sessionIdleMinutes);
   }
 
   @Mutation(() => Me, { description: 'Opens a session (HttpOnly cookie). 3 failures lock the account for 5 minutes.' })

@@ -59,7 +59,8 @@ function touchIntervalMs(config: Config): number {
 
 /**
  * The session behind a cookie token, or null when unknown, revoked, idle too long, past its
- * absolute lifetime, or its user is no longer active. `touch` slides the idle expiry.
+ * absolute lifetime, or its user is no longer active. `touch` slides the idle expiry. Its User
+ * and Session are entities of `em`.
  */
 export async function resolveSession(
   em: EntityManager,
@@ -67,20 +68,103 @@ export async function resolveSession(
   token: string | undefined,
   opts: { touch: boolean },
 ): Promise<ResolvedSession | null> {
+  const checked = await checkSession(em, () => em, config, token, opts);
+  return checked ? checked.entities(em) : null;
+}
+
+/**
+ * What a request knows of its caller from the session's one row, without entities: the
+ * authorisation checks (role), the `me` query and the dashboard read nothing else.
+ */
+export interface SessionCaller {
+  userId: string;
+  role: Role;
+  email: string;
+  firstName: string;
+  lastName: string;
+  rpps: string | null;
+  locale: string;
+  emailNotifications: boolean;
+  sessionId: string;
+  /** After this request's touch, if it made one. */
+  idleExpiresAt: Date;
+  absoluteExpiresAt: Date;
+}
+
+/** A valid session: its caller, and its rows as entities when some code needs them. */
+export interface CheckedSession {
+  caller: SessionCaller;
+  /**
+   * The User and Session entities of the row, managed by `em` as if found through it, with this
+   * request's touch applied (as before: the touch is written, the entity holds its values). Made
+   * once; call it with the request's EntityManager only.
+   */
+  entities(em: EntityManager): ResolvedSession;
+}
+
+/** The prepared statements on the pool of an EntityManager's ORM, made once per ORM. */
+const statementsByOrm = new WeakMap<object, PreparedStatements>();
+function statementsOf(em: EntityManager): PreparedStatements {
+  const key = em.getMetadata();
+  let statements = statementsByOrm.get(key);
+  if (!statements) statementsByOrm.set(key, (statements = new PreparedStatements(em)));
+  return statements;
+}
+
+/**
+ * resolveSession's check, every request: one prepared statement reads the session and its user,
+ * the validity rule is applied to the row, and the touch (at most every min(5 s, idle / 10)) is
+ * written through `touchEm`'s EntityManager. No entity is made until `entities()` is called, so
+ * a request that needs no ORM (the `me` query) forks no EntityManager and maps no entity.
+ */
+export async function checkSession(
+  /** Any EntityManager of the ORM (the global one will do): only its pool, metadata and platform are used. */
+  base: EntityManager,
+  touchEm: () => EntityManager,
+  config: Config,
+  token: string | undefined,
+  opts: { touch: boolean },
+): Promise<CheckedSession | null> {
   const tokenHash = sessionTokenHash(token);
   if (!tokenHash) return null;
-  const session = await sessionByTokenHash(em, tokenHash);
-  if (!session) return null;
+  const [row] = await statementsOf(base).query<Record<string, unknown>>(sessionStatementOf(base), [tokenHash]);
+  if (!row) return null;
   const now = Date.now();
-  if (session.revokedAt || session.idleExpiresAt.getTime() <= now || session.absoluteExpiresAt.getTime() <= now) return null;
-  const user = session.user;
-  if (user.status !== UserStatus.ACTIVE) return null;
-  const touch = opts.touch ? sessionTouch(config, session, now) : null;
-  if (touch) {
-    Object.assign(session, touch);
-    await touchSession(em, session.id, touch);
-  }
-  return { user, session };
+  // Timestamps come as PostgreSQL prints them (the ORM's type parsing), parsed as the ORM does.
+  const platform = base.getPlatform();
+  const parseDate = (value: unknown): Date => platform.parseDate(value as string);
+  const idleExpiresAt = parseDate(row['s.idle_expires_at']);
+  const absoluteExpiresAt = parseDate(row['s.absolute_expires_at']);
+  if (row['s.revoked_at'] != null || idleExpiresAt.getTime() <= now || absoluteExpiresAt.getTime() <= now) return null;
+  if (row['u.status'] !== UserStatus.ACTIVE) return null;
+  const sessionId = row['s.id'] as string;
+  const touch = opts.touch ? sessionTouch(config, { lastSeenAt: parseDate(row['s.last_seen_at']), absoluteExpiresAt }, now) : null;
+  if (touch) await touchSession(touchEm(), sessionId, touch);
+  const caller: SessionCaller = {
+    userId: row['u.id'] as string,
+    role: row['u.role'] as Role,
+    email: row['u.email'] as string,
+    firstName: row['u.first_name'] as string,
+    lastName: row['u.last_name'] as string,
+    rpps: (row['u.rpps'] as string | null) ?? null,
+    locale: row['u.locale'] as string,
+    emailNotifications: row['u.email_notifications'] as boolean,
+    sessionId,
+    idleExpiresAt: touch ? touch.idleExpiresAt : idleExpiresAt,
+    absoluteExpiresAt,
+  };
+  let made: ResolvedSession | undefined;
+  return {
+    caller,
+    entities(em) {
+      if (!made) {
+        const session = sessionEntities(em, row);
+        if (touch) Object.assign(session, touch);
+        made = { user: session.user, session };
+      }
+      return made;
+    },
+  };
 }
 
 /**
@@ -98,6 +182,16 @@ function aliasedColumns(em: EntityManager, entity: typeof Session | typeof User,
 
 let sessionStatement: PreparedStatement | undefined;
 
+/** The session of a token hash with its user, every column of both: one row or none. */
+function sessionStatementOf(em: EntityManager): PreparedStatement {
+  sessionStatement ??= {
+    name: 'auth_session_by_token',
+    text: `select ${aliasedColumns(em, Session, 's')}, ${aliasedColumns(em, User, 'u')}
+             from session s join app_user u on u.id = s.user_id where s.token_hash = $1`,
+  };
+  return sessionStatement;
+}
+
 /** Rows of `row` whose column starts with `<alias>.`, without the prefix. */
 function columnsOf(row: Record<string, unknown>, alias: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -106,21 +200,12 @@ function columnsOf(row: Record<string, unknown>, alias: string): Record<string, 
 }
 
 /**
- * The session of a token hash with its user, managed by `em` as if found through it: every
- * request resolves its caller this way, so it is one prepared statement rather than a query
- * built and hydrated by the ORM each time. The rows become entities the way em.find makes them
+ * The session's row as User and Session entities managed by `em`, the way em.find makes them
  * (the driver's mapping, then the entity factory, which merges them into the identity map and
  * keeps their snapshot for change tracking); em.map would also check each value's type, which
  * the database gave, and take each entity's snapshot a second time.
  */
-async function sessionByTokenHash(em: EntityManager, tokenHash: string): Promise<Session | null> {
-  sessionStatement ??= {
-    name: 'auth_session_by_token',
-    text: `select ${aliasedColumns(em, Session, 's')}, ${aliasedColumns(em, User, 'u')}
-             from session s join app_user u on u.id = s.user_id where s.token_hash = $1`,
-  };
-  const [row] = await new PreparedStatements(em).query<Record<string, unknown>>(sessionStatement, [tokenHash]);
-  if (!row) return null;
+function sessionEntities(em: EntityManager, row: Record<string, unknown>): Session {
   const driver = em.getDriver();
   const factory = em.getEntityFactory();
   const found = { merge: true, refresh: true, newEntity: false, convertCustomTypes: true } as const;

@@ -16,6 +16,13 @@ export function requirePhysician(viewer: Viewer): User {
   return viewer.user;
 }
 
+/** requirePhysician's rule, for a read that needs the physician's id only: no entity is made. */
+export function requirePhysicianId(viewer: Viewer): string {
+  if (viewer.kind === 'anonymous') throw unauthenticated();
+  if (viewer.kind !== 'user' || viewer.caller.role !== Role.PHYSICIAN) throw forbidden();
+  return viewer.caller.userId;
+}
+
 /**
  * THE visibility rule for exams, as SQL: a physician sees a published exam iff an exam_access
  * row names them on it. Every query that returns exams, patients or documents to a physician

@@ -4,7 +4,7 @@ import { actorOf } from '../audit/audit.service.js';
 import { facilityById, visibleExamsByPatient } from '../exam/exam.loaders.js';
 import { Exam, Facility, toExam } from '../exam/exam.types.js';
 import { recordsByPatient } from './patient.loaders.js';
-import { countVisiblePatients, DEFAULT_PAGE_SIZE, listVisiblePatients, openPatientRecord } from './patient.service.js';
+import { countVisiblePatients, DEFAULT_PAGE_SIZE, listVisiblePatients, onThePool, openPatientRecord } from './patient.service.js';
 import { AdministrativeRecord, Patient, PatientConnection, PatientFilter, toAdministrativeRecord, toPatient } from './patient.types.js';
 
 @Resolver(() => Patient)
@@ -16,7 +16,8 @@ export class PatientResolver {
     @Arg('first', () => Int, { defaultValue: DEFAULT_PAGE_SIZE }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<PatientConnection> {
-    const page = await listVisiblePatients(ctx.em, ctx.viewer, { name: filter?.name, first, after });
+    // On the pool's named statements: the page is one read, and the request forks no EntityManager.
+    const page = await listVisiblePatients(onThePool(ctx.deps.orm), ctx.viewer, { name: filter?.name, first, after });
     return {
       edges: page.nodes.map((n) => ({ cursor: n.cursor, node: toPatient(n) })),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },

@@ -3,8 +3,9 @@ import { badInput } from '../../common/errors.js';
 import { decodeCursor, encodeCursor, type CursorPosition } from '../../common/cursor.js';
 import { isUuid } from '../../common/ids.js';
 import type { Viewer } from '../../graphql/context.js';
+import { PreparedStatements, type PreparedStatement } from '../../infra/db/prepared-statements.js';
 import { auditNow, type AuditFields } from '../audit/audit.service.js';
-import { asDate, requirePhysician, uuidArray, VISIBLE_ACCESS_SQL, VISIBLE_EXAMS_SQL } from '../exam/exam.service.js';
+import { asDate, requirePhysician, requirePhysicianId, uuidArray, VISIBLE_ACCESS_SQL, VISIBLE_EXAMS_SQL } from '../exam/exam.service.js';
 import type { Sex } from './patient.entity.js';
 import { foldName, type PatientRecordData } from './patient-identity.service.js';
 
@@ -110,7 +111,7 @@ const nameFilterParams = (physicianId: string, words: string[]): unknown[] => {
  * primary key (`offset 0` keeps that lateral lookup from being turned into a scan of the whole
  * patient table). Without a name filter, the page is cut before the patients are read.
  */
-async function patientSummaries(em: EntityManager, physicianId: string, q: SummaryQuery): Promise<PatientSummary[]> {
+async function patientSummaries(db: Statements, physicianId: string, q: SummaryQuery): Promise<PatientSummary[]> {
   const titleParams: unknown[] = [physicianId];
   const innerParams: unknown[] = [physicianId];
   let inner = `select a.patient_id, max(a.exam_date) as last_exam_at, bool_or(a.first_opened_at is null) as has_unopened
@@ -146,7 +147,7 @@ async function patientSummaries(em: EntityManager, physicianId: string, q: Summa
       outerParams.push(q.limit);
     }
   }
-  const rows = await em.execute<PatientSummary[]>(
+  const rows = await db<PatientSummary>(
     `select p.id, who.first_name as "firstName", who.last_name as "lastName", who.birth_name as "birthName",
             who.birth_date::text as "birthDate", who.sex,
             v.last_exam_at as "lastExamAt", v.last_exam_at::text as "lastExamAtText", v.has_unopened as "hasUnopened",
@@ -161,32 +162,68 @@ async function patientSummaries(em: EntityManager, physicianId: string, q: Summa
   return rows.map((r) => ({ ...r, lastExamAt: asDate(r.lastExamAt) }));
 }
 
+/** Runs a statement written with `?` placeholders and gives its rows. */
+type Statements = <T extends object>(sql: string, params: unknown[]) => Promise<T[]>;
+
+/** Through an EntityManager: inside its transaction, if it has one. */
+const throughEm =
+  (em: EntityManager): Statements =>
+  (sql, params) =>
+    em.execute(sql, params);
+
+/** The connection pools' prepared statements, per ORM. */
+const statementsByOrm = new WeakMap<object, PreparedStatements>();
+
+/**
+ * The dashboard's statement takes one of a few shapes (filtered or not, after a cursor or not):
+ * each becomes a named statement, which PostgreSQL parses and plans once per connection, and
+ * the values are bound rather than written into its text. Bounded: the shapes are the SQL
+ * built in patientSummaries, whatever the values.
+ */
+const dashboardShapes = new Map<string, PreparedStatement>();
+
+/** As named statements on the ORM's pool, outside any transaction: for a read on its own (the dashboard's page). */
+export function onThePool(orm: { em: EntityManager }): Statements {
+  let statements = statementsByOrm.get(orm);
+  if (!statements) statementsByOrm.set(orm, (statements = new PreparedStatements(orm)));
+  const pool = statements;
+  return (sql, params) => {
+    let statement = dashboardShapes.get(sql);
+    if (!statement) {
+      let n = 0;
+      statement = { name: `patient_summaries_${dashboardShapes.size + 1}`, text: sql.replace(/\?/g, () => `$${++n}`) };
+      dashboardShapes.set(sql, statement);
+    }
+    return pool.query(statement, params);
+  };
+}
+
 /** The dashboard: one page of the physician's patients, newest visible exam first. */
 export async function listVisiblePatients(
-  em: EntityManager,
+  db: Statements,
   viewer: Viewer,
   args: { name?: string | null; first?: number | null; after?: string | null },
 ): Promise<PatientPage> {
-  const physician = requirePhysician(viewer);
+  const physicianId = requirePhysicianId(viewer);
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
   const words = filterWords(args.name);
   const after = args.after ? decodeCursor(args.after, isCursorAt) : undefined;
-  const rows = await patientSummaries(em, physician.id, { words, after, limit: first + 1 });
+  const rows = await patientSummaries(db, physicianId, { words, after, limit: first + 1 });
   const nodes = rows.slice(0, first).map((r) => ({ ...r, cursor: encodeCursor(r.lastExamAtText, r.id) }));
   return { nodes, hasNextPage: rows.length > first, endCursor: nodes.at(-1)?.cursor ?? null };
 }
 
 /** How many patients the dashboard would list with this filter (asked for separately: it scans them all). */
 export async function countVisiblePatients(em: EntityManager, viewer: Viewer, name: string | null): Promise<number> {
-  const physician = requirePhysician(viewer);
+  const physicianId = requirePhysicianId(viewer);
   const words = filterWords(name);
   const [row] = await em.execute<Array<{ n: number }>>(
     `select count(*)::int as n
        from (select distinct a.patient_id from ${VISIBLE_ACCESS_SQL}) v
        cross join lateral (select search_name from patient p where p.id = v.patient_id offset 0) p
       ${words.length ? `where ${NAME_FILTER_SQL}` : ''}`,
-    words.length ? [physician.id, ...nameFilterParams(physician.id, words)] : [physician.id],
+    words.length ? [physicianId, ...nameFilterParams(physicianId, words)] : [physicianId],
   );
   return row?.n ?? 0;
 }
@@ -194,7 +231,7 @@ export async function countVisiblePatients(em: EntityManager, viewer: Viewer, na
 /** Summaries of patients by id, for loaders (notifications point at patients); invisible ones are absent. */
 export async function visiblePatientSummaries(em: EntityManager, physicianId: string, patientIds: readonly string[]): Promise<PatientSummary[]> {
   if (patientIds.length === 0) return [];
-  return patientSummaries(em, physicianId, { patientIds });
+  return patientSummaries(throughEm(em), physicianId, { patientIds });
 }
 
 /**
@@ -204,7 +241,7 @@ export async function visiblePatientSummaries(em: EntityManager, physicianId: st
 export async function openPatientRecord(em: EntityManager, viewer: Viewer, patientId: string, actor: AuditFields): Promise<PatientSummary | null> {
   const physician = requirePhysician(viewer);
   if (!isUuid(patientId)) return null;
-  const [summary] = await patientSummaries(em, physician.id, { patientIds: [patientId] });
+  const [summary] = await patientSummaries(throughEm(em), physician.id, { patientIds: [patientId] });
   if (!summary) return null;
   await auditNow(em, 'RECORD_OPENED', { ...actor, patientId: summary.id, outcome: 'SUCCESS' });
   return summary;

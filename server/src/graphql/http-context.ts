@@ -1,0 +1,48 @@
+import type { Request, Response } from 'express';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppDeps } from '../app-deps.js';
+import { clientAddress } from '../infra/http/client-address.js';
+import { cookieWriter, parseCookies } from '../infra/http/cookies.js';
+import type { Context, CookieWriter, RequestInfo, Viewer } from './context.js';
+import { contextError } from './unavailable.js';
+import { LazyEntityManager, resolveViewer } from './viewer.js';
+
+/**
+ * The context of a GraphQL request over HTTP. The caller is resolved on every request (the
+ * session's prepared statement, its touch); the EntityManager, which a resolver may not need, is
+ * forked when first read, with the viewer's entities made in it first.
+ */
+export function graphqlHttpContext(deps: AppDeps): (args: { req: Request; res: Response }) => Promise<Context> {
+  const { config, orm } = deps;
+  return async ({ req, res }) => {
+    const em = new LazyEntityManager(() => orm.em.fork() as EntityManager);
+    const cookies = parseCookies(req.headers.cookie);
+    const viewer = await resolveViewer(em, deps, { cookies, authorization: req.headers.authorization }).catch((err: unknown) => {
+      throw contextError(err);
+    });
+    // Read now: once the client has gone, its socket no longer says who it was.
+    const request: RequestInfo = { ip: clientAddress(req, config), userAgent: req.headers['user-agent'] ?? null, cookies };
+    return new HttpContext(deps, em, viewer, request, cookieWriter(res, config));
+  };
+}
+
+/**
+ * `em` is a getter of the prototype, not an own property: Apollo copies the context's own
+ * properties into a new object for each operation (which would read, so fork, the
+ * EntityManager); the copy keeps this prototype and shares `lazyEm`.
+ */
+class HttpContext implements Context {
+  readonly memo = new Map<unknown, unknown>();
+
+  constructor(
+    readonly deps: AppDeps,
+    private readonly lazyEm: LazyEntityManager,
+    readonly viewer: Viewer,
+    readonly request: RequestInfo,
+    readonly cookies: CookieWriter,
+  ) {}
+
+  get em(): EntityManager {
+    return this.lazyEm.get();
+  }
+}
