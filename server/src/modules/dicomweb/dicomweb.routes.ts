@@ -17,6 +17,7 @@ import { search } from './qido.service.js';
 import { storeInstances } from './stow.service.js';
 import { isConnectionLost } from '../../infra/db/connection-loss.js';
 import { PreparedStatements } from '../../infra/db/prepared-statements.js';
+import { readCacheOf } from './read-cache.js';
 import { sendBody, type Segment } from './response-body.js';
 import { registerPixelRoutes, wadoUriRenderParameters } from './pixels.routes.js';
 import { renderedFrame, transcodedFrames, transcodedInstance, type PixelDeps } from './pixels.service.js';
@@ -62,7 +63,7 @@ export function readerOf(deps: AppDeps, readDeps: ReadDeps, req: { headers: Inco
 function dicomwebRouter(deps: AppDeps): Router {
   const router = express.Router();
   const rootUrl = `${deps.config.publicUrl}/dicomweb/`;
-  const frameDeps: FrameDeps = { statements: new PreparedStatements(deps.orm), storage: deps.storage, config: deps.config };
+  const frameDeps: FrameDeps = { statements: new PreparedStatements(deps.orm), storage: deps.storage, config: deps.config, readCache: readCacheOf(deps) };
   const pixelDeps: PixelDeps = { ...frameDeps, rootUrl };
 
   const handle =

@@ -8,6 +8,7 @@ import { newBoundary } from '../dicom/index.js';
 import { canDecodeSyntax } from '../pixels/decode.js';
 import { readerOf } from './dicomweb.routes.js';
 import { negotiateFrames } from './media-types.js';
+import { readCacheOf } from './read-cache.js';
 import { POOLED_BODY_BYTES, giveBackBodyBuffer, takeBodyBuffer } from './response-body.js';
 import { framesBySessionCookie, parseFrameList, type FrameDeps, type Frames } from './wado.service.js';
 
@@ -41,7 +42,7 @@ export interface Traffic {
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function frameFastPath(deps: AppDeps, traffic: Traffic, express: Listener): Listener {
-  const frameDeps: FrameDeps = { statements: new PreparedStatements(deps.orm), storage: deps.storage, config: deps.config };
+  const frameDeps: FrameDeps = { statements: new PreparedStatements(deps.orm), storage: deps.storage, config: deps.config, readCache: readCacheOf(deps) };
   const security = securityHeaderPairs(deps.config).flat();
   const { logger } = deps;
 

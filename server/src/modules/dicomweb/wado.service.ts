@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Storage } from '../../infra/storage/storage.js';
-import { validSessionSql } from '../auth/auth.service.js';
+import { sessionTouch, validSessionSql } from '../auth/auth.service.js';
 import { extractFrame, inflateDataSet, parsePart10 } from '../dicom/index.js';
 import {
   SESSION_ROW_COLUMNS,
@@ -8,6 +8,7 @@ import {
   queryReadableStudy,
   readScopeOf,
   scopeOfSession,
+  userReadScope,
   type ReadDeps,
   type ReadScope,
   type Reader,
@@ -16,6 +17,7 @@ import {
 import { badRequest, notFound } from './dicomweb-error.js';
 import { PIXEL_DATA_PATHS } from './dicomweb-paths.js';
 import type { PreparedStatement } from '../../infra/db/prepared-statements.js';
+import type { DicomwebReadCache } from './read-cache.js';
 import { storedSegments, type Segment } from './response-body.js';
 
 /** A study, a series of it, or an instance of that series. UIDs are already validated. */
@@ -121,8 +123,8 @@ const FRAME_COLUMNS = (numbersParam: string | undefined): string =>
  * read the study. Binds: UIDs ($1-$3), the token hash ($4), now ($5), frame numbers ($6).
  */
 const framesBySession = (all: boolean): PreparedStatement => ({
-  name: `dicomweb_frames_by_session${all ? '_all' : ''}`,
-  text: `select ${SESSION_ROW_COLUMNS}, f.*
+  name: `dicomweb_frames_by_session_v2${all ? '_all' : ''}`,
+  text: `select ${SESSION_ROW_COLUMNS}, (extract(epoch from s.idle_expires_at) * 1000)::float8 as "idleExpiresMs", f.*
            from session s join app_user u on u.id = s.user_id
            left join lateral (select ${FRAME_COLUMNS(all ? undefined : '$6')} ${INSTANCE_BY_UIDS}
                                  and ${physicianReadsStudySql('u.id', 'st.study_instance_uid')}) f on true
@@ -139,10 +141,12 @@ const framesByScope = (all: boolean): PreparedStatement => ({
 });
 const FRAMES_BY_SCOPE = { list: framesByScope(false), all: framesByScope(true) };
 
-type SessionFrameRow = SessionRow & Partial<FrameRow>;
+type SessionFrameRow = SessionRow & { idleExpiresMs: number } & Partial<FrameRow>;
 
 export interface FrameDeps extends ReadDeps {
   storage: Storage;
+  /** The process's recent decisions (ADR 0136); without it every request reads the database. */
+  readCache?: DicomwebReadCache;
 }
 
 /**
@@ -171,12 +175,55 @@ export async function framesOf(deps: FrameDeps, reader: Reader, ref: Required<Re
 export async function framesBySessionCookie(deps: FrameDeps, reader: Reader, ref: Required<ResourceRef>, numbers: number[] | undefined): Promise<Frames | undefined> {
   const tokenHash = reader.sessionTokenHash;
   if (!tokenHash) return undefined;
-  const variant = numbers === undefined ? 'all' : 'list';
   const now = Date.now();
-  const [session] = await deps.statements.query<SessionFrameRow>(FRAMES_BY_SESSION[variant], [ref.instance, ref.series, ref.study, tokenHash, new Date(now).toISOString(), ...(numbers === undefined ? [] : [numbers])]);
+  const cache = deps.readCache?.usable() ? deps.readCache : undefined;
+  const userStudy = (userId: string): string => `${userId}\n${ref.study}`;
+  const instanceKey = `${ref.study}\n${ref.series}\n${ref.instance}`;
+  if (cache) {
+    const hit = cache.frames(tokenHash, userStudy, instanceKey);
+    // A touch due goes the database's way, which writes it.
+    if (hit && !sessionTouch(deps.config, { lastSeenAt: new Date(hit.session.lastSeenMs), absoluteExpiresAt: new Date(hit.session.absoluteExpiresMs) }, now)) {
+      userReadScope(hit.session.role, hit.session.userId);
+      return framesOfRow(deps, { ...hit.instance, selected: selectedOf(hit.instance.frames, numbers) }, numbers);
+    }
+  }
+  const mark = cache?.mark();
+  // With a cache, every frame's ranges come back, to be kept for the instance's other frames.
+  const variant = cache || numbers === undefined ? 'all' : 'list';
+  const [session] = await deps.statements.query<SessionFrameRow>(FRAMES_BY_SESSION[variant], [ref.instance, ref.series, ref.study, tokenHash, new Date(now).toISOString(), ...(variant === 'list' ? [numbers] : [])]);
   if (!session) return undefined;
+  const touch = sessionTouch(deps.config, { lastSeenAt: new Date(session.lastSeenMs), absoluteExpiresAt: new Date(session.absoluteExpiresMs) }, now);
   await scopeOfSession(deps, reader, session, now);
-  return framesOfRow(deps, session, numbers);
+  if (touch) cache?.touched(tokenHash, now, touch.idleExpiresAt.getTime());
+  const row: Partial<FrameRow> = variant === 'all' && numbers !== undefined ? { ...session, selected: selectedOf(session.selected ?? [], numbers) } : session;
+  if (cache && mark !== undefined) {
+    const found = session.storageKey && session.transferSyntaxUid && session.needsExtraction !== undefined;
+    cache.keep(mark, {
+      tokenHash,
+      session: {
+        sessionId: session.sessionId,
+        userId: session.userId,
+        role: session.role,
+        lastSeenMs: touch ? now : session.lastSeenMs,
+        idleExpiresMs: touch ? touch.idleExpiresAt.getTime() : session.idleExpiresMs,
+        absoluteExpiresMs: session.absoluteExpiresMs,
+      },
+      // Only what was allowed and found: a refusal is asked again next time.
+      ...(found
+        ? {
+            userStudy: userStudy(session.userId),
+            instanceKey,
+            instance: { storageKey: session.storageKey!, transferSyntaxUid: session.transferSyntaxUid!, needsExtraction: session.needsExtraction!, frames: (session.selected ?? []) as Array<Array<[number, number]>> },
+          }
+        : {}),
+    });
+  }
+  return framesOfRow(deps, row, numbers);
+}
+
+/** The ranges of the frames asked for out of every frame's, null for a number past the last one (as the statement's `frames -> n`). */
+function selectedOf(frames: FrameRow['selected'] & object, numbers: number[] | undefined): FrameRow['selected'] {
+  return numbers === undefined ? frames : numbers.map((n) => frames[n - 1] ?? null);
 }
 
 function framesOfRow(deps: FrameDeps, row: Partial<FrameRow> | undefined, numbers: number[] | undefined): Frames {

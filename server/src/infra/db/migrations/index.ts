@@ -14,6 +14,7 @@ import { Migration20261205171000_DicomDates } from './Migration20261205171000_Di
 import { Migration20261205194000_ProSanteConnect } from './Migration20261205194000_ProSanteConnect.js';
 import { Migration20261205201500_OidcLoginReturn } from './Migration20261205201500_OidcLoginReturn.js';
 import { Migration20261205193000_AccountSecurity } from './Migration20261205193000_AccountSecurity.js';
+import { Migration20261205230000_DicomwebReadCache } from './Migration20261205230000_DicomwebReadCache.js';
 
 /** Applied in this order; a new migration is appended here (never edit a released one). */
 export const migrationsList: MigrationObject[] = [
@@ -32,4 +33,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205193000_AccountSecurity', class: Migration20261205193000_AccountSecurity },
   { name: 'Migration20261205194000_ProSanteConnect', class: Migration20261205194000_ProSanteConnect },
   { name: 'Migration20261205201500_OidcLoginReturn', class: Migration20261205201500_OidcLoginReturn },
+  { name: 'Migration20261205230000_DicomwebReadCache', class: Migration20261205230000_DicomwebReadCache },
 ];
