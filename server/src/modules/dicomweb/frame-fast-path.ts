@@ -1,16 +1,17 @@
+import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppDeps } from '../../app-deps.js';
 import { PreparedStatements } from '../../infra/db/prepared-statements.js';
 import { securityHeaderPairs } from '../../infra/http/security-headers.js';
 import { safePath } from '../../infra/logger.js';
 import { frameRequestFinished, frameRequestStarted } from '../../infra/metrics/metrics.js';
-import { newBoundary } from '../dicom/index.js';
+import { SESSION_COOKIE, sessionTokenHash } from '../auth/auth.service.js';
 import { canDecodeSyntax } from '../pixels/decode.js';
 import { readerOf } from './dicomweb.routes.js';
-import { negotiateFrames } from './media-types.js';
+import { negotiateFrames, type FrameRepresentation } from './media-types.js';
 import { readCacheOf } from './read-cache.js';
 import { POOLED_BODY_BYTES, giveBackBodyBuffer, takeBodyBuffer } from './response-body.js';
-import { framesBySessionCookie, parseFrameList, type FrameDeps, type Frames } from './wado.service.js';
+import { framesBySessionCookie, framesFromCache, parseFrameList, type FrameDeps, type Frames } from './wado.service.js';
 
 /**
  * The viewers' hot path without Express (issue 22): GET /dicomweb/studies/{study}/series/{series}
@@ -46,16 +47,20 @@ export function frameFastPath(deps: AppDeps, traffic: Traffic, express: Listener
   const security = securityHeaderPairs(deps.config).flat();
   const { logger } = deps;
 
+  const negotiated = new NegotiationMemo();
+
   const answer = async (req: IncomingMessage, res: ServerResponse, match: RegExpExecArray, start: bigint, readAtStart: number): Promise<boolean> => {
-    const reader = readerOf(deps, frameDeps, req);
-    if (!reader.sessionTokenHash) return false;
+    const tokenHash = sessionTokenHash(cookieValue(req.headers.cookie, SESSION_COOKIE));
+    if (!tokenHash) return false;
     const [, study, series, instance, list] = match as unknown as [string, string, string, string, string];
+    const ref = { study, series, instance };
     const numbers = parseFrameList(list);
-    const frames = await framesBySessionCookie(frameDeps, reader, { study, series, instance }, numbers);
+    // The read cache settles most requests without a promise; a miss reads the database.
+    const frames = framesFromCache(frameDeps, tokenHash, ref, numbers) ?? (await framesBySessionCookie(frameDeps, readerOf(deps, frameDeps, req), ref, numbers));
     if (!frames?.stored) return false;
-    const representation = negotiateFrames(req.headers.accept, frames.transferSyntaxUid, frames.count, canDecodeSyntax(frames.transferSyntaxUid));
+    const representation = negotiated.frames(req.headers.accept, frames.transferSyntaxUid, frames.count);
     if (representation.transcode) return false;
-    const body = await assemble(frameDeps, frames.stored, representation.multipart ? { boundary: newBoundary(), partType: representation.partContentType } : undefined);
+    const body = await assemble(frameDeps, frames.stored, representation.multipart ? { boundary: boundaries.next(), partType: representation.partContentType } : undefined);
     if (!body) return false;
     const contentType = representation.multipart ? `multipart/related; type="${representation.rootType}"; boundary=${body.boundary}` : representation.partContentType;
     const headers = [...security, 'Cache-Control', 'no-store', 'Content-Type', contentType, 'Content-Length', String(body.length)];
@@ -121,3 +126,57 @@ async function assemble(
     throw error;
   }
 }
+
+/**
+ * The value of one cookie, as parseCookies (infra/http/cookies.ts) reads it: the first pair of
+ * that name, trimmed, percent-decoded when it decodes. The other cookies are not decoded.
+ */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i < 0 || part.slice(0, i).trim() !== name) continue;
+    const v = part.slice(i + 1).trim();
+    try {
+      return decodeURIComponent(v);
+    } catch {
+      return v;
+    }
+  }
+  return undefined;
+}
+
+/** negotiateFrames is a function of its arguments: its answers for the few Accept headers viewers send are kept (refusals are not). */
+class NegotiationMemo {
+  private readonly answers = new Map<string, FrameRepresentation>();
+
+  frames(accept: string | undefined, syntax: string, count: number): FrameRepresentation {
+    // Long headers are not kept: 256 of them at most in any case.
+    if (accept !== undefined && accept.length > 256) return negotiateFrames(accept, syntax, count, canDecodeSyntax(syntax));
+    const key = `${count}\n${syntax}\n${accept ?? ''}`;
+    let answer = this.answers.get(key);
+    if (!answer) {
+      answer = negotiateFrames(accept, syntax, count, canDecodeSyntax(syntax));
+      if (this.answers.size >= 256) this.answers.clear();
+      this.answers.set(key, answer);
+    }
+    return answer;
+  }
+}
+
+/**
+ * Multipart boundaries as newBoundary makes them (`emage-` and 128 random bits in hex), drawn
+ * from random bytes filled 256 boundaries at a time rather than one call per answer.
+ */
+const boundaries = {
+  pool: Buffer.alloc(16 * 256),
+  used: 256,
+  next(): string {
+    if (this.used === 256) {
+      randomFillSync(this.pool);
+      this.used = 0;
+    }
+    const at = 16 * this.used++;
+    return `emage-${this.pool.toString('hex', at, at + 16)}`;
+  },
+};

@@ -175,18 +175,12 @@ export async function framesOf(deps: FrameDeps, reader: Reader, ref: Required<Re
 export async function framesBySessionCookie(deps: FrameDeps, reader: Reader, ref: Required<ResourceRef>, numbers: number[] | undefined): Promise<Frames | undefined> {
   const tokenHash = reader.sessionTokenHash;
   if (!tokenHash) return undefined;
+  const cached = framesFromCache(deps, tokenHash, ref, numbers);
+  if (cached) return cached;
   const now = Date.now();
   const cache = deps.readCache?.usable() ? deps.readCache : undefined;
   const userStudy = (userId: string): string => `${userId}\n${ref.study}`;
   const instanceKey = `${ref.study}\n${ref.series}\n${ref.instance}`;
-  if (cache) {
-    const hit = cache.frames(tokenHash, userStudy, instanceKey);
-    // A touch due goes the database's way, which writes it.
-    if (hit && !sessionTouch(deps.config, { lastSeenAt: new Date(hit.session.lastSeenMs), absoluteExpiresAt: new Date(hit.session.absoluteExpiresMs) }, now)) {
-      userReadScope(hit.session.role, hit.session.userId);
-      return framesOfRow(deps, { ...hit.instance, selected: selectedOf(hit.instance.frames, numbers) }, numbers);
-    }
-  }
   const mark = cache?.mark();
   // With a cache, every frame's ranges come back, to be kept for the instance's other frames.
   const variant = cache || numbers === undefined ? 'all' : 'list';
@@ -219,6 +213,20 @@ export async function framesBySessionCookie(deps: FrameDeps, reader: Reader, ref
     });
   }
   return framesOfRow(deps, row, numbers);
+}
+
+/**
+ * framesBySessionCookie's answer from the read cache alone (ADR 0136), synchronously: undefined
+ * when the cache cannot settle it (nothing kept, LISTEN down, or the session's touch is due,
+ * which only the database path writes). Refusals throw as the database path would.
+ */
+export function framesFromCache(deps: FrameDeps, tokenHash: string, ref: Required<ResourceRef>, numbers: number[] | undefined): Frames | undefined {
+  const cache = deps.readCache;
+  if (!cache) return undefined;
+  const hit = cache.frames(tokenHash, (userId) => `${userId}\n${ref.study}`, `${ref.study}\n${ref.series}\n${ref.instance}`);
+  if (!hit || sessionTouch(deps.config, { lastSeenAt: new Date(hit.session.lastSeenMs), absoluteExpiresAt: new Date(hit.session.absoluteExpiresMs) }, Date.now())) return undefined;
+  userReadScope(hit.session.role, hit.session.userId);
+  return framesOfRow(deps, { ...hit.instance, selected: selectedOf(hit.instance.frames, numbers) }, numbers);
 }
 
 /** The ranges of the frames asked for out of every frame's, null for a number past the last one (as the statement's `frames -> n`). */
