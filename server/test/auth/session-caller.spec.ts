@@ -16,14 +16,23 @@ describe('the session caller without entities', () => {
   });
   afterAll(() => t?.stop());
 
-  /** How many EntityManagers the server forks while `fn` runs. */
+  /**
+   * How many EntityManagers a GraphQL request forks while `fn` runs: its context's or a
+   * resolver's (background jobs fork the same EntityManager meanwhile: not counted).
+   */
   async function forksDuring(fn: () => Promise<unknown>): Promise<number> {
-    const fork = vi.spyOn(t.deps.orm.em, 'fork');
+    const em = t.deps.orm.em;
+    const original = em.fork.bind(em);
+    let forks = 0;
+    const spy = vi.spyOn(em, 'fork').mockImplementation((...args) => {
+      if (/http-context|\.resolver\./.test(new Error().stack ?? '')) forks++;
+      return original(...args);
+    });
     try {
       await fn();
-      return fork.mock.calls.length;
+      return forks;
     } finally {
-      fork.mockRestore();
+      spy.mockRestore();
     }
   }
 
@@ -65,9 +74,14 @@ describe('the session caller without entities', () => {
 
   it('a resolver that reads the viewer gets the request’s managed entities: its changes are flushed', async () => {
     const { client, userId } = await t.login(Role.PHYSICIAN);
-    const changed = await client.mustQuery<{ updatePreferences: { locale: string; emailNotifications: boolean } }>(
-      `mutation { updatePreferences(input: { locale: "en", emailNotifications: false }) { locale emailNotifications } }`,
+    let changed: { updatePreferences?: { locale: string; emailNotifications: boolean } } = {};
+    const forks = await forksDuring(
+      async () =>
+        (changed = await client.mustQuery(`mutation { updatePreferences(input: { locale: "en", emailNotifications: false }) { locale emailNotifications } }`)),
     );
+    // The one fork the context makes when the resolver first reads the viewer's entities (which
+    // also shows that forksDuring sees them).
+    expect(forks).toBe(1);
     expect(changed.updatePreferences).toEqual({ locale: 'en', emailNotifications: false });
     const [row] = await t.deps.orm.em.fork().getConnection().execute<Array<{ locale: string; email_notifications: boolean }>>(
       `select locale, email_notifications from app_user where id = ?`,

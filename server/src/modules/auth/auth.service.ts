@@ -74,21 +74,22 @@ export async function resolveSession(
 
 /**
  * What a request knows of its caller from the session's one row, without entities: the
- * authorisation checks (role), the `me` query and the dashboard read nothing else.
+ * authorisation checks (role), the `me` query and the dashboard read nothing else. Once the
+ * request's entities exist, their values (a resolver may have changed them).
  */
 export interface SessionCaller {
-  userId: string;
-  role: Role;
-  email: string;
-  firstName: string;
-  lastName: string;
-  rpps: string | null;
-  locale: string;
-  emailNotifications: boolean;
-  sessionId: string;
+  readonly userId: string;
+  readonly role: Role;
+  readonly email: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly rpps: string | null;
+  readonly locale: string;
+  readonly emailNotifications: boolean;
+  readonly sessionId: string;
   /** After this request's touch, if it made one. */
-  idleExpiresAt: Date;
-  absoluteExpiresAt: Date;
+  readonly idleExpiresAt: Date;
+  readonly absoluteExpiresAt: Date;
 }
 
 /** A valid session: its caller, and its rows as entities when some code needs them. */
@@ -137,34 +138,70 @@ export async function checkSession(
   const absoluteExpiresAt = parseDate(row['s.absolute_expires_at']);
   if (row['s.revoked_at'] != null || idleExpiresAt.getTime() <= now || absoluteExpiresAt.getTime() <= now) return null;
   if (row['u.status'] !== UserStatus.ACTIVE) return null;
-  const sessionId = row['s.id'] as string;
   const touch = opts.touch ? sessionTouch(config, { lastSeenAt: parseDate(row['s.last_seen_at']), absoluteExpiresAt }, now) : null;
-  if (touch) await touchSession(touchEm(), sessionId, touch);
-  const caller: SessionCaller = {
-    userId: row['u.id'] as string,
-    role: row['u.role'] as Role,
-    email: row['u.email'] as string,
-    firstName: row['u.first_name'] as string,
-    lastName: row['u.last_name'] as string,
-    rpps: (row['u.rpps'] as string | null) ?? null,
-    locale: row['u.locale'] as string,
-    emailNotifications: row['u.email_notifications'] as boolean,
-    sessionId,
-    idleExpiresAt: touch ? touch.idleExpiresAt : idleExpiresAt,
-    absoluteExpiresAt,
-  };
-  let made: ResolvedSession | undefined;
-  return {
-    caller,
-    entities(em) {
-      if (!made) {
-        const session = sessionEntities(em, row);
-        if (touch) Object.assign(session, touch);
-        made = { user: session.user, session };
-      }
-      return made;
-    },
-  };
+  if (touch) await touchSession(touchEm(), row['s.id'] as string, touch);
+  return new RowSession(row, touch, touch ? touch.idleExpiresAt : idleExpiresAt, absoluteExpiresAt);
+}
+
+/**
+ * A checked session's row. Its caller reads the row until the entities are made, then the
+ * entities, which a resolver may change (an administrator's own role, preferences): whoever
+ * reads the caller later in the same request sees what the entities say, as before.
+ */
+class RowSession implements CheckedSession {
+  readonly caller: SessionCaller;
+  private made: ResolvedSession | undefined;
+
+  constructor(
+    private readonly row: Record<string, unknown>,
+    private readonly touch: SessionTouch | null,
+    idleExpiresAt: Date,
+    absoluteExpiresAt: Date,
+  ) {
+    const user = (): User | undefined => this.made?.user;
+    const session = (): Session | undefined => this.made?.session;
+    this.caller = {
+      userId: row['u.id'] as string,
+      sessionId: row['s.id'] as string,
+      get role() {
+        return user()?.role ?? (row['u.role'] as Role);
+      },
+      get email() {
+        return user()?.email ?? (row['u.email'] as string);
+      },
+      get firstName() {
+        return user()?.firstName ?? (row['u.first_name'] as string);
+      },
+      get lastName() {
+        return user()?.lastName ?? (row['u.last_name'] as string);
+      },
+      get rpps() {
+        const u = user();
+        return u ? (u.rpps ?? null) : ((row['u.rpps'] as string | null) ?? null);
+      },
+      get locale() {
+        return user()?.locale ?? (row['u.locale'] as string);
+      },
+      get emailNotifications() {
+        return user()?.emailNotifications ?? (row['u.email_notifications'] as boolean);
+      },
+      get idleExpiresAt() {
+        return session()?.idleExpiresAt ?? idleExpiresAt;
+      },
+      get absoluteExpiresAt() {
+        return session()?.absoluteExpiresAt ?? absoluteExpiresAt;
+      },
+    };
+  }
+
+  entities(em: EntityManager): ResolvedSession {
+    if (!this.made) {
+      const session = sessionEntities(em, this.row);
+      if (this.touch) Object.assign(session, this.touch);
+      this.made = { user: session.user, session };
+    }
+    return this.made;
+  }
 }
 
 /**

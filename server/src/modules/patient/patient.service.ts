@@ -111,6 +111,9 @@ const nameFilterParams = (physicianId: string, words: string[]): unknown[] => {
  * primary key (`offset 0` keeps that lateral lookup from being turned into a scan of the whole
  * patient table). Without a name filter, the page is cut before the patients are read.
  */
+/** patientSummaries' SQL by shape (which of ids, words, cursor and limit it has): at most 16. */
+const summarySql = new Map<string, string>();
+
 async function patientSummaries(db: Statements, physicianId: string, q: SummaryQuery): Promise<PatientSummary[]> {
   const titleParams: unknown[] = [physicianId];
   const innerParams: unknown[] = [physicianId];
@@ -147,8 +150,12 @@ async function patientSummaries(db: Statements, physicianId: string, q: SummaryQ
       outerParams.push(q.limit);
     }
   }
-  const rows = await db<PatientSummary>(
-    `select p.id, who.first_name as "firstName", who.last_name as "lastName", who.birth_name as "birthName",
+  // The text depends on which parts the query has, never on their values: built once per shape,
+  // the same string each time (no SQL built, no long key hashed, per request).
+  const shape = `${q.patientIds ? 'i' : ''}${words.length ? 'w' : ''}${q.after ? 'a' : ''}${q.limit !== undefined ? 'l' : ''}`;
+  let sql = summarySql.get(shape);
+  if (sql === undefined) {
+    sql = `select p.id, who.first_name as "firstName", who.last_name as "lastName", who.birth_name as "birthName",
             who.birth_date::text as "birthDate", who.sex,
             v.last_exam_at as "lastExamAt", v.last_exam_at::text as "lastExamAtText", v.has_unopened as "hasUnopened",
             (select e.title from ${VISIBLE_EXAMS_SQL} and e.patient_id = p.id order by e.date desc, e.id desc limit 1) as "lastExamTitle"
@@ -156,9 +163,10 @@ async function patientSummaries(db: Statements, physicianId: string, q: SummaryQ
        cross join lateral (select * from patient p where p.id = v.patient_id offset 0) p
        ${IDENTITY_SQL}
       ${where.length ? `where ${where.join(' and ')}` : ''}
-      order by v.last_exam_at desc, v.patient_id desc${limit}`,
-    [...titleParams, ...innerParams, ...outerParams],
-  );
+      order by v.last_exam_at desc, v.patient_id desc${limit}`;
+    summarySql.set(shape, sql);
+  }
+  const rows = await db<PatientSummary>(sql, [...titleParams, ...innerParams, ...outerParams]);
   return rows.map((r) => ({ ...r, lastExamAt: asDate(r.lastExamAt) }));
 }
 
