@@ -1,6 +1,6 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import fs, { type FileHandle } from 'node:fs/promises';
+import { closeSync, fdatasync, mkdirSync, openSync, readFileSync, writev } from 'node:fs';
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -52,14 +52,20 @@ export class StagingArea {
   async create(): Promise<StagedFile> {
     const name = `${this.owner}~${process.pid}~${randomUUID()}.tmp`;
     const file = path.join(this.dir, name);
+    // Opened (and closed) on the event loop's thread: creating an empty file is a few
+    // microseconds of metadata, while a trip through libuv's four threads waits behind the
+    // writes and flushes of the parts before it (docs/adr/0138-stow-batches.md).
     // The directory exists but for the first file (or after someone removed it): one system call, not two.
-    const handle = await fs.open(file, 'wx').catch(async (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-      await fs.mkdir(this.dir, { recursive: true });
-      return fs.open(file, 'wx');
-    });
+    let fd: number;
+    try {
+      fd = openSync(file, 'wx');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      mkdirSync(this.dir, { recursive: true });
+      fd = openSync(file, 'wx');
+    }
     this.active.add(name);
-    return new LocalStagedFile(file, handle, () => this.active.delete(name));
+    return new LocalStagedFile(file, fd, () => this.active.delete(name));
   }
 
   /**
@@ -98,6 +104,37 @@ export class StagingArea {
  */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 
+/**
+ * At most this many `fdatasync` at once in the process. Each holds one of libuv's four threads
+ * for the disk's time; more would queue the opens, writes and renames of the parts still being
+ * received (and the frame reads of viewers) behind flushes: a STOW of many instances then
+ * waits on its own flushes to open its next file (docs/adr/0138-stow-batches.md).
+ */
+const CONCURRENT_FLUSHES = 2;
+
+/** A counting semaphore: `run` starts its task once fewer than `limit` are running, in order. */
+class Limiter {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      // The slot passes to the next task as is; otherwise it is freed.
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
+const flushes = new Limiter(CONCURRENT_FLUSHES);
+
 class LocalStagedFile implements StagedFile {
   private readonly hash: Hash = createHash('sha256');
   private bytes = 0;
@@ -105,10 +142,12 @@ class LocalStagedFile implements StagedFile {
   private stored = false;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** The write or flush under way: the descriptor is closed only once it is over. */
+  private inFlight: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly path: string,
-    private readonly handle: FileHandle,
+    private readonly fd: number,
     private readonly release: () => void,
   ) {}
 
@@ -127,14 +166,19 @@ class LocalStagedFile implements StagedFile {
 
   async finish(): Promise<string> {
     await this.flush();
-    await this.handle.datasync();
-    await this.close();
+    await this.track(flushes.run(() => new Promise<void>((resolve, reject) => fdatasync(this.fd, (error) => (error ? reject(error) : resolve())))));
+    this.close();
     return this.hash.digest('hex');
   }
 
   async discard(): Promise<void> {
     this.pending = [];
-    await this.close().catch(() => undefined);
+    await this.inFlight.catch(() => undefined);
+    try {
+      this.close();
+    } catch {
+      // already unusable: removed below all the same
+    }
     if (!this.stored) await fs.rm(this.path, { force: true }).catch(() => undefined);
     this.release();
   }
@@ -153,7 +197,7 @@ class LocalStagedFile implements StagedFile {
     this.pendingBytes = 0;
     // One writev for the gathered chunks, without copying them; a short write goes on from where it stopped.
     while (left > 0) {
-      const { bytesWritten } = await this.handle.writev(chunks);
+      const bytesWritten = await this.track(new Promise<number>((resolve, reject) => writev(this.fd, chunks, (error, written) => (error ? reject(error) : resolve(written)))));
       left -= bytesWritten;
       let skip = bytesWritten;
       while (skip > 0 && chunks.length > 0 && chunks[0]!.length <= skip) skip -= chunks.shift()!.length;
@@ -161,10 +205,15 @@ class LocalStagedFile implements StagedFile {
     }
   }
 
-  private async close(): Promise<void> {
+  private track<T>(operation: Promise<T>): Promise<T> {
+    this.inFlight = operation;
+    return operation;
+  }
+
+  private close(): void {
     if (this.closed) return;
     this.closed = true;
-    await this.handle.close();
+    closeSync(this.fd);
   }
 }
 

@@ -1,3 +1,4 @@
+import { mkdirSync, renameSync } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { StagingArea, stagedFileStored, type StagedFile } from './staging.js';
@@ -81,12 +82,16 @@ export class FileStorage implements Storage {
     try {
       const target = this.pathOf(key);
       // The staged file was flushed by finish(): a sender is told "stored" once this returns.
-      // The series' directory exists for all its instances but the first: one system call.
-      await fs.rename(file.path, target).catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-        await fs.mkdir(path.dirname(target), { recursive: true });
-        await fs.rename(file.path, target);
-      });
+      // The series' directory exists for all its instances but the first: one system call, made
+      // on the event loop's thread (a rename within a directory tree is metadata only; through
+      // libuv's threads it would wait behind the flushes of other instances: ADR 0138).
+      try {
+        renameSync(file.path, target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        mkdirSync(path.dirname(target), { recursive: true });
+        renameSync(file.path, target);
+      }
       stagedFileStored(file);
       this.handles.forget(target);
     } catch (error) {
