@@ -193,6 +193,24 @@ describe('parseMultipartRelated on hand-written bodies', () => {
     ]);
   });
 
+  it('keeps bodies whose bytes almost make a delimiter, wherever the chunks end (the uncopied tail)', async () => {
+    const boundary = 'seam-boundary';
+    // CR, LF, dashes and the boundary cut short, next to one another, many times over.
+    const traps = ['\r', '\r\n', '\r\n-', '\r\n--', '\r\n--seam', '\r\n--seam-boundar', '\n--seam-boundar', '\r\r\n--seam-boundarX', 'x\r'];
+    const bodies = [0, 1, 2].map((seed) => {
+      const pick = randomSizes(seed + 10, traps.length);
+      return Buffer.from(Array.from({ length: 400 }, () => traps[pick() - 1]! + 'ab'.repeat(pick())).join(''), 'latin1');
+    });
+    bodies.push(Buffer.from('\r\n--seam-boundar\r', 'latin1'));
+    const body = await writeBody(bodies.map((b) => ({ contentType: 'application/octet-stream', body: b })), boundary);
+    const delimiter = boundary.length + 3;
+    const chunkings: Array<() => number> = [() => delimiter + 1, () => delimiter + 2, () => delimiter + 5, randomSizes(3, 3 * delimiter), randomSizes(4, 300)];
+    for (const sizes of chunkings) {
+      const parts = await parseAll(body, boundary, sizes);
+      expect(parts.map((p) => p.body.toString('latin1'))).toEqual(bodies.map((b) => b.toString('latin1')));
+    }
+  });
+
   it('keeps binary bodies that contain CR, LF and dashes intact', async () => {
     const binary = Buffer.from([0x0d, 0x0a, 0x2d, 0x2d, 0x62, 0x0d, 0x0d, 0x0a, 0x0a, 0x2d, 0x00, 0xff, 0x0d]);
     const body = await writeBody([{ contentType: 'application/octet-stream', body: binary }], 'bX');
