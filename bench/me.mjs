@@ -8,6 +8,7 @@
 // ours / floor.
 //
 // Env: BENCH_DURATION (s per turn, default 10), BENCH_ROUNDS (turns of each, default 2),
+// BENCH_WARMUP (s of unmeasured load on each server before each scenario's turns, default 3),
 // BENCH_SERVER_DIST (the built server, default server/dist), BENCH_CPU_PROF (a directory: both
 // servers run under node --cpu-prof and write their profiles in its ours/ and floor/ on exit;
 // node bench/cpuprofile-summary.mjs DIR/ours/*.cpuprofile sums them).
@@ -23,6 +24,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.resolve(root, process.env.BENCH_SERVER_DIST ?? path.join('server', 'dist'));
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const PROFILE = process.env.BENCH_CPU_PROF;
 const DEMO = { email: 'claire.martin@demo.e-mage.fr', password: 'Demo-e-mage-2026' };
 
@@ -141,9 +143,15 @@ try {
   // bench/cpuprofile-summary.mjs counts their samples only.
   const windows = { ours: [], floor: [] };
   const now = () => Number(process.hrtime.bigint() / 1000n);
-  console.log(`node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${os.loadavg()[0].toFixed(1)}; 10 connections × ${DURATION} s per turn, ${ROUNDS} turns each, ours then floor (PostgreSQL's CPU not counted)`);
+  console.log(`node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${os.loadavg()[0].toFixed(1)}; 10 connections × ${DURATION} s per turn, ${ROUNDS} turns each, ours then floor, after ${WARMUP} s of unmeasured load on each (PostgreSQL's CPU not counted)`);
   for (const sc of scenarios) {
     const results = { ours: [], floor: [] };
+    // Each server first answers WARMUP seconds of the same load, not measured: the JIT compiles
+    // the request's path (ours has more code to compile), so that the turns measure the steady
+    // state, not the first turn's compilation.
+    for (const name of WARMUP > 0 ? ['ours', 'floor'] : []) {
+      await autocannon({ url: sc[name], method: 'POST', headers, body: sc.body, connections: 10, duration: WARMUP });
+    }
     for (let i = 0; i < ROUNDS; i++) {
       for (const [name, pid] of [['ours', ours.child.pid], ['floor', floor.child.pid]]) {
         const from = now();
