@@ -1,3 +1,4 @@
+import { read as fsRead } from 'node:fs';
 import { mkdirSync, renameSync } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -119,8 +120,14 @@ export class FileStorage implements Storage {
     return readRangesIntoNew(this, key, ranges);
   }
 
-  async readRangesInto(key: string, ranges: Array<[number, number]>, target: Buffer, at: number): Promise<void> {
-    const lease = await this.handles.acquire(this.pathOf(key));
+  readRangesInto(key: string, ranges: Array<[number, number]>, target: Buffer, at: number): Promise<void> {
+    const file = this.pathOf(key);
+    const open = this.handles.acquireOpen(file);
+    return open ? readWithLease(this.handles, open, ranges, target, at) : this.readRangesIntoOpening(file, ranges, target, at);
+  }
+
+  private async readRangesIntoOpening(file: string, ranges: Array<[number, number]>, target: Buffer, at: number): Promise<void> {
+    const lease = await this.handles.acquire(file);
     try {
       let pos = at;
       for (const [offset, length] of ranges) {
@@ -147,6 +154,38 @@ export class FileStorage implements Storage {
   }
 }
 
+/**
+ * The ranges read on a handle already open, one callback read each: a viewer's frame is one
+ * range, and the promise API's machinery per read cost more than the read of a cached page.
+ * The lease is released once every read is done, whatever their outcome.
+ */
+function readWithLease(handles: FileHandleCache, lease: Lease, ranges: Array<[number, number]>, target: Buffer, at: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let pos = at;
+    let i = 0;
+    const next = (): void => {
+      const range = ranges[i++];
+      if (!range) {
+        handles.release(lease);
+        resolve();
+        return;
+      }
+      const [offset, length] = range;
+      const into = pos;
+      pos += length;
+      fsRead(lease.handle.fd, target, into, length, offset, (error, bytesRead) => {
+        if (error || bytesRead !== length) {
+          handles.release(lease);
+          reject(error ?? new Error('Stored object shorter than its index'));
+          return;
+        }
+        next();
+      });
+    };
+    next();
+  });
+}
+
 interface Lease {
   handle: FileHandle;
   users: number;
@@ -168,7 +207,23 @@ const IDLE_CLOSE_MS = 15_000;
  */
 class FileHandleCache {
   private readonly leases = new Map<string, Promise<Lease>>();
+  /** The same leases once open (and while cached): taken without awaiting their promise. */
+  private readonly open = new Map<string, Lease>();
   private sweeper: NodeJS.Timeout | undefined;
+
+  /** The lease of an open, cached handle, taken at once; undefined when it must be opened (acquire). */
+  acquireOpen(file: string): Lease | undefined {
+    const lease = this.open.get(file);
+    if (!lease || lease.retired) return undefined;
+    const pending = this.leases.get(file);
+    if (!pending) return undefined;
+    // Most recently used last, as acquire does.
+    this.leases.delete(file);
+    this.leases.set(file, pending);
+    lease.users++;
+    lease.lastUsed = Date.now();
+    return lease;
+  }
 
   async acquire(file: string): Promise<Lease> {
     let pending = this.leases.get(file);
@@ -177,7 +232,12 @@ class FileHandleCache {
       this.leases.delete(file);
       this.leases.set(file, pending);
     } else {
-      pending = fs.open(file, 'r').then((handle) => ({ handle, users: 0, lastUsed: Date.now(), retired: false }));
+      pending = fs.open(file, 'r').then((handle) => {
+        const lease: Lease = { handle, users: 0, lastUsed: Date.now(), retired: false };
+        // Known open only while this promise is still the cached one.
+        if (this.leases.get(file) === pending) this.open.set(file, lease);
+        return lease;
+      });
       this.leases.set(file, pending);
       pending.catch(() => {
         if (this.leases.get(file) === pending) this.leases.delete(file);
@@ -200,6 +260,7 @@ class FileHandleCache {
     const pending = this.leases.get(file);
     if (!pending) return;
     this.leases.delete(file);
+    this.open.delete(file);
     this.retire(pending);
   }
 
@@ -214,6 +275,7 @@ class FileHandleCache {
     for (const [file, pending] of this.leases) {
       if (this.leases.size <= max) return;
       this.leases.delete(file);
+      this.open.delete(file);
       this.retire(pending);
     }
   }

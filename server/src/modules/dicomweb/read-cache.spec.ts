@@ -7,7 +7,7 @@ const instance: CachedInstance = { storageKey: 'k', transferSyntaxUid: '1.2.840.
 const userStudy = (userId: string) => `${userId}\nstudy`;
 
 function cacheAt(clock: { now: number }, listening = { up: true }) {
-  const cache = new DicomwebReadCache(() => listening.up, 1_000, () => clock.now);
+  const cache = new DicomwebReadCache(() => listening.up, 1_000, () => clock.now, 10_000);
   const fill = () => cache.keep(cache.mark(), { tokenHash: 'h', session, userStudy: userStudy('u'), instanceKey: 'i', instance });
   return { cache, fill, hit: () => cache.frames('h', userStudy, 'i') };
 }
@@ -60,6 +60,19 @@ describe('DicomwebReadCache', () => {
     clock.now = 2_000;
     fill();
     expect(hit()).toBeDefined();
+  });
+
+  it("keeps an instance's frame index longer than the decisions, and answers only while both hold", () => {
+    const clock = { now: 1_000 };
+    const { cache, fill, hit } = cacheAt(clock);
+    fill();
+    clock.now = 2_000;
+    expect(hit(), 'the decisions expired').toBeUndefined();
+    cache.keep(cache.mark(), { tokenHash: 'h', session, userStudy: userStudy('u') });
+    expect(hit()?.instance, 'the index kept from before').toEqual(instance);
+    clock.now = 11_000;
+    cache.keep(cache.mark(), { tokenHash: 'h', session, userStudy: userStudy('u') });
+    expect(hit(), 'the index expired').toBeUndefined();
   });
 
   it('answers only with all three: the session, the read decision for its user and study, the instance', () => {

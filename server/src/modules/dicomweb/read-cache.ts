@@ -18,11 +18,20 @@ import type { Role } from '../auth/user.entity.js';
  * It is used only while the LISTEN connection is up; whenever it is down (or came back after a
  * gap in which notifications may have been lost) the cache is emptied and every request goes to
  * the database. Entries also die READ_CACHE_TTL_MS after they were read from the database,
- * whatever happens to notifications, and a session's entry dies at its idle or absolute expiry.
+ * whatever happens to notifications (an instance's frame index, which grants nothing by itself,
+ * INDEX_CACHE_TTL_MS), and a session's entry dies at its idle or absolute expiry.
  */
 
 /** How long an entry may be used after it was read from the database: the bound on a lost notification. */
 export const READ_CACHE_TTL_MS = 1_000;
+/**
+ * How long an instance's frame index may be used: an index row never changes once written (STOW
+ * keeps the first copy), it grants nothing by itself (every hit also needs the session's and the
+ * read decision's entries, 1 s at most), and a deleted or moved instance notifies like the rest.
+ * Longer than the decisions, so that a viewer's series is not read again from the database every
+ * second.
+ */
+export const INDEX_CACHE_TTL_MS = 10_000;
 /** The pubsub topic the triggers notify on (one envelope, no payload: everything is dropped). */
 export const READ_CACHE_TOPIC = 'dicomweb-read-cache';
 /** Entries kept per kind; the oldest go first beyond it. */
@@ -77,6 +86,7 @@ export class DicomwebReadCache {
     private readonly listening: () => boolean,
     private readonly ttlMs = READ_CACHE_TTL_MS,
     private readonly now: () => number = Date.now,
+    private readonly indexTtlMs = INDEX_CACHE_TTL_MS,
   ) {}
 
   /** Whether entries may be used and kept now: never while the LISTEN connection is down. */
@@ -124,7 +134,7 @@ export class DicomwebReadCache {
     const until = this.now() + this.ttlMs;
     put(this.sessions, found.tokenHash, { value: found.session, until });
     if (found.userStudy) put(this.reads, found.userStudy, { value: true, until });
-    if (found.instanceKey && found.instance) put(this.instances, found.instanceKey, { value: found.instance, until });
+    if (found.instanceKey && found.instance) put(this.instances, found.instanceKey, { value: found.instance, until: until - this.ttlMs + this.indexTtlMs });
   }
 
   /** After this process wrote the session's touch: its entry carries the new times, its age unchanged. */
