@@ -1,8 +1,9 @@
 /**
  * The frame route checks the session cookie inside its own statement (docs/adr/0025): these
- * specs pin that it applies resolveSession's rules exactly, on every request, with nothing
- * remembered between requests, that share grants and the viewer chain's order still hold, and
- * that its logs name no study, series or instance.
+ * specs pin that it applies resolveSession's rules exactly, on every request (the changes below
+ * are made through the server's own ORM, which drops its read cache at once: ADR 0136, whose
+ * cross-process bound frame-read-cache.spec.ts pins), that share grants and the viewer chain's
+ * order still hold, and that its logs name no study, series or instance.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
