@@ -14,7 +14,6 @@ import { graphqlHttpContext } from './graphql/http-context.js';
 import { MAX_TOKENS, MAX_VALIDATION_ERRORS } from './graphql/limits.js';
 import { graphqlBudget } from './graphql/request-budget.js';
 import { createSchema } from './graphql/schema.js';
-import { unavailablePlugin } from './graphql/unavailable.js';
 import { attachGraphqlWebSocket } from './graphql/ws-server.js';
 import { addViewerResolver } from './graphql/viewer.js';
 import { isConnectionLost } from './infra/db/connection-loss.js';
@@ -54,17 +53,16 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   let draining = false;
   let stopping = false;
   const inFlight = new Set<http.ServerResponse>();
-  app.use((_req, res, next) => {
-    if (draining) res.setHeader('Connection', 'close');
-    else {
-      inFlight.add(res);
-      res.once('close', () => inFlight.delete(res));
-    }
-    next();
-  });
+  // In-flight tracking and the request log (5xx, or every request at debug): one layer, one
+  // listener per request. 'close' follows 'finish' at once for an answer sent in full; an answer
+  // cut short (no 'finish') is not logged, as before.
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
-    res.on('finish', () => {
+    if (draining) res.setHeader('Connection', 'close');
+    else inFlight.add(res);
+    res.once('close', () => {
+      inFlight.delete(res);
+      if (!res.writableFinished) return;
       if (res.statusCode >= 500 || logger.isLevelEnabled('debug')) {
         logger[res.statusCode >= 500 ? 'error' : 'debug'](
           { method: req.method, path: safePath(req.originalUrl), status: res.statusCode, ms: Number(process.hrtime.bigint() - start) / 1e6 },
@@ -121,6 +119,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     introspection: true,
+    // limitsPlugin also answers 503 when the database was lost (unavailablePlugin's rule).
     // graphqlBody has parsed and checked the document under these limits already (limits.ts).
     parseOptions: { maxTokens: MAX_TOKENS },
     validationOptions: { maxErrors: MAX_VALIDATION_ERRORS },
@@ -130,7 +129,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     // No drain plugin: close() below drains the HTTP server itself, before Apollo stops.
     // No cache hints in this schema: Apollo's cache-control plugin only wrapped every field's
     // resolver to find none; graphqlBody answers Cache-Control: no-store itself.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), limitsPlugin(schema, config), unavailablePlugin(), graphqlMetricsPlugin(), ...(tracingOn() ? [graphqlSpans()] : [])],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), limitsPlugin(schema, config), graphqlMetricsPlugin(), ...(tracingOn() ? [graphqlSpans()] : [])],
   });
   await apollo.start();
 

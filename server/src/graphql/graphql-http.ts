@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode, httpStatusOf, rateLimited, type AppError } from '../common/errors.js';
@@ -8,6 +8,7 @@ import type { Context } from './context.js';
 import type { formatError } from './format-error.js';
 import { checkDocument, checkOperation, isLimitError, limitError } from './limits.js';
 import type { RequestBudget } from './request-budget.js';
+import { answerUnavailable } from './unavailable.js';
 
 type Format = ReturnType<typeof formatError>;
 
@@ -63,22 +64,28 @@ export function graphqlBody(config: Config, schema: GraphQLSchema, budget: Reque
 /**
  * Apollo's part of the limits: checkOperation once the operation is resolved, and the HTTP
  * status of a request refused before execution taken from its code (400 for a limit or a bad
- * request, 401 for introspection without a session), not Apollo's 200 or 500.
+ * request, 401 for introspection without a session), not Apollo's 200 or 500; then, as
+ * unavailablePlugin does (it is not installed as well), a 503 with Retry-After when the
+ * database was lost. One listener object for every request: Apollo runs each plugin's
+ * requestDidStart and each of its hooks per request (a promise each), and these keep no state.
  */
 export function limitsPlugin(schema: GraphQLSchema, config: Pick<Config, 'env'>): ApolloServerPlugin<Context> {
   const ours = new Set<string>(Object.values(ErrorCode));
+  const listener: GraphQLRequestListener<Context> = {
+    async didResolveOperation({ request, document, contextValue }) {
+      checkOperation(schema, config, { document, operationName: request.operationName, variables: request.variables, viewer: contextValue.viewer });
+    },
+    async willSendResponse({ response, errors }) {
+      if (response.body.kind === 'single' && response.body.singleResult.data === undefined) {
+        const code = response.body.singleResult.errors?.[0]?.extensions?.code;
+        if (typeof code === 'string' && ours.has(code)) response.http.status = httpStatusOf(code as ErrorCode);
+      }
+      answerUnavailable(response, errors);
+    },
+  };
   return {
     async requestDidStart() {
-      return {
-        async didResolveOperation({ request, document, contextValue }) {
-          checkOperation(schema, config, { document, operationName: request.operationName, variables: request.variables, viewer: contextValue.viewer });
-        },
-        async willSendResponse({ response }) {
-          if (response.body.kind !== 'single' || response.body.singleResult.data !== undefined) return;
-          const code = response.body.singleResult.errors?.[0]?.extensions?.code;
-          if (typeof code === 'string' && ours.has(code)) response.http.status = httpStatusOf(code as ErrorCode);
-        },
-      };
+      return listener;
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener, GraphQLResponse } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../common/errors.js';
 import { isConnectionLost } from '../infra/db/connection-loss.js';
@@ -10,17 +10,23 @@ const RETRY_AFTER_SECONDS = '1';
  * route's (ADR 0092): a client or a load balancer retries, nobody reads it as a server bug.
  */
 export function unavailablePlugin(): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response, errors }) {
-          if (!errors?.some((e) => isConnectionLost(e.originalError ?? e))) return;
-          response.http.status = 503;
-          response.http.headers.set('retry-after', RETRY_AFTER_SECONDS);
-        },
-      };
+  const listener: GraphQLRequestListener<BaseContext> = {
+    async willSendResponse({ response, errors }) {
+      answerUnavailable(response, errors);
     },
   };
+  return {
+    async requestDidStart() {
+      return listener;
+    },
+  };
+}
+
+/** unavailablePlugin's rule, for a plugin that answers it among its own (limitsPlugin). */
+export function answerUnavailable(response: GraphQLResponse, errors: readonly GraphQLError[] | undefined): void {
+  if (!errors?.some((e) => isConnectionLost(e.originalError ?? e))) return;
+  response.http.status = 503;
+  response.http.headers.set('retry-after', RETRY_AFTER_SECONDS);
 }
 
 /**
