@@ -150,48 +150,16 @@ export async function checkSession(
  */
 class RowSession implements CheckedSession {
   readonly caller: SessionCaller;
-  private made: ResolvedSession | undefined;
+  /** Set by entities(): from then on, the caller reads them. */
+  made: ResolvedSession | undefined;
 
   constructor(
-    private readonly row: Record<string, unknown>,
+    readonly row: Record<string, unknown>,
     private readonly touch: SessionTouch | null,
     idleExpiresAt: Date,
     absoluteExpiresAt: Date,
   ) {
-    const user = (): User | undefined => this.made?.user;
-    const session = (): Session | undefined => this.made?.session;
-    this.caller = {
-      userId: row['u.id'] as string,
-      sessionId: row['s.id'] as string,
-      get role() {
-        return user()?.role ?? (row['u.role'] as Role);
-      },
-      get email() {
-        return user()?.email ?? (row['u.email'] as string);
-      },
-      get firstName() {
-        return user()?.firstName ?? (row['u.first_name'] as string);
-      },
-      get lastName() {
-        return user()?.lastName ?? (row['u.last_name'] as string);
-      },
-      get rpps() {
-        const u = user();
-        return u ? (u.rpps ?? null) : ((row['u.rpps'] as string | null) ?? null);
-      },
-      get locale() {
-        return user()?.locale ?? (row['u.locale'] as string);
-      },
-      get emailNotifications() {
-        return user()?.emailNotifications ?? (row['u.email_notifications'] as boolean);
-      },
-      get idleExpiresAt() {
-        return session()?.idleExpiresAt ?? idleExpiresAt;
-      },
-      get absoluteExpiresAt() {
-        return session()?.absoluteExpiresAt ?? absoluteExpiresAt;
-      },
-    };
+    this.caller = new RowCaller(this, idleExpiresAt, absoluteExpiresAt);
   }
 
   entities(em: EntityManager): ResolvedSession {
@@ -201,6 +169,53 @@ class RowSession implements CheckedSession {
       this.made = { user: session.user, session };
     }
     return this.made;
+  }
+}
+
+/**
+ * RowSession's caller: the row's values until the entities are made, theirs after. Its getters
+ * are the class's, shared by every request (an object literal's would be made per request).
+ */
+class RowCaller implements SessionCaller {
+  readonly userId: string;
+  readonly sessionId: string;
+
+  constructor(
+    private readonly checked: RowSession,
+    private readonly rowIdleExpiresAt: Date,
+    private readonly rowAbsoluteExpiresAt: Date,
+  ) {
+    this.userId = checked.row['u.id'] as string;
+    this.sessionId = checked.row['s.id'] as string;
+  }
+
+  get role(): Role {
+    return this.checked.made?.user.role ?? (this.checked.row['u.role'] as Role);
+  }
+  get email(): string {
+    return this.checked.made?.user.email ?? (this.checked.row['u.email'] as string);
+  }
+  get firstName(): string {
+    return this.checked.made?.user.firstName ?? (this.checked.row['u.first_name'] as string);
+  }
+  get lastName(): string {
+    return this.checked.made?.user.lastName ?? (this.checked.row['u.last_name'] as string);
+  }
+  get rpps(): string | null {
+    const u = this.checked.made?.user;
+    return u ? (u.rpps ?? null) : ((this.checked.row['u.rpps'] as string | null) ?? null);
+  }
+  get locale(): string {
+    return this.checked.made?.user.locale ?? (this.checked.row['u.locale'] as string);
+  }
+  get emailNotifications(): boolean {
+    return this.checked.made?.user.emailNotifications ?? (this.checked.row['u.email_notifications'] as boolean);
+  }
+  get idleExpiresAt(): Date {
+    return this.checked.made?.session.idleExpiresAt ?? this.rowIdleExpiresAt;
+  }
+  get absoluteExpiresAt(): Date {
+    return this.checked.made?.session.absoluteExpiresAt ?? this.rowAbsoluteExpiresAt;
   }
 }
 
