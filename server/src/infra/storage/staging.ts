@@ -106,11 +106,11 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
 
 /**
  * At most this many `fdatasync` at once in the process. Each holds one of libuv's four threads
- * for the disk's time; more would queue the opens, writes and renames of the parts still being
- * received (and the frame reads of viewers) behind flushes: a STOW of many instances then
- * waits on its own flushes to open its next file (docs/adr/0138-stow-batches.md).
+ * for the disk's time; more would queue the writes of the parts still being received (and the
+ * frame reads of viewers) behind flushes. Fewer serialise a batch's flushes, which the file
+ * system commits together when they come at once (docs/adr/0138-stow-batches.md).
  */
-const CONCURRENT_FLUSHES = 2;
+const CONCURRENT_FLUSHES = 3;
 
 /** A counting semaphore: `run` starts its task once fewer than `limit` are running, in order. */
 class Limiter {

@@ -308,6 +308,9 @@ interface Candidate {
 async function indexBatch(context: StowContext, batch: Received[]): Promise<void> {
   const { deps, target } = context;
   try {
+    // What is held of the batch's UIDs is looked up while its files are still being flushed.
+    const parsed = batch.filter((item) => item.parsed.ok && (target === undefined || item.parsed.identity.studyInstanceUid === target));
+    const lookup = lookupHeld(context, parsed);
     const candidates: Candidate[] = [];
     for (const item of batch) {
       const written = await item.finished;
@@ -322,7 +325,9 @@ async function indexBatch(context: StowContext, batch: Received[]): Promise<void
         candidates.push({ item, identity: item.parsed.identity, row: item.parsed.row, sha256: written.sha256 });
       }
     }
-    if (candidates.length > 0 && !(await indexTogether(context, candidates))) {
+    const held = await lookup;
+    if ('error' in held) throw held.error;
+    if (candidates.length > 0 && !(await indexTogether(context, candidates, held.rows))) {
       // What was foreseen did not happen (a concurrent store, a failing statement): each
       // instance again on its own, as if the batch had not been tried.
       for (const candidate of candidates) if (!candidate.unplaceable) candidate.item.result = await storeOne(context, candidate);
@@ -339,13 +344,9 @@ async function indexBatch(context: StowContext, batch: Received[]): Promise<void
  * False when the transaction found the database otherwise than the lookup did, or failed: it
  * was rolled back, and the candidates placed keep their key for `storeOne`.
  */
-async function indexTogether(context: StowContext, candidates: Candidate[]): Promise<boolean> {
+async function indexTogether(context: StowContext, candidates: Candidate[], heldByItem: Map<Received, Held>): Promise<boolean> {
   const { deps, statements, facilityId } = context;
-  const held = await statements.query<Held & { n: string }>(HELD_MANY, [
-    pgArray(candidates.map((c) => c.identity.sopInstanceUid)),
-    pgArray(candidates.map((c) => c.identity.studyInstanceUid)),
-    pgArray(candidates.map((c) => c.identity.seriesInstanceUid)),
-  ]);
+  const held = candidates.map((c) => heldByItem.get(c.item));
   const studies = new Set<string>();
   const seriesStudy = new Map<string, string>();
   const instances = new Map<string, { study: string; series: string }>();
@@ -385,6 +386,22 @@ async function indexTogether(context: StowContext, candidates: Candidate[]): Pro
     candidate.item.result = stored(candidate.identity);
   }
   return true;
+}
+
+/** What is held of the UIDs of these parsed instances (one statement), or why it could not be read. */
+async function lookupHeld(context: StowContext, items: Received[]): Promise<{ rows: Map<Received, Held> } | { error: unknown }> {
+  const identities = items.map((item) => (item.parsed.ok ? item.parsed.identity : undefined)).filter((p): p is Identity => p !== undefined);
+  if (identities.length === 0) return { rows: new Map() };
+  try {
+    const rows = await context.statements.query<Held & { n: string }>(HELD_MANY, [
+      pgArray(identities.map((p) => p.sopInstanceUid)),
+      pgArray(identities.map((p) => p.studyInstanceUid)),
+      pgArray(identities.map((p) => p.seriesInstanceUid)),
+    ]);
+    return { rows: new Map(items.map((item, i) => [item, rows[i]!])) };
+  } catch (error) {
+    return { error };
+  }
 }
 
 /** Files placed under their keys, a few at a time; one that cannot be placed fails alone. */
