@@ -75,6 +75,20 @@ describe('DicomwebReadCache', () => {
     expect(hit(), 'the index expired').toBeUndefined();
   });
 
+  it('shares one database read between requests that miss together, but not across a drop', async () => {
+    const { cache } = cacheAt({ now: 1_000 });
+    let reads = 0;
+    const read = () => new Promise<number>((resolve) => setTimeout(() => resolve(++reads), 5));
+    const [a, b] = await Promise.all([cache.shared('k', read), cache.shared('k', read)]);
+    expect([a, b, reads]).toEqual([1, 1, 1]);
+    const before = cache.shared('k', read);
+    cache.dropAll();
+    const after = cache.shared('k', read);
+    expect(await before).toBe(2);
+    expect(await after).toBe(3);
+    expect(await cache.shared('k', read), 'a read done is not reused').toBe(4);
+  });
+
   it('answers only with all three: the session, the read decision for its user and study, the instance', () => {
     const { cache, hit } = cacheAt({ now: 1_000 });
     cache.keep(cache.mark(), { tokenHash: 'h', session });

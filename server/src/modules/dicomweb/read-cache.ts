@@ -80,6 +80,7 @@ export class DicomwebReadCache {
   private readonly instances = new Map<string, Entry<CachedInstance>>();
   /** Bumped whenever everything is dropped: a database read begun before it is not kept. */
   private generation = 0;
+  private readonly pending = new Map<string, Promise<unknown>>();
   private unusedUntil = 0;
 
   constructor(
@@ -126,6 +127,21 @@ export class DicomwebReadCache {
     if (!live(this.reads, userStudy(session.userId), now)) return undefined;
     const instance = live(this.instances, instanceKey, now);
     return instance ? { session, instance } : undefined;
+  }
+
+  /**
+   * One database read for the same `key` at a time: requests that miss together (a series'
+   * first frames, by a viewer's parallel connections) share the read begun first, unless
+   * everything was dropped since it began (a read after a drop is a new one).
+   */
+  shared<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const full = `${this.generation}\n${key}`;
+    let running = this.pending.get(full) as Promise<T> | undefined;
+    if (!running) {
+      running = read().finally(() => this.pending.delete(full));
+      this.pending.set(full, running);
+    }
+    return running;
   }
 
   /** Keeps what one database read found, unless everything was dropped since `mark`. */

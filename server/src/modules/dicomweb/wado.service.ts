@@ -184,8 +184,11 @@ export async function framesBySessionCookie(deps: FrameDeps, reader: Reader, ref
   const mark = cache?.mark();
   // With a cache, every frame's ranges come back, to be kept for the instance's other frames.
   const variant = cache || numbers === undefined ? 'all' : 'list';
-  const [session] = await deps.statements.query<SessionFrameRow>(FRAMES_BY_SESSION[variant], [ref.instance, ref.series, ref.study, tokenHash, new Date(now).toISOString(), ...(variant === 'list' ? [numbers] : [])]);
-  if (!session) return undefined;
+  const params = [ref.instance, ref.series, ref.study, tokenHash, new Date(now).toISOString(), ...(variant === 'list' ? [numbers] : [])];
+  const read = () => deps.statements.query<SessionFrameRow>(FRAMES_BY_SESSION[variant], params);
+  const [session] = cache ? await cache.shared(`${tokenHash}\n${instanceKey}`, read) : await read();
+  // A read shared with a request begun a moment before checked the session at that moment.
+  if (!session || now >= session.idleExpiresMs || now >= session.absoluteExpiresMs) return undefined;
   const touch = sessionTouch(deps.config, { lastSeenAt: new Date(session.lastSeenMs), absoluteExpiresAt: new Date(session.absoluteExpiresMs) }, now);
   await scopeOfSession(deps, reader, session, now);
   if (touch) cache?.touched(tokenHash, now, touch.idleExpiresAt.getTime());
