@@ -9,11 +9,14 @@ export const instancePath = (study: string, series: string, instance: string): s
 /** Pixel data is served as frames; its BulkDataURI path is one of these tags. */
 export const PIXEL_DATA_PATHS: ReadonlySet<string> = new Set(['7FE00010', '7FE00008', '7FE00009']);
 
+// eslint-disable-next-line no-control-regex -- any code point above U+007F
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** Lower case, accents removed: the form patient names are compared in (QIDO PatientName). */
 export function searchForm(name: string): string {
-  return name
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
+  // ASCII (nearly every name) is its own NFD form and holds no combining mark: the Unicode
+  // normalisation and the \p{M} scan (~60 µs per STOW instance in the profile) are skipped.
+  return (NON_ASCII.test(name) ? name.normalize('NFD').replace(/\p{M}/gu, '') : name)
     .toLowerCase()
     .split('=')
     .map((group) => group.replace(/\^+$/, ''))
