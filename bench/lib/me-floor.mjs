@@ -81,7 +81,8 @@ app.post('/sql', express.json(), async (req, res) => {
   }
   try {
     const data = [];
-    for (const q of statements) data.push((await pool.query(q.text, q.values)).rows);
+    // Named, as the server sends its page's statement: PostgreSQL plans each once per connection.
+    for (const [i, q] of statements.entries()) data.push((await pool.query({ name: `floor_statement_${i}`, text: q.text, values: q.values })).rows);
     res.json({ data });
   } catch (err) {
     console.error(`floor /sql: ${err}`);
