@@ -6,42 +6,17 @@
  * second; a batch whose statement fails or finds the database otherwise than its lookup is
  * redone instance by instance, each failing or succeeding alone.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkEm } from '../../src/bootstrap.js';
-import { el, writePart10 } from '../../src/modules/demo/generator/dicom-writer.js';
-import { SopClass, T } from '../../src/modules/demo/generator/dicom-tags.js';
 import { startTestServer, type TestServer } from '../harness.js';
-import { facilityWithKey, newUid, stow, stowResult, type TestFacilityKey } from './support.js';
+import { facilityWithKey, filesUnder, newUid, stow, stowResult, syntheticInstance, type TestFacilityKey } from './support.js';
 
-/** A small native instance; its pixels random, so two instances with one UID differ. */
-function instance(o: { study: string; series: string; sop?: string; modality?: string }): { sop: string; data: Buffer; sha256: string } {
-  const sop = o.sop ?? newUid();
-  const data = writePart10([
-    el(T.SOPClassUID, 'UI', SopClass.CtImage),
-    el(T.SOPInstanceUID, 'UI', sop),
-    el(T.Modality, 'CS', o.modality ?? 'CT'),
-    el(T.PatientName, 'PN', 'LOT^Test'),
-    el(T.PatientID, 'LO', 'LOT-1'),
-    el(T.StudyInstanceUID, 'UI', o.study),
-    el(T.SeriesInstanceUID, 'UI', o.series),
-    el(T.SamplesPerPixel, 'US', 1),
-    el(T.PhotometricInterpretation, 'CS', 'MONOCHROME2'),
-    el(T.Rows, 'US', 16),
-    el(T.Columns, 'US', 16),
-    el(T.BitsAllocated, 'US', 16),
-    el(T.BitsStored, 'US', 16),
-    el(T.HighBit, 'US', 15),
-    el(T.PixelRepresentation, 'US', 0),
-    el(T.PixelData, 'OW', new Uint16Array(randomBytes(16 * 16 * 2).buffer)),
-  ]);
-  return { sop, data, sha256: createHash('sha256').update(data).digest('hex') };
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(dir, f)).isFile());
+/** A small native instance (16×16, pixels random, so two instances with one UID differ) and its SHA-256. */
+async function instance(o: { study: string; series: string; sop?: string; modality?: string }): Promise<{ sop: string; data: Buffer; sha256: string }> {
+  const { sopInstanceUid, data } = await syntheticInstance({ ...o, rows: 16, columns: 16 });
+  return { sop: sopInstanceUid, data, sha256: createHash('sha256').update(data).digest('hex') };
 }
 
 describe('STOW-RS batches answer as one by one', () => {
@@ -65,9 +40,9 @@ describe('STOW-RS batches answer as one by one', () => {
   it('of two parts with one SOPInstanceUID the first is kept, in one batch, across two, at their boundary', async () => {
     const study = newUid();
     const series = newUid();
-    const parts = Array.from({ length: 40 }, () => instance({ study, series }));
+    const parts = await Promise.all(Array.from({ length: 40 }, () => instance({ study, series })));
     // Second copies (other bytes, same UIDs) of parts 1, 5 and 15, sent at 3, 20 and 16.
-    for (const [first, again] of [[1, 3], [5, 20], [15, 16]] as const) parts[again] = instance({ study, series, sop: parts[first]!.sop });
+    for (const [first, again] of [[1, 3], [5, 20], [15, 16]] as const) parts[again] = await instance({ study, series, sop: parts[first]!.sop });
     const filesBefore = filesUnder(t.storageDir).length;
 
     const { status, json } = await stow(t, centre.key, parts.map((p) => p.data));
@@ -86,10 +61,10 @@ describe('STOW-RS batches answer as one by one', () => {
 
   it('a series or an instance claimed by two studies in one request is refused for the later part', async () => {
     const [studyA, studyB, series] = [newUid(), newUid(), newUid()];
-    const a = instance({ study: studyA, series });
-    const b = instance({ study: studyB, series });
-    const aElsewhere = instance({ study: studyB, series: newUid(), sop: a.sop });
-    const c = instance({ study: studyA, series, modality: 'MR' });
+    const a = await instance({ study: studyA, series });
+    const b = await instance({ study: studyB, series });
+    const aElsewhere = await instance({ study: studyB, series: newUid(), sop: a.sop });
+    const c = await instance({ study: studyA, series, modality: 'MR' });
     const { status, json } = await stow(t, centre.key, [a.data, b.data, aElsewhere.data, c.data]);
     expect(status).toBe(202);
     const result = stowResult(json);
@@ -112,7 +87,7 @@ describe('STOW-RS batches answer as one by one', () => {
   it('a batch whose statement fails is redone one by one: only the instance that fails is refused', async () => {
     const study = newUid();
     const series = newUid();
-    const parts = Array.from({ length: 6 }, () => instance({ study, series }));
+    const parts = await Promise.all(Array.from({ length: 6 }, () => instance({ study, series })));
     const victim = parts[2]!;
     const em = forkEm(t.deps);
     await em.execute(`create function stow_batch_fail() returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$`);
@@ -134,7 +109,7 @@ describe('STOW-RS batches answer as one by one', () => {
   it('a series upsert that finds what the lookup did not (a concurrent store) rolls the batch back; one by one, its instances fail alone', async () => {
     const study = newUid();
     const [kept, refused] = [newUid(), newUid()];
-    const parts = [instance({ study, series: kept }), instance({ study, series: refused }), instance({ study, series: kept })];
+    const parts = await Promise.all([instance({ study, series: kept }), instance({ study, series: refused }), instance({ study, series: kept })]);
     const em = forkEm(t.deps);
     // The series row is silently not written, as when another study took it after the lookup.
     await em.execute(`create function stow_series_taken() returns trigger language plpgsql as $$ begin return null; end $$`);

