@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCookies } from '../../infra/http/cookies.js';
-import { cookieValue } from './frame-fast-path.js';
+import { cookieValue, parseCookies } from './cookies.js';
 
 describe('cookieValue', () => {
   it('reads one cookie exactly as parseCookies does', () => {

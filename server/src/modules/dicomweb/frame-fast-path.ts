@@ -2,6 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppDeps } from '../../app-deps.js';
 import { PreparedStatements } from '../../infra/db/prepared-statements.js';
+import { cookieValue } from '../../infra/http/cookies.js';
 import { securityHeaderPairs } from '../../infra/http/security-headers.js';
 import { safePath } from '../../infra/logger.js';
 import { frameRequestFinished, frameRequestStarted } from '../../infra/metrics/metrics.js';
@@ -125,25 +126,6 @@ async function assemble(
     giveBackBodyBuffer(buffer);
     throw error;
   }
-}
-
-/**
- * The value of one cookie, as parseCookies (infra/http/cookies.ts) reads it: the first pair of
- * that name, trimmed, percent-decoded when it decodes. The other cookies are not decoded.
- */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=');
-    if (i < 0 || part.slice(0, i).trim() !== name) continue;
-    const v = part.slice(i + 1).trim();
-    try {
-      return decodeURIComponent(v);
-    } catch {
-      return v;
-    }
-  }
-  return undefined;
 }
 
 /** negotiateFrames is a function of its arguments: its answers for the few Accept headers viewers send are kept (refusals are not). */
