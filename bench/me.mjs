@@ -11,7 +11,8 @@
 // BENCH_WARMUP (s of unmeasured load on each server before each scenario's turns, default 3),
 // BENCH_SERVER_DIST (the built server, default server/dist), BENCH_CPU_PROF (a directory: both
 // servers run under node --cpu-prof and write their profiles in its ours/ and floor/ on exit;
-// node bench/cpuprofile-summary.mjs DIR/ours/*.cpuprofile sums them).
+// node bench/cpuprofile-summary.mjs DIR/ours/*.cpuprofile sums them), BENCH_ONLY (me or
+// dashboard: that scenario only, e.g. to profile it alone).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -26,6 +27,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const PROFILE = process.env.BENCH_CPU_PROF;
+const ONLY = process.env.BENCH_ONLY;
 const DEMO = { email: 'claire.martin@demo.e-mage.fr', password: 'Demo-e-mage-2026' };
 
 /** Node's flags to profile a server into BENCH_CPU_PROF/<name>, if asked. */
@@ -135,10 +137,11 @@ try {
   const floorSql = await (await fetch(`${floorUrl}/sql`, { method: 'POST', headers, body: dashboard })).json();
   if (floorSql.data?.at(-1)?.length !== dashboardCheck.sqlRows) throw new Error(`the floor's dashboard SQL does not give the page's ${dashboardCheck.sqlRows} rows: ${JSON.stringify(floorSql).slice(0, 300)}`);
 
-  const scenarios = [
-    { name: 'authenticated me', ours: `${url}/graphql`, floor: `${floorUrl}/graphql`, body, floorName: 'Apollo + express + one prepared lookup' },
-    { name: `dashboard first page, demo data (${dashboardCheck.patients} patients)`, ours: `${url}/graphql`, floor: `${floorUrl}/sql`, body: dashboard, floorName: `express + the same ${dashboardCheck.statements} SQL statements, no GraphQL` },
+  const allScenarios = [
+    { key: 'me', name: 'authenticated me', ours: `${url}/graphql`, floor: `${floorUrl}/graphql`, body, floorName: 'Apollo + express + one prepared lookup' },
+    { key: 'dashboard', name: `dashboard first page, demo data (${dashboardCheck.patients} patients)`, ours: `${url}/graphql`, floor: `${floorUrl}/sql`, body: dashboard, floorName: `express + the same ${dashboardCheck.statements} SQL statements, no GraphQL` },
   ];
+  const scenarios = ONLY ? allScenarios.filter((sc) => sc.key === ONLY) : allScenarios;
   // The load's intervals on the monotonic clock V8's profile timestamps use (µs), so that
   // bench/cpuprofile-summary.mjs counts their samples only.
   const windows = { ours: [], floor: [] };

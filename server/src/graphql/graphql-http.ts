@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { Kind, OperationTypeNode, type DocumentNode, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { ErrorCode, httpStatusOf, rateLimited, type AppError } from '../common/errors.js';
 import type { Config } from '../config.js';
 import { clientAddress } from '../infra/http/client-address.js';
@@ -51,14 +51,30 @@ export function graphqlBody(config: Config, schema: GraphQLSchema, budget: Reque
       }
       const query: unknown = req.method === 'GET' ? req.query.query : (req.body as { query?: unknown } | undefined)?.query;
       // Anything else (no query, a syntax error) Apollo answers the standard way.
-      const refused = typeof query === 'string' ? checkDocument(schema, query).errors?.filter(isLimitError) : undefined;
+      const checked = typeof query === 'string' ? checkDocument(schema, query) : undefined;
+      const refused = checked?.errors?.filter(isLimitError);
       if (refused?.length) {
         refuse(res, 400, format, refused);
         return;
       }
+      // Whichever operation runs, it reads only: the context may take the caller's session row
+      // from the read cache (ADR 0142). A mutation always reads the session from the database.
+      if (checked?.document && queriesOnly(checked.document)) res.locals.queriesOnly = true;
       next();
     },
   ];
+}
+
+const queriesOnlyOf = new WeakMap<DocumentNode, boolean>();
+
+/** Whether every operation of a document is a query (checkDocument hands the same object for the same source). */
+export function queriesOnly(document: DocumentNode): boolean {
+  let known = queriesOnlyOf.get(document);
+  if (known === undefined) {
+    known = document.definitions.every((d) => d.kind !== Kind.OPERATION_DEFINITION || d.operation === OperationTypeNode.QUERY);
+    queriesOnlyOf.set(document, known);
+  }
+  return known;
 }
 
 /**

@@ -4,12 +4,14 @@ import type { AppDeps } from '../app-deps.js';
 import { clientAddress } from '../infra/http/client-address.js';
 import { cookieWriter, parseCookies } from '../infra/http/cookies.js';
 import type { Context, CookieWriter, RequestInfo, Viewer } from './context.js';
+import { sessionRowsOf } from '../modules/auth/session-rows.js';
 import { contextError } from './unavailable.js';
 import { LazyEntityManager, resolveViewer } from './viewer.js';
 
 /**
  * The context of a GraphQL request over HTTP. The caller is resolved on every request (the
- * session's prepared statement, its touch); the EntityManager, which a resolver may not need, is
+ * session's prepared statement, or for a document of queries only its row kept a moment ago:
+ * ADR 0142; its touch); the EntityManager, which a resolver may not need, is
  * forked when first read, with the viewer's entities made in it first.
  */
 export function graphqlHttpContext(deps: AppDeps): (args: { req: Request; res: Response }) => Promise<Context> {
@@ -17,7 +19,9 @@ export function graphqlHttpContext(deps: AppDeps): (args: { req: Request; res: R
   return async ({ req, res }) => {
     const em = new LazyEntityManager(() => orm.em.fork() as EntityManager);
     const cookies = parseCookies(req.headers.cookie);
-    const viewer = await resolveViewer(em, deps, { cookies, authorization: req.headers.authorization }).catch((err: unknown) => {
+    // A request made of queries only may reuse the session's row read a moment ago (ADR 0142).
+    const rows = res.locals.queriesOnly === true ? sessionRowsOf(deps) : undefined;
+    const viewer = await resolveViewer(em, deps, { cookies, authorization: req.headers.authorization }, { touch: true, rows }).catch((err: unknown) => {
       throw contextError(err);
     });
     // Read now: once the client has gone, its socket no longer says who it was.

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../app-deps.js';
-import { SESSION_COOKIE, checkSession } from '../modules/auth/auth.service.js';
+import { SESSION_COOKIE, checkSession, type SessionCheckOptions } from '../modules/auth/auth.service.js';
 import type { Viewer } from './context.js';
 
 export interface ViewerSource {
@@ -46,7 +46,7 @@ export type ViewerResolver = (em: EntityManager, deps: AppDeps, src: ViewerSourc
  * made when it is forked, before anything else uses it, or when `viewer.user` / `viewer.session`
  * are first read; with an EntityManager, at once, in it.
  */
-async function sessionViewer(em: EntityManager | LazyEntityManager, deps: AppDeps, src: ViewerSource, opts: { touch: boolean }): Promise<Viewer | null> {
+async function sessionViewer(em: EntityManager | LazyEntityManager, deps: AppDeps, src: ViewerSource, opts: SessionCheckOptions): Promise<Viewer | null> {
   if (!(em instanceof LazyEntityManager)) {
     const s = await checkSession(em, () => em, deps.config, src.cookies[SESSION_COOKIE], opts);
     return s ? { kind: 'user', ...s.entities(em), caller: s.caller } : null;
@@ -74,11 +74,11 @@ export function addViewerResolver(r: ViewerResolver): void {
 }
 
 /** The caller: the session cookie first, then the modules' ways (which get the EntityManager, forked if lazy). */
-export async function resolveViewer(em: EntityManager | LazyEntityManager, deps: AppDeps, src: ViewerSource, opts = { touch: true }): Promise<Viewer> {
+export async function resolveViewer(em: EntityManager | LazyEntityManager, deps: AppDeps, src: ViewerSource, opts: SessionCheckOptions = { touch: true }): Promise<Viewer> {
   const session = await sessionViewer(em, deps, src, opts);
   if (session) return session;
   for (const r of resolversChain) {
-    const v = await r(em instanceof LazyEntityManager ? em.get() : em, deps, src, opts);
+    const v = await r(em instanceof LazyEntityManager ? em.get() : em, deps, src, { touch: opts.touch });
     if (v) return v;
   }
   return { kind: 'anonymous' };

@@ -20,6 +20,7 @@ import { UserToken, UserTokenPurpose } from './user-token.entity.js';
 import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECONDS, LoginThrottle, clearFailures, loginSubject, type Lock } from './login-throttle.js';
 import './auth.mail.js';
 import { secondFactorGate } from './account/second-factor.js';
+import type { SessionRow, SessionRows } from './session-rows.js';
 
 export const SESSION_COOKIE = 'emage_session';
 
@@ -66,7 +67,7 @@ export async function resolveSession(
   em: EntityManager,
   config: Config,
   token: string | undefined,
-  opts: { touch: boolean },
+  opts: SessionCheckOptions,
 ): Promise<ResolvedSession | null> {
   const checked = await checkSession(em, () => em, config, token, opts);
   return checked ? checked.entities(em) : null;
@@ -124,23 +125,50 @@ export async function checkSession(
   touchEm: () => EntityManager,
   config: Config,
   token: string | undefined,
-  opts: { touch: boolean },
+  opts: SessionCheckOptions,
 ): Promise<CheckedSession | null> {
   const tokenHash = sessionTokenHash(token);
   if (!tokenHash) return null;
+  const found = opts.rows?.get(tokenHash) ?? (await readSessionRow(base, tokenHash, opts.rows));
+  if (!found) return null;
+  const { row, idleExpiresAt, absoluteExpiresAt } = found;
+  const touch = opts.touch ? sessionTouch(config, found, Date.now()) : null;
+  if (touch) {
+    await touchSession(touchEm(), row['s.id'] as string, touch);
+    opts.rows?.forget(tokenHash);
+  }
+  return new RowSession(row, touch, touch ? touch.idleExpiresAt : idleExpiresAt, absoluteExpiresAt);
+}
+
+export interface SessionCheckOptions {
+  /** Whether this request slides the session's idle expiry (when due). */
+  touch: boolean;
+  /**
+   * Session rows this request may reuse and keep (ADR 0142): a GraphQL request made of queries
+   * only. Without it, the database is read.
+   */
+  rows?: SessionRows;
+}
+
+/** The session statement's row for a token hash, if its session is valid now; kept in `rows` if given. */
+async function readSessionRow(base: EntityManager, tokenHash: string, rows: SessionRows | undefined): Promise<SessionRow | null> {
+  const mark = rows?.mark();
   const [row] = await statementsOf(base).query<Record<string, unknown>>(sessionStatementOf(base), [tokenHash]);
   if (!row) return null;
   const now = Date.now();
   // Timestamps come as PostgreSQL prints them (the ORM's type parsing), parsed as the ORM does.
   const platform = base.getPlatform();
   const parseDate = (value: unknown): Date => platform.parseDate(value as string);
-  const idleExpiresAt = parseDate(row['s.idle_expires_at']);
-  const absoluteExpiresAt = parseDate(row['s.absolute_expires_at']);
-  if (row['s.revoked_at'] != null || idleExpiresAt.getTime() <= now || absoluteExpiresAt.getTime() <= now) return null;
+  const found: SessionRow = {
+    row,
+    lastSeenAt: parseDate(row['s.last_seen_at']),
+    idleExpiresAt: parseDate(row['s.idle_expires_at']),
+    absoluteExpiresAt: parseDate(row['s.absolute_expires_at']),
+  };
+  if (row['s.revoked_at'] != null || found.idleExpiresAt.getTime() <= now || found.absoluteExpiresAt.getTime() <= now) return null;
   if (row['u.status'] !== UserStatus.ACTIVE) return null;
-  const touch = opts.touch ? sessionTouch(config, { lastSeenAt: parseDate(row['s.last_seen_at']), absoluteExpiresAt }, now) : null;
-  if (touch) await touchSession(touchEm(), row['s.id'] as string, touch);
-  return new RowSession(row, touch, touch ? touch.idleExpiresAt : idleExpiresAt, absoluteExpiresAt);
+  if (rows && mark !== undefined) rows.keep(mark, tokenHash, found);
+  return found;
 }
 
 /**
