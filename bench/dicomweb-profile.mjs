@@ -22,6 +22,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,6 +45,13 @@ const { createUser } = await import(dist('modules/auth/auth.service.js'));
 const { loadConfig } = await import(dist('config.js'));
 const { finessWithCheckDigit } = await import(dist('common/identifiers.js'));
 const { generateCtSeries, newUid } = await import(dist('modules/demo/generator/index.js'));
+
+/** A process's user and system CPU so far, in ms (/proc/<pid>/stat utime and stime). */
+function userSystemMs(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const tick = 1000 / 100;
+  return { user: Number(f[11]) * tick, system: Number(f[12]) * tick };
+}
 
 function multipart(files) {
   const boundary = `prof-${randomBytes(8).toString('hex')}`;
@@ -223,9 +231,9 @@ async function main() {
         };
       }
       await profiler.send('Profiler.start');
-      const [server0, pg0, t0] = [cpuMsOf(server.pid), embedded ? postgresCpuMs(pgDir) : NaN, performance.now()];
+      const [server0, pg0, t0, split0] = [cpuMsOf(server.pid), embedded ? postgresCpuMs(pgDir) : NaN, performance.now(), userSystemMs(server.pid)];
       await run();
-      const [server1, pg1, t1] = [cpuMsOf(server.pid), embedded ? postgresCpuMs(pgDir) : NaN, performance.now()];
+      const [server1, pg1, t1, split1] = [cpuMsOf(server.pid), embedded ? postgresCpuMs(pgDir) : NaN, performance.now(), userSystemMs(server.pid)];
       const { profile } = await profiler.send('Profiler.stop');
       if (process.env.PROFILE_OUT) {
         await fs.mkdir(process.env.PROFILE_OUT, { recursive: true });
@@ -236,6 +244,8 @@ async function main() {
         [`${unit}s`]: requests,
         [`msPer${unit[0].toUpperCase()}${unit.slice(1)}`]: round((t1 - t0) / requests, 3),
         [`cpuMsPer${unit[0].toUpperCase()}${unit.slice(1)}`]: { server: round((server1 - server0) / requests, 3), postgres: round((pg1 - pg0) / requests, 3) },
+        // The server's CPU split: user (JavaScript, hashing, parsing) and system (the kernel: socket reads, page-cache writes, flushes).
+        serverUserSystemMs: { user: round((split1.user - split0.user) / requests, 3), system: round((split1.system - split0.system) / requests, 3) },
         profile: summarise(profile, requests),
       };
       log(`${phase} ${JSON.stringify(results[phase].cpuMsPerRequest ?? results[phase].cpuMsPerInstance)}`);

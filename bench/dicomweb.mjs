@@ -32,7 +32,8 @@
  * run says what the same bytes cost with nothing but Node's HTTP server around them.
  *
  * Env: BENCH_DURATION (s per load run, default 10), BENCH_BIG_MB (default 560), BENCH_STOW_MB
- * (default 1000), BENCH_STOW_ONLY=1 (step 0 alone), BENCH_ORTHANC=0 (no Orthanc), CORPUS_DIR;
+ * (default 1000), BENCH_STOW_ONLY=1 (step 0 alone), BENCH_ONLY=stow (steps 0 and 1 alone),
+ * BENCH_ORTHANC=0 (no Orthanc), CORPUS_DIR;
  * STORAGE=s3: the server keeps its files in an S3-compatible store instead of its data dir
  * (STORAGE_URL=s3://…): s3rver, the test suite's S3 server, in a process of its own whose CPU is
  * reported apart ("s3"). s3rver is a test double on the filesystem, not AWS or MinIO: the
@@ -503,6 +504,14 @@ async function main() {
       };
     }
     log(`STOW ${JSON.stringify(results.stow)}`);
+    if (process.env.BENCH_ONLY === 'stow') {
+      // Steps 0 and 1 alone: the STOW figures against Orthanc's, in about a minute.
+      if (results.stow.vsOrthanc) log(`ours / Orthanc 1.10: STOW rate (target ≥ 3) ${results.stow.vsOrthanc.oursOverOrthanc.rate}×  CPU ${results.stow.vsOrthanc.oursOverOrthanc.cpu}×`);
+      await orm.close(true);
+      results.machine = { cpus: os.cpus().length, node: process.version, loadAverage1mAtStart: round(loadAtStart, 1), loadAverage1mAtEnd: round(os.loadavg()[0], 1), date: new Date().toISOString() };
+      process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      return;
+    }
     await grant(ctStudy);
     await grant(multi.study);
     const headers = { cookie, accept: 'multipart/related; type=application/octet-stream; transfer-syntax=*' };
