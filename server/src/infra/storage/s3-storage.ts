@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { StagingArea, type StagedFile } from './staging.js';
 import { EMPTY_SHA256, sha256Hex, signV4, type Credentials } from './sigv4.js';
-import { checkStorageKey, readRangesIntoNew, type Storage } from './storage.js';
+import { checkStorageKey, readRangesIntoNew, type StageOptions, type Storage } from './storage.js';
 
 export interface S3Options {
   /** `https://s3.eu-west-3.amazonaws.com`, `http://minio:9000`, … */
@@ -107,8 +107,8 @@ export class S3Storage implements Storage {
     this.expect(answer, [200], 'PUT');
   }
 
-  stage(): Promise<StagedFile> {
-    return this.staging.create();
+  stage(options?: StageOptions): Promise<StagedFile> {
+    return options?.background ? this.staging.createInBackground() : this.staging.create();
   }
 
   async putStaged(key: string, file: StagedFile, sha256: string): Promise<void> {

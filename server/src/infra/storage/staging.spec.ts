@@ -51,4 +51,20 @@ describe('staged uploads', () => {
     await live.discard();
     expect(await fs.readdir(dir)).not.toContain(path.basename(live.path));
   });
+
+  it('creates a file on libuv\'s threads that a sweep treats as live, in a directory made if missing', async () => {
+    const dir = path.join(root, 'background', 'staging');
+    const area = new StagingArea(dir);
+    const pending = area.createInBackground();
+    // Swept while being created: never taken for a predecessor's file with this pid.
+    expect(await area.sweep()).toBe(0);
+    const file = await pending;
+    expect(await area.sweep()).toBe(0);
+    const data = randomBytes(10_000);
+    await file.write(data);
+    expect(await file.finish()).toBe(createHash('sha256').update(data).digest('hex'));
+    expect((await fs.readFile(file.path)).equals(data)).toBe(true);
+    await file.discard();
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
 });
