@@ -10,7 +10,8 @@ import type { AppDeps } from './app-deps.js';
 import type { Context } from './graphql/context.js';
 import { formatError } from './graphql/format-error.js';
 import { graphqlBody, limitsPlugin } from './graphql/graphql-http.js';
-import { graphqlHttpContext } from './graphql/http-context.js';
+import { graphqlFastPath } from './graphql/graphql-fast-path.js';
+import { graphqlHttpContext, httpContextMaker } from './graphql/http-context.js';
 import { MAX_TOKENS, MAX_VALIDATION_ERRORS } from './graphql/limits.js';
 import { graphqlBudget } from './graphql/request-budget.js';
 import { createSchema } from './graphql/schema.js';
@@ -100,9 +101,13 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     });
   });
 
-  // The frame route's fast path answers first (it hands everything else to Express untouched);
-  // with tracing on, every request goes through Express for its spans.
-  const server = http.createServer(tracingOn() ? app : frameFastPath(deps, { draining: () => draining, inFlight }, app));
+  // The frame route's and GraphQL's fast paths answer first (each hands everything else on
+  // untouched; GraphQL's is there once Apollo has started); with tracing on, every request goes
+  // through Express for its spans.
+  const traffic = { draining: () => draining, inFlight };
+  let graphqlFast: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
+  const afterFrames = (req: http.IncomingMessage, res: http.ServerResponse) => (graphqlFast ?? app)(req, res);
+  const server = http.createServer(tracingOn() ? app : frameFastPath(deps, traffic, afterFrames));
 
   // --- GraphQL over WebSocket and over HTTP: one set of limits, one budget per client address.
   const format = formatError(deps);
@@ -132,6 +137,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), limitsPlugin(schema, config), graphqlMetricsPlugin(), ...(tracingOn() ? [graphqlSpans()] : [])],
   });
   await apollo.start();
+  if (!tracingOn()) graphqlFast = graphqlFastPath(deps, traffic, { apollo, schema, budget, format, context: httpContextMaker(deps) }, app);
 
   const playgroundDir = path.join(config.clientDir, 'playground', 'dist');
   app.get('/graphql', (req: Request, res: Response, next: NextFunction) => {

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { Kind, OperationTypeNode, type DocumentNode, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { ErrorCode, httpStatusOf, rateLimited, type AppError } from '../common/errors.js';
@@ -12,8 +13,34 @@ import { answerUnavailable } from './unavailable.js';
 
 type Format = ReturnType<typeof formatError>;
 
+/** A refusal's body, in GraphQL's error shape. */
+export function refusalBody(format: Format, errors: readonly (GraphQLError | AppError)[]): { errors: GraphQLFormattedError[] } {
+  return { errors: errors.map((e): GraphQLFormattedError => format(e.toJSON(), e)) };
+}
+
 function refuse(res: Response, status: number, format: Format, errors: readonly (GraphQLError | AppError)[]): void {
-  res.status(status).json({ errors: errors.map((e): GraphQLFormattedError => format(e.toJSON(), e)) });
+  res.status(status).json(refusalBody(format, errors));
+}
+
+/** What the request budget says of a request: 0 to go on, else the seconds to wait (its allowance taken). */
+export function budgetWait(budget: RequestBudget, req: IncomingMessage, config: Config): number {
+  return budget.take(clientAddress(req, config) ?? 'unknown');
+}
+
+/**
+ * The checks of a parsed request (`body`, and the document `query`, from the body or the URL)
+ * before Apollo: a batch is refused, then a document over the limits (checkDocument); otherwise
+ * whether every operation of the document is a query (see queriesOnly).
+ */
+export function checkBody(schema: GraphQLSchema, body: unknown, query: unknown): { refused: readonly (GraphQLError | AppError)[] } | { queriesOnly: boolean } {
+  if (Array.isArray(body)) {
+    return { refused: [limitError(`Batched operations are not accepted: send one operation per request (got ${body.length})`, 'batch', body.length, 1)] };
+  }
+  // Anything else (no query, a syntax error) Apollo answers the standard way.
+  const checked = typeof query === 'string' ? checkDocument(schema, query) : undefined;
+  const refused = checked?.errors?.filter(isLimitError);
+  if (refused?.length) return { refused };
+  return { queriesOnly: checked?.document !== undefined && queriesOnly(checked.document) };
 }
 
 /**
@@ -22,7 +49,8 @@ function refuse(res: Response, status: number, format: Format, errors: readonly 
  * the client's request budget (429, Retry-After), the body size (413), a batch (a JSON array of
  * operations: batches multiply the limits by the array's length), then the document itself
  * (checkDocument: tokens, depth, aliases, repeated fields), so that Apollo's parse and GraphQL's
- * validation only ever run on documents within the limits.
+ * validation only ever run on documents within the limits. The fast path
+ * (graphql-fast-path.ts) makes the same checks with the same functions.
  */
 export function graphqlBody(config: Config, schema: GraphQLSchema, budget: RequestBudget, format: Format): RequestHandler[] {
   const max = config.maxGraphqlBodyBytes;
@@ -30,7 +58,7 @@ export function graphqlBody(config: Config, schema: GraphQLSchema, budget: Reque
     (req, res, next) => {
       // Answers carry patient data: no cache keeps them (Apollo's cache-control plugin is off).
       res.setHeader('Cache-Control', 'no-store');
-      const wait = budget.take(clientAddress(req, config) ?? 'unknown');
+      const wait = budgetWait(budget, req, config);
       if (wait === 0) return next();
       res.setHeader('Retry-After', String(wait));
       refuse(res, 429, format, [rateLimited(wait)]);
@@ -45,21 +73,15 @@ export function graphqlBody(config: Config, schema: GraphQLSchema, budget: Reque
       next(err);
     }) as unknown as RequestHandler,
     (req, res, next) => {
-      if (Array.isArray(req.body)) {
-        refuse(res, 400, format, [limitError(`Batched operations are not accepted: send one operation per request (got ${req.body.length})`, 'batch', req.body.length, 1)]);
-        return;
-      }
       const query: unknown = req.method === 'GET' ? req.query.query : (req.body as { query?: unknown } | undefined)?.query;
-      // Anything else (no query, a syntax error) Apollo answers the standard way.
-      const checked = typeof query === 'string' ? checkDocument(schema, query) : undefined;
-      const refused = checked?.errors?.filter(isLimitError);
-      if (refused?.length) {
-        refuse(res, 400, format, refused);
+      const verdict = checkBody(schema, req.body, query);
+      if ('refused' in verdict) {
+        refuse(res, 400, format, verdict.refused);
         return;
       }
       // Whichever operation runs, it reads only: the context may take the caller's session row
       // from the read cache (ADR 0142). A mutation always reads the session from the database.
-      if (checked?.document && queriesOnly(checked.document)) res.locals.queriesOnly = true;
+      if (verdict.queriesOnly) res.locals.queriesOnly = true;
       next();
     },
   ];

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../app-deps.js';
@@ -15,12 +16,21 @@ import { LazyEntityManager, resolveViewer } from './viewer.js';
  * forked when first read, with the viewer's entities made in it first.
  */
 export function graphqlHttpContext(deps: AppDeps): (args: { req: Request; res: Response }) => Promise<Context> {
+  const make = httpContextMaker(deps);
+  return ({ req, res }) => make(req, res, res.locals.queriesOnly === true);
+}
+
+/**
+ * The same context for any Node request and response (Express's, or the fast path's:
+ * graphql-fast-path.ts). `queriesOnly`: every operation of the request's document is a query.
+ */
+export function httpContextMaker(deps: AppDeps): (req: IncomingMessage, res: ServerResponse, queriesOnly: boolean) => Promise<Context> {
   const { config, orm } = deps;
-  return async ({ req, res }) => {
+  return async (req, res, queriesOnly) => {
     const em = new LazyEntityManager(() => orm.em.fork() as EntityManager);
     const cookies = parseCookies(req.headers.cookie);
     // A request made of queries only may reuse the session's row read a moment ago (ADR 0142).
-    const rows = res.locals.queriesOnly === true ? sessionRowsOf(deps) : undefined;
+    const rows = queriesOnly ? sessionRowsOf(deps) : undefined;
     const viewer = await resolveViewer(em, deps, { cookies, authorization: req.headers.authorization }, { touch: true, rows }).catch((err: unknown) => {
       throw contextError(err);
     });

@@ -1,4 +1,5 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import { serialize } from 'cookie';
 import type { Config } from '../../config.js';
 import { cookiesAreSecure } from '../../config.js';
 import type { CookieWriter } from '../../graphql/context.js';
@@ -37,20 +38,26 @@ function decoded(value: string): string {
   }
 }
 
-/** HttpOnly, SameSite=Lax, Secure outside a loopback HTTP URL. */
-export function cookieWriter(res: Response | null, config: Config): CookieWriter {
+/**
+ * HttpOnly, SameSite=Lax, Secure outside a loopback HTTP URL; each cookie appended to the
+ * answer's Set-Cookie as Express's res.cookie / res.clearCookie would (the same serialisation),
+ * on any Node response: Express's, or the GraphQL fast path's (graphql/graphql-fast-path.ts).
+ */
+export function cookieWriter(res: ServerResponse | null, config: Config): CookieWriter {
   // Worked out when a cookie is written (parsing PUBLIC_URL), not on every request.
   const base = () => ({ httpOnly: true, sameSite: 'lax' as const, secure: cookiesAreSecure(config) });
   return {
     set(name, value, opts) {
-      res?.cookie(name, value, {
-        ...base(),
-        path: opts.path ?? '/',
-        ...(opts.maxAgeSeconds !== undefined ? { maxAge: opts.maxAgeSeconds * 1000 } : {}),
-      });
+      const maxAge = opts.maxAgeSeconds === undefined ? {} : { maxAge: Math.floor(opts.maxAgeSeconds), expires: new Date(Date.now() + opts.maxAgeSeconds * 1000) };
+      if (res) appendSetCookie(res, serialize(name, value, { ...base(), path: opts.path ?? '/', ...maxAge }));
     },
     clear(name, opts) {
-      res?.clearCookie(name, { ...base(), path: opts?.path ?? '/' });
+      if (res) appendSetCookie(res, serialize(name, '', { ...base(), path: opts?.path ?? '/', expires: new Date(1) }));
     },
   };
+}
+
+function appendSetCookie(res: ServerResponse, cookie: string): void {
+  const previous = res.getHeader('Set-Cookie');
+  res.setHeader('Set-Cookie', previous === undefined ? [cookie] : [...(Array.isArray(previous) ? previous : [String(previous)]), cookie]);
 }
