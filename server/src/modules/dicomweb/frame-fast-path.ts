@@ -45,37 +45,56 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function frameFastPath(deps: AppDeps, traffic: Traffic, express: Listener): Listener {
   const frameDeps: FrameDeps = { statements: new PreparedStatements(deps.orm), storage: deps.storage, config: deps.config, readCache: readCacheOf(deps) };
+  const cache = frameDeps.readCache!;
   const security = securityHeaderPairs(deps.config).flat();
   const { logger } = deps;
 
   const negotiated = new NegotiationMemo();
 
-  const answer = async (req: IncomingMessage, res: ServerResponse, match: RegExpExecArray, start: bigint, readAtStart: number): Promise<boolean> => {
-    const tokenHash = sessionTokenHash(cookieValue(req.headers.cookie, SESSION_COOKIE));
+  /**
+   * The frames written once read, or false when Express is to answer (nothing written then). A
+   * session's token is remembered with its hash (ADR 0140) only once frames were found for it.
+   */
+  const send = (req: IncomingMessage, res: ServerResponse, frames: Frames | undefined, token: { raw: string; hash: string } | undefined, start: bigint, readAtStart: number): false | Promise<boolean> => {
+    if (!frames?.stored) return false;
+    if (token) cache.rememberToken(token.raw, token.hash);
+    const representation = negotiated.frames(req.headers.accept, frames.transferSyntaxUid, frames.count);
+    if (representation.transcode) return false;
+    const body = assemble(frameDeps, frames.stored, representation.multipart ? { boundary: boundaries.next(), partType: representation.partContentType } : undefined);
+    if (!body) return false;
+    return body.read.then(() => {
+      const contentType = representation.multipart ? `multipart/related; type="${representation.rootType}"; boundary=${body.boundary}` : representation.partContentType;
+      const headers = [...security, 'Cache-Control', 'no-store', 'Content-Type', contentType, 'Content-Length', String(body.length)];
+      if (traffic.draining()) headers.push('Connection', 'close');
+      res.writeHead(200, headers);
+      res.end(body.buffer.subarray(0, body.length), () => {
+        // Only once the socket is done with it; a response cut short leaves it to the collector.
+        giveBackBodyBuffer(body.buffer);
+        frameRequestFinished(req.socket, readAtStart, start, body.length);
+        if (logger.isLevelEnabled('debug')) {
+          logger.debug({ method: req.method, path: safePath(req.url ?? ''), status: 200, ms: Number(process.hrtime.bigint() - start) / 1e6 }, 'request');
+        }
+      });
+      return true;
+    });
+  };
+
+  /**
+   * The decision from the read cache at once when it holds it (no promise until the read), else
+   * from the database; false when Express is to answer. A throw is a refusal: Express's as well.
+   */
+  const answer = (req: IncomingMessage, res: ServerResponse, match: RegExpExecArray, start: bigint, readAtStart: number): false | Promise<boolean> => {
+    const raw = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    const remembered = raw === undefined ? undefined : cache.rememberedHash(raw);
+    const tokenHash = remembered ?? sessionTokenHash(raw);
     if (!tokenHash) return false;
+    const token = remembered === undefined ? { raw: raw!, hash: tokenHash } : undefined;
     const [, study, series, instance, list] = match as unknown as [string, string, string, string, string];
     const ref = { study, series, instance };
     const numbers = parseFrameList(list);
-    // The read cache settles most requests without a promise; a miss reads the database.
-    const frames = framesFromCache(frameDeps, tokenHash, ref, numbers) ?? (await framesBySessionCookie(frameDeps, readerOf(deps, frameDeps, req), ref, numbers));
-    if (!frames?.stored) return false;
-    const representation = negotiated.frames(req.headers.accept, frames.transferSyntaxUid, frames.count);
-    if (representation.transcode) return false;
-    const body = await assemble(frameDeps, frames.stored, representation.multipart ? { boundary: boundaries.next(), partType: representation.partContentType } : undefined);
-    if (!body) return false;
-    const contentType = representation.multipart ? `multipart/related; type="${representation.rootType}"; boundary=${body.boundary}` : representation.partContentType;
-    const headers = [...security, 'Cache-Control', 'no-store', 'Content-Type', contentType, 'Content-Length', String(body.length)];
-    if (traffic.draining()) headers.push('Connection', 'close');
-    res.writeHead(200, headers);
-    res.end(body.buffer.subarray(0, body.length), () => {
-      // Only once the socket is done with it; a response cut short leaves it to the collector.
-      giveBackBodyBuffer(body.buffer);
-      frameRequestFinished(req.socket, readAtStart, start, body.length);
-      if (logger.isLevelEnabled('debug')) {
-        logger.debug({ method: req.method, path: safePath(req.url ?? ''), status: 200, ms: Number(process.hrtime.bigint() - start) / 1e6 }, 'request');
-      }
-    });
-    return true;
+    const cached = framesFromCache(frameDeps, tokenHash, ref, numbers);
+    if (cached) return send(req, res, cached, token, start, readAtStart);
+    return framesBySessionCookie(frameDeps, readerOf(deps, frameDeps, req), ref, numbers).then((frames) => send(req, res, frames, token, start, readAtStart));
   };
 
   return (req, res) => {
@@ -90,42 +109,70 @@ export function frameFastPath(deps: AppDeps, traffic: Traffic, express: Listener
       traffic.inFlight.add(res);
       res.once('close', () => traffic.inFlight.delete(res));
     }
-    answer(req, res, match, start, readAtStart).then(
-      (answered) => answered || express(req, res),
-      // Refusals and failures are Express's to answer, exactly as before (nothing was written).
-      () => (res.headersSent ? res.destroy() : express(req, res)),
-    );
+    // Refusals and failures are Express's to answer, exactly as before (nothing was written).
+    const failed = (): void => {
+      if (res.headersSent) res.destroy();
+      else express(req, res);
+    };
+    let answered: false | Promise<boolean>;
+    try {
+      answered = answer(req, res, match, start, readAtStart);
+    } catch {
+      failed();
+      return;
+    }
+    if (answered === false) express(req, res);
+    else answered.then((done) => done || express(req, res), failed);
   };
 }
 
-/** The frames behind their multipart framing (or alone), in one pooled buffer; undefined when they do not fit one. */
-async function assemble(
+/**
+ * The frames behind their multipart framing (or alone), read into one pooled buffer: `read`
+ * settles once every range is in; undefined when they do not fit one buffer. The buffer goes
+ * back to the pool if a read fails.
+ */
+function assemble(
   deps: FrameDeps,
   stored: NonNullable<Frames['stored']>,
   multipart: { boundary: string; partType: string } | undefined,
-): Promise<{ buffer: Buffer; length: number; boundary: string } | undefined> {
+): { buffer: Buffer; length: number; boundary: string; read: Promise<void> } | undefined {
   const partHead = multipart ? `--${multipart.boundary}\r\nContent-Type: ${multipart.partType}\r\n\r\n` : '';
   const tail = multipart ? `\r\n--${multipart.boundary}--\r\n` : '';
+  const frames = stored.ranges as Array<Array<[number, number]>>;
   let length = tail.length;
-  for (const [i, frame] of stored.ranges.entries()) {
+  for (let i = 0; i < frames.length; i++) {
     length += (i === 0 ? 0 : 2) + partHead.length;
-    for (const [, n] of frame) length += n;
+    for (const range of frames[i]!) length += range[1];
   }
   if (length > POOLED_BODY_BYTES) return undefined;
   const buffer = takeBodyBuffer();
-  try {
-    let at = 0;
-    for (const [i, frame] of stored.ranges.entries()) {
-      if (multipart) at += buffer.write(`${i === 0 ? '' : '\r\n'}${partHead}`, at, 'latin1');
-      await deps.storage.readRangesInto(stored.key, frame as Array<[number, number]>, buffer, at);
-      for (const [, n] of frame) at += n;
-    }
-    at += buffer.write(tail, at, 'latin1');
-    return { buffer, length: at, boundary: multipart?.boundary ?? '' };
-  } catch (error) {
-    giveBackBodyBuffer(buffer);
-    throw error;
+  // Where each frame's bytes go, its framing written before it.
+  const at: number[] = [];
+  let pos = 0;
+  for (let i = 0; i < frames.length; i++) {
+    if (multipart) pos += buffer.write(i === 0 ? partHead : `\r\n${partHead}`, pos, 'latin1');
+    at.push(pos);
+    for (const range of frames[i]!) pos += range[1];
   }
+  buffer.write(tail, pos, 'latin1');
+  const readFrame = (i: number): Promise<void> => deps.storage.readRangesInto(stored.key, frames[i]!, buffer, at[i]!);
+  let read: Promise<void>;
+  try {
+    read = readFrame(0);
+  } catch (error) {
+    // A store may refuse before its promise (an invalid key): the buffer still goes back.
+    read = Promise.reject(error as Error);
+  }
+  for (let i = 1; i < frames.length; i++) read = read.then(() => readFrame(i));
+  return {
+    buffer,
+    length,
+    boundary: multipart?.boundary ?? '',
+    read: read.catch((error: unknown) => {
+      giveBackBodyBuffer(buffer);
+      throw error;
+    }),
+  };
 }
 
 /** negotiateFrames is a function of its arguments: its answers for the few Accept headers viewers send are kept (refusals are not). */

@@ -96,6 +96,59 @@ describe('DicomwebReadCache', () => {
     cache.keep(cache.mark(), { tokenHash: 'h', session, userStudy: userStudy('someone else'), instanceKey: 'i', instance });
     expect(hit()).toBeUndefined();
   });
+
+  describe("a session token's hash (ADR 0140)", () => {
+    it('is remembered only for a token whose session the cache holds, and only while that entry lives', () => {
+      const clock = { now: 1_000 };
+      const { cache, fill } = cacheAt(clock);
+      cache.rememberToken('raw', 'h');
+      expect(cache.rememberedHash('raw'), 'no session kept for it').toBeUndefined();
+      fill();
+      cache.rememberToken('raw', 'h');
+      expect(cache.rememberedHash('raw')).toBe('h');
+      expect(cache.rememberedHash('other')).toBeUndefined();
+      clock.now = 1_999;
+      expect(cache.rememberedHash('raw')).toBe('h');
+      clock.now = 2_000;
+      expect(cache.rememberedHash('raw'), "dies with its session's entry").toBeUndefined();
+    });
+
+    it('is forgotten on every drop, on a narrowing write of this process, and while LISTEN is down', () => {
+      const clock = { now: 1_000 };
+      const listening = { up: true };
+      const { cache, fill } = cacheAt(clock, listening);
+      const remembered = () => {
+        fill();
+        cache.rememberToken('raw', 'h');
+        return cache.rememberedHash('raw');
+      };
+      expect(remembered()).toBe('h');
+      cache.dropAll();
+      expect(cache.rememberedHash('raw'), 'dropAll (a notification, a gap)').toBeUndefined();
+      expect(remembered()).toBe('h');
+      cache.suspend();
+      expect(cache.rememberedHash('raw'), 'suspend').toBeUndefined();
+      expect(remembered(), 'nothing is kept while suspended').toBeUndefined();
+      clock.now = 2_000;
+      expect(remembered()).toBe('h');
+      listening.up = false;
+      expect(cache.rememberedHash('raw'), 'LISTEN down').toBeUndefined();
+      listening.up = true;
+      expect(cache.rememberedHash('raw'), 'and not back after it').toBeUndefined();
+    });
+
+    it('keeps at most as many tokens as sessions, the oldest going first', () => {
+      const { cache } = cacheAt({ now: 1_000 });
+      const many = 20_001;
+      for (let i = 0; i < many; i++) {
+        cache.keep(cache.mark(), { tokenHash: `h${i}`, session });
+        cache.rememberToken(`t${i}`, `h${i}`);
+      }
+      expect(cache.rememberedTokens()).toBe(20_000);
+      expect(cache.rememberedHash('t0')).toBeUndefined();
+      expect(cache.rememberedHash(`t${many - 1}`)).toBe(`h${many - 1}`);
+    });
+  });
 });
 
 describe('narrowsAccess', () => {

@@ -78,6 +78,13 @@ export class DicomwebReadCache {
   private readonly sessions = new Map<string, Entry<CachedSession>>();
   private readonly reads = new Map<string, Entry<true>>();
   private readonly instances = new Map<string, Entry<CachedInstance>>();
+  /**
+   * A raw session token's SHA-256 (ADR 0140), for a token whose session entry is kept: it dies
+   * with that entry (its `until`), goes with every drop and is never used while the cache is not.
+   * A hash grants nothing by itself (the session's entry still has to be live and valid); this
+   * spares recomputing it on each of a viewer's frames.
+   */
+  private readonly tokens = new Map<string, Entry<string>>();
   /** Bumped whenever everything is dropped: a database read begun before it is not kept. */
   private generation = 0;
   private readonly pending = new Map<string, Promise<unknown>>();
@@ -105,6 +112,7 @@ export class DicomwebReadCache {
     this.sessions.clear();
     this.reads.clear();
     this.instances.clear();
+    this.tokens.clear();
   }
 
   /** A write of this process that may narrow access: everything dropped, and nothing kept or used for the TTL. */
@@ -151,6 +159,26 @@ export class DicomwebReadCache {
     put(this.sessions, found.tokenHash, { value: found.session, until });
     if (found.userStudy) put(this.reads, found.userStudy, { value: true, until });
     if (found.instanceKey && found.instance) put(this.instances, found.instanceKey, { value: found.instance, until: until - this.ttlMs + this.indexTtlMs });
+  }
+
+  /** The hash remembered for a raw session token, undefined unless its session's entry is still kept. */
+  rememberedHash(token: string): string | undefined {
+    const entry = this.tokens.get(token);
+    if (!entry || !this.usable()) return undefined;
+    return live(this.tokens, token, this.now());
+  }
+
+  /** Remembers a raw token's hash while its session's entry lives (and not at all without one). */
+  rememberToken(token: string, tokenHash: string): void {
+    if (!this.usable()) return;
+    const session = this.sessions.get(tokenHash);
+    if (!session || this.now() >= session.until) return;
+    put(this.tokens, token, { value: tokenHash, until: session.until });
+  }
+
+  /** How many raw tokens are remembered (for tests). */
+  rememberedTokens(): number {
+    return this.tokens.size;
   }
 
   /** After this process wrote the session's touch: its entry carries the new times, its age unchanged. */
