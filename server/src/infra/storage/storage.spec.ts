@@ -38,6 +38,14 @@ describe('FileStorage reads through kept-open file handles', () => {
     await expect(storage.readRanges('b/two.dcm', [[0, 4]])).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('refuses an invalid key every time it is asked, whatever it read before', async () => {
+    await storage.put('e/ok.dcm', Buffer.alloc(8, 3));
+    for (let i = 0; i < 2; i++) {
+      expect(await storage.readRanges('e/ok.dcm', [[0, 2]])).toEqual(Buffer.alloc(2, 3));
+      for (const key of ['../e/ok.dcm', '/e/ok.dcm', 'e/../ok.dcm', 'e/ok dcm']) expect(() => storage.readRangesInto(key, [[0, 2]], Buffer.alloc(2), 0)).toThrow('Invalid storage key');
+    }
+  });
+
   it('refuses a range past the end of the object', async () => {
     await storage.put('c/short.dcm', Buffer.alloc(16));
     await expect(storage.readRanges('c/short.dcm', [[8, 16]])).rejects.toThrow('Stored object shorter than its index');

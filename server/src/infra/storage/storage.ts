@@ -57,6 +57,9 @@ export function checkStorageKey(key: string): string {
   return key;
 }
 
+/** Checked keys whose path FileStorage remembers. */
+const MAX_REMEMBERED_PATHS = 4096;
+
 export class FileStorage implements Storage {
   private readonly handles = new FileHandleCache();
   /** Inside the root: a rename from there into place is atomic (one filesystem). */
@@ -66,8 +69,21 @@ export class FileStorage implements Storage {
     this.staging = new StagingArea(path.join(root, '.staging'));
   }
 
+  /**
+   * Keys already checked and joined, for the frame reads that ask for the same few files over
+   * and over: a key's path is a function of the key (the check and the join are pure), so a
+   * remembered one is the one they would give again. Emptied whole when full.
+   */
+  private readonly paths = new Map<string, string>();
+
   private pathOf(key: string): string {
-    return path.join(this.root, checkStorageKey(key));
+    let file = this.paths.get(key);
+    if (file === undefined) {
+      file = path.join(this.root, checkStorageKey(key));
+      if (this.paths.size >= MAX_REMEMBERED_PATHS) this.paths.clear();
+      this.paths.set(key, file);
+    }
+    return file;
   }
 
   async put(key: string, data: Buffer): Promise<void> {
