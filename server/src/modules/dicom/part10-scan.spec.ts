@@ -70,6 +70,20 @@ describe('Part10Scanner', () => {
     expect(skippedBytes / totalBytes).toBeGreaterThan(0.5);
   });
 
+  it('lays every corpus file into one reused buffer as into a new one, and leaves that buffer all zeros', () => {
+    const scratch = Buffer.alloc(Math.max(...files.map((f) => statSync(path.join(corpusDir, f)).size)));
+    const zeros = Buffer.alloc(scratch.length);
+    for (const file of files) {
+      const bytes = readFileSync(path.join(corpusDir, file));
+      const { scanner, sparse } = scan(bytes, () => 65_536, 1025);
+      const into = scanner.sparseCopyInto(scratch.subarray(0, bytes.length));
+      expect([file, into.equals(sparse)]).toEqual([file, true]);
+      scanner.clearSparse(into);
+      // What one instance left would otherwise show in the next one's skipped ranges.
+      expect([file, scratch.equals(zeros)]).toEqual([file, true]);
+    }
+  });
+
   it('keeps a few kilobytes of a multi-frame instance and notices when the kept bytes pass the limit', () => {
     const file = files.find((f) => statSync(path.join(corpusDir, f)).size > 1_000_000 && !f.startsWith('malformed/'));
     expect(file).toBeDefined();

@@ -109,14 +109,29 @@ export class Part10Scanner {
    * pending at the end (a truncated header) are kept too.
    */
   sparseCopy(size: number): Buffer {
+    return this.sparseCopyInto(Buffer.alloc(size));
+  }
+
+  /**
+   * The same laid into `target`, whose bytes must all be zero (its length is the file's size),
+   * instead of a new buffer; `clearSparse(target)` zeroes again what this wrote, so one buffer
+   * serves instance after instance (a new zero-filled one cost 60-70 µs per 512 kB instance).
+   */
+  sparseCopyInto(target: Buffer): Buffer {
     if (this.pending.length > 0) {
       this.retain(this.pending);
       this.pending = Buffer.alloc(0);
     }
     this.endRun();
-    const out = Buffer.alloc(size);
-    for (const { offset, bytes } of this.kept) if (offset < size) bytes.copy(out, offset, 0, Math.min(bytes.length, size - offset));
-    return out;
+    const size = target.length;
+    for (const { offset, bytes } of this.kept) if (offset < size) bytes.copy(target, offset, 0, Math.min(bytes.length, size - offset));
+    return target;
+  }
+
+  /** Zeroes the bytes `sparseCopyInto(target)` wrote: `target` is all zeros again. */
+  clearSparse(target: Buffer): void {
+    const size = target.length;
+    for (const { offset, bytes } of this.kept) if (offset < size) target.fill(0, offset, Math.min(offset + bytes.length, size));
   }
 
   private retain(bytes: Buffer): void {
