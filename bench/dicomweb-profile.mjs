@@ -50,11 +50,16 @@ const { loadConfig } = await import(dist('config.js'));
 const { finessWithCheckDigit } = await import(dist('common/identifiers.js'));
 const { generateCtSeries, newUid } = await import(dist('modules/demo/generator/index.js'));
 
-/** A process's user and system CPU so far, in ms (/proc/<pid>/stat utime and stime). */
+/**
+ * A process's user and system CPU so far, in ms (/proc/<pid>/stat utime and stime), and its
+ * main thread's (the event loop's: what a request's parts wait for), user and system together.
+ */
 function userSystemMs(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const fields = (file) => readFileSync(file, 'utf8').split(') ')[1].split(' ');
+  const f = fields(`/proc/${pid}/stat`);
+  const m = fields(`/proc/${pid}/task/${pid}/stat`);
   const tick = 1000 / 100;
-  return { user: Number(f[11]) * tick, system: Number(f[12]) * tick };
+  return { user: Number(f[11]) * tick, system: Number(f[12]) * tick, mainThread: (Number(m[11]) + Number(m[12])) * tick };
 }
 
 /** One POST of a body already in memory, written in one go; resolves { status, text }. */
@@ -264,7 +269,7 @@ async function main() {
         [`msPer${unit[0].toUpperCase()}${unit.slice(1)}`]: round((t1 - t0) / requests, 3),
         [`cpuMsPer${unit[0].toUpperCase()}${unit.slice(1)}`]: { server: round((server1 - server0) / requests, 3), postgres: round((pg1 - pg0) / requests, 3) },
         // The server's CPU split: user (JavaScript, hashing, parsing) and system (the kernel: socket reads, page-cache writes, flushes).
-        serverUserSystemMs: { user: round((split1.user - split0.user) / requests, 3), system: round((split1.system - split0.system) / requests, 3) },
+        serverUserSystemMs: { user: round((split1.user - split0.user) / requests, 3), system: round((split1.system - split0.system) / requests, 3), mainThread: round((split1.mainThread - split0.mainThread) / requests, 3) },
         profile: profile ? summarise(profile, requests) : 'PROFILE_SAMPLING=0',
       };
       log(`${phase} ${JSON.stringify(results[phase].cpuMsPerRequest ?? results[phase].cpuMsPerInstance)}`);
