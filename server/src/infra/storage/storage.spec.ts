@@ -38,6 +38,26 @@ describe('FileStorage reads through kept-open file handles', () => {
     await expect(storage.readRanges('b/two.dcm', [[0, 4]])).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('reads the same through its callback form, and fails it as the promise form fails', async () => {
+    const data = randomBytes(4096);
+    await storage.put('f/cb.dcm', data);
+    const read = (key: string, ranges: Array<[number, number]>, target: Buffer, at: number) =>
+      new Promise<void>((resolve, reject) => storage.readRangesIntoCallback(key, ranges, target, at, (error) => (error ? reject(error) : resolve())));
+    for (let i = 0; i < 2; i++) {
+      // The first read opens the file, the second finds it open.
+      const target = Buffer.alloc(104, 0xff);
+      await read('f/cb.dcm', [[3000, 50], [7, 50]], target, 2);
+      expect(target.subarray(0, 2)).toEqual(Buffer.alloc(2, 0xff));
+      expect(target.subarray(2, 52)).toEqual(data.subarray(3000, 3050));
+      expect(target.subarray(52, 102)).toEqual(data.subarray(7, 57));
+      expect(target.subarray(102)).toEqual(Buffer.alloc(2, 0xff));
+    }
+    await expect(read('f/cb.dcm', [[4090, 16]], Buffer.alloc(16), 0)).rejects.toThrow('Stored object shorter than its index');
+    await expect(read('../f/cb.dcm', [[0, 1]], Buffer.alloc(1), 0)).rejects.toThrow('Invalid storage key');
+    await storage.delete('f/cb.dcm');
+    await expect(read('f/cb.dcm', [[0, 4]], Buffer.alloc(4), 0)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('refuses an invalid key every time it is asked, whatever it read before', async () => {
     await storage.put('e/ok.dcm', Buffer.alloc(8, 3));
     for (let i = 0; i < 2; i++) {

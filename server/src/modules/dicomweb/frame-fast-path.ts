@@ -10,6 +10,7 @@ import { SESSION_COOKIE, sessionTokenHash } from '../auth/auth.service.js';
 import { canDecodeSyntax } from '../pixels/decode.js';
 import { readerOf } from './dicomweb.routes.js';
 import { negotiateFrames, type FrameRepresentation } from './media-types.js';
+import type { Storage } from '../../infra/storage/storage.js';
 import { readCacheOf } from './read-cache.js';
 import { POOLED_BODY_BYTES, giveBackBodyBuffer, takeBodyBuffer } from './response-body.js';
 import { framesBySessionCookie, framesFromCache, parseFrameList, type FrameDeps, type Frames } from './wado.service.js';
@@ -52,38 +53,49 @@ export function frameFastPath(deps: AppDeps, traffic: Traffic, express: Listener
   const negotiated = new NegotiationMemo();
 
   /**
-   * The frames written once read, or false when Express is to answer (nothing written then). A
-   * session's token is remembered with its hash (ADR 0140) only once frames were found for it.
+   * The frames read then written (true: taken; a read that fails then calls `failed`), or false
+   * when Express is to answer (nothing written then). A session's token is remembered with its
+   * hash (ADR 0140) only once frames were found for it.
    */
-  const send = (req: IncomingMessage, res: ServerResponse, frames: Frames | undefined, token: { raw: string; hash: string } | undefined, start: bigint, readAtStart: number): false | Promise<boolean> => {
+  const send = (req: IncomingMessage, res: ServerResponse, frames: Frames | undefined, token: { raw: string; hash: string } | undefined, start: bigint, readAtStart: number, failed: () => void): boolean => {
     if (!frames?.stored) return false;
     if (token) cache.rememberToken(token.raw, token.hash);
     const representation = negotiated.frames(req.headers.accept, frames.transferSyntaxUid, frames.count);
     if (representation.transcode) return false;
-    const body = assemble(frameDeps, frames.stored, representation.multipart ? { boundary: boundaries.next(), partType: representation.partContentType } : undefined);
+    const body = layOut(frames.stored, representation.multipart ? { boundary: boundaries.next(), partType: representation.partContentType } : undefined);
     if (!body) return false;
-    return body.read.then(() => {
-      const contentType = representation.multipart ? `multipart/related; type="${representation.rootType}"; boundary=${body.boundary}` : representation.partContentType;
-      const headers = [...security, 'Cache-Control', 'no-store', 'Content-Type', contentType, 'Content-Length', String(body.length)];
-      if (traffic.draining()) headers.push('Connection', 'close');
-      res.writeHead(200, headers);
-      res.end(body.buffer.subarray(0, body.length), () => {
-        // Only once the socket is done with it; a response cut short leaves it to the collector.
+    readFrames(frameDeps.storage, frames.stored, body, (error) => {
+      if (error) {
         giveBackBodyBuffer(body.buffer);
-        frameRequestFinished(req.socket, readAtStart, start, body.length);
-        if (logger.isLevelEnabled('debug')) {
-          logger.debug({ method: req.method, path: safePath(req.url ?? ''), status: 200, ms: Number(process.hrtime.bigint() - start) / 1e6 }, 'request');
-        }
-      });
-      return true;
+        failed();
+        return;
+      }
+      try {
+        const contentType = representation.multipart ? `multipart/related; type="${representation.rootType}"; boundary=${body.boundary}` : representation.partContentType;
+        const headers = [...security, 'Cache-Control', 'no-store', 'Content-Type', contentType, 'Content-Length', String(body.length)];
+        if (traffic.draining()) headers.push('Connection', 'close');
+        res.writeHead(200, headers);
+        res.end(body.buffer.subarray(0, body.length), () => {
+          // Only once the socket is done with it; a response cut short leaves it to the collector.
+          giveBackBodyBuffer(body.buffer);
+          frameRequestFinished(req.socket, readAtStart, start, body.length);
+          if (logger.isLevelEnabled('debug')) {
+            logger.debug({ method: req.method, path: safePath(req.url ?? ''), status: 200, ms: Number(process.hrtime.bigint() - start) / 1e6 }, 'request');
+          }
+        });
+      } catch {
+        // Outside any promise here: a throw would reach the file read's callback, and the process.
+        failed();
+      }
     });
+    return true;
   };
 
   /**
-   * The decision from the read cache at once when it holds it (no promise until the read), else
+   * The decision from the read cache at once when it holds it (no promise at all then), else
    * from the database; false when Express is to answer. A throw is a refusal: Express's as well.
    */
-  const answer = (req: IncomingMessage, res: ServerResponse, match: RegExpExecArray, start: bigint, readAtStart: number): false | Promise<boolean> => {
+  const answer = (req: IncomingMessage, res: ServerResponse, match: RegExpExecArray, start: bigint, readAtStart: number, failed: () => void): boolean | Promise<boolean> => {
     const raw = cookieValue(req.headers.cookie, SESSION_COOKIE);
     const remembered = raw === undefined ? undefined : cache.rememberedHash(raw);
     const tokenHash = remembered ?? sessionTokenHash(raw);
@@ -93,8 +105,8 @@ export function frameFastPath(deps: AppDeps, traffic: Traffic, express: Listener
     const ref = { study, series, instance };
     const numbers = parseFrameList(list);
     const cached = framesFromCache(frameDeps, tokenHash, ref, numbers);
-    if (cached) return send(req, res, cached, token, start, readAtStart);
-    return framesBySessionCookie(frameDeps, readerOf(deps, frameDeps, req), ref, numbers).then((frames) => send(req, res, frames, token, start, readAtStart));
+    if (cached) return send(req, res, cached, token, start, readAtStart, failed);
+    return framesBySessionCookie(frameDeps, readerOf(deps, frameDeps, req), ref, numbers).then((frames) => send(req, res, frames, token, start, readAtStart, failed));
   };
 
   return (req, res) => {
@@ -114,28 +126,31 @@ export function frameFastPath(deps: AppDeps, traffic: Traffic, express: Listener
       if (res.headersSent) res.destroy();
       else express(req, res);
     };
-    let answered: false | Promise<boolean>;
+    let answered: boolean | Promise<boolean>;
     try {
-      answered = answer(req, res, match, start, readAtStart);
+      answered = answer(req, res, match, start, readAtStart, failed);
     } catch {
       failed();
       return;
     }
     if (answered === false) express(req, res);
-    else answered.then((done) => done || express(req, res), failed);
+    else if (answered !== true) answered.then((done) => done || express(req, res), failed);
   };
 }
 
+interface Body {
+  buffer: Buffer;
+  length: number;
+  boundary: string;
+  /** Where each frame's bytes go in `buffer`, its framing written before it. */
+  at: number[];
+}
+
 /**
- * The frames behind their multipart framing (or alone), read into one pooled buffer: `read`
- * settles once every range is in; undefined when they do not fit one buffer. The buffer goes
- * back to the pool if a read fails.
+ * The frames' multipart framing (or none) written into one pooled buffer, with room left where
+ * each frame goes; undefined when they do not fit one buffer.
  */
-function assemble(
-  deps: FrameDeps,
-  stored: NonNullable<Frames['stored']>,
-  multipart: { boundary: string; partType: string } | undefined,
-): { buffer: Buffer; length: number; boundary: string; read: Promise<void> } | undefined {
+function layOut(stored: NonNullable<Frames['stored']>, multipart: { boundary: string; partType: string } | undefined): Body | undefined {
   const partHead = multipart ? `--${multipart.boundary}\r\nContent-Type: ${multipart.partType}\r\n\r\n` : '';
   const tail = multipart ? `\r\n--${multipart.boundary}--\r\n` : '';
   const frames = stored.ranges as Array<Array<[number, number]>>;
@@ -146,7 +161,6 @@ function assemble(
   }
   if (length > POOLED_BODY_BYTES) return undefined;
   const buffer = takeBodyBuffer();
-  // Where each frame's bytes go, its framing written before it.
   const at: number[] = [];
   let pos = 0;
   for (let i = 0; i < frames.length; i++) {
@@ -155,31 +169,48 @@ function assemble(
     for (const range of frames[i]!) pos += range[1];
   }
   buffer.write(tail, pos, 'latin1');
-  const readFrame = (i: number): Promise<void> => deps.storage.readRangesInto(stored.key, frames[i]!, buffer, at[i]!);
-  let read: Promise<void>;
-  try {
-    read = readFrame(0);
-  } catch (error) {
-    // A store may refuse before its promise (an invalid key): the buffer still goes back.
-    read = Promise.reject(error as Error);
-  }
-  for (let i = 1; i < frames.length; i++) read = read.then(() => readFrame(i));
-  return {
-    buffer,
-    length,
-    boundary: multipart?.boundary ?? '',
-    read: read.catch((error: unknown) => {
-      giveBackBodyBuffer(buffer);
-      throw error;
-    }),
+  return { buffer, length, boundary: multipart?.boundary ?? '', at };
+}
+
+/**
+ * Every frame read into its place in `body`, one after the other, then `done` (once, with the
+ * first error if any; possibly before this returns). Through the store's callback form when it
+ * has one (the filesystem), else its promise.
+ */
+function readFrames(storage: Storage, stored: NonNullable<Frames['stored']>, body: Body, done: (error: Error | null) => void): void {
+  const frames = stored.ranges as Array<Array<[number, number]>>;
+  const readOne: (i: number, then: (error: Error | null) => void) => void = storage.readRangesIntoCallback
+    ? (i, then) => storage.readRangesIntoCallback!(stored.key, frames[i]!, body.buffer, body.at[i]!, then)
+    : (i, then) => {
+        try {
+          storage.readRangesInto(stored.key, frames[i]!, body.buffer, body.at[i]!).then(() => then(null), then);
+        } catch (error) {
+          then(error as Error);
+        }
+      };
+  let i = 0;
+  const next = (error: Error | null): void => {
+    if (error || i === frames.length) done(error);
+    else readOne(i++, next);
   };
+  next(null);
 }
 
 /** negotiateFrames is a function of its arguments: its answers for the few Accept headers viewers send are kept (refusals are not). */
 class NegotiationMemo {
   private readonly answers = new Map<string, FrameRepresentation>();
+  /** The last answer and what it answered: a viewer sends the same Accept for every frame. */
+  private last: { accept: string | undefined; syntax: string; count: number; answer: FrameRepresentation } | undefined;
 
   frames(accept: string | undefined, syntax: string, count: number): FrameRepresentation {
+    const last = this.last;
+    if (last !== undefined && last.accept === accept && last.syntax === syntax && last.count === count) return last.answer;
+    const answer = this.lookUp(accept, syntax, count);
+    this.last = { accept, syntax, count, answer };
+    return answer;
+  }
+
+  private lookUp(accept: string | undefined, syntax: string, count: number): FrameRepresentation {
     // Long headers are not kept: 256 of them at most in any case.
     if (accept !== undefined && accept.length > 256) return negotiateFrames(accept, syntax, count, canDecodeSyntax(syntax));
     const key = `${count}\n${syntax}\n${accept ?? ''}`;

@@ -229,7 +229,8 @@ export function framesFromCache(deps: FrameDeps, tokenHash: string, ref: Require
   const hit = cache.frames(tokenHash, (userId) => `${userId}\n${ref.study}`, `${ref.study}\n${ref.series}\n${ref.instance}`);
   if (!hit || sessionTouch(deps.config, { lastSeenAt: new Date(hit.session.lastSeenMs), absoluteExpiresAt: new Date(hit.session.absoluteExpiresMs) }, Date.now())) return undefined;
   userReadScope(hit.session.role, hit.session.userId);
-  return framesOfRow(deps, { ...hit.instance, selected: selectedOf(hit.instance.frames, numbers) }, numbers);
+  const { storageKey, transferSyntaxUid, needsExtraction, frames } = hit.instance;
+  return framesOfRow(deps, { storageKey, transferSyntaxUid, needsExtraction, selected: selectedOf(frames, numbers) }, numbers);
 }
 
 /** The ranges of the frames asked for out of every frame's, null for a number past the last one (as the statement's `frames -> n`). */
@@ -247,7 +248,8 @@ function framesOfRow(deps: FrameDeps, row: Partial<FrameRow> | undefined, number
   return {
     transferSyntaxUid: row.transferSyntaxUid,
     count: ranges.length,
-    ...(needsExtraction ? {} : { stored: { key: storageKey, ranges } }),
+    // Present in every answer (undefined when the frames must be extracted): one object shape.
+    stored: needsExtraction ? undefined : { key: storageKey, ranges },
     read: async () => {
       if (!needsExtraction) return ranges.map((frame) => storedSegments(storageKey, frame));
       const bytes = await deps.storage.readAll(storageKey);
