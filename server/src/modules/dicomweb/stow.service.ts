@@ -153,49 +153,50 @@ export async function storeInstances(deps: AppDeps, statements: PreparedStatemen
 }
 
 /**
- * The staged files of a request's parts. From the second part on, the next part's file is
- * created on libuv's threads while this one arrives, and taken if ready when its part starts
- * (otherwise made at once on the event loop's thread, as the first part's is): creating a file
- * cost the receiving thread 0.2-0.3 ms per instance (ADR 0138). What is left unused is removed
- * by `close()`, before the answer.
+ * The staged files of a request's parts. From the second part on, files for the next parts are
+ * created on libuv's threads while parts arrive (at most AHEAD under way or ready), and a part
+ * takes the oldest one ready when it starts; when none is, its file is made at once on the event
+ * loop's thread, as the first part's is, and those under way wait for later parts (libuv's
+ * threads may be busy with flushes for a few ms). Creating a file cost the receiving thread
+ * 0.2-0.3 ms per instance (ADR 0138). What is left unused is removed by `close()`, before the
+ * answer.
  */
 class StagedFiles {
   private taken = 0;
-  private ahead: { file: Promise<StagedFile>; ready: boolean } | undefined;
-  private readonly unused: Array<Promise<void>> = [];
-
+  private readonly ahead: Array<{ file: Promise<StagedFile>; ready: boolean }> = [];
   constructor(private readonly storage: Storage) {}
 
   async next(): Promise<StagedFile> {
-    const ahead = this.ahead;
-    this.ahead = undefined;
     let file: StagedFile | undefined;
-    if (ahead?.ready) file = await ahead.file.catch(() => undefined);
-    else if (ahead) this.drop(ahead.file);
-    file ??= await this.storage.stage();
-    // A request of one part opens nothing ahead.
-    if (++this.taken >= 2) {
-      const next = { file: this.storage.stage({ background: true }), ready: false };
-      const settled = (): void => {
-        next.ready = true;
-      };
-      next.file.then(settled, settled);
-      this.ahead = next;
+    const ready = this.ahead.findIndex((entry) => entry.ready);
+    if (ready !== -1) {
+      const [entry] = this.ahead.splice(ready, 1);
+      // Rejected (the directory was removed meanwhile, say): made at once below.
+      file = await entry!.file.catch(() => undefined);
     }
+    file ??= await this.storage.stage();
+    // A request of one part creates nothing ahead.
+    if (++this.taken >= 2) while (this.ahead.length < AHEAD) this.ahead.push(this.createAhead());
     return file;
   }
 
   /** Files created ahead and not taken: removed (waited for). */
   async close(): Promise<void> {
-    if (this.ahead) this.drop(this.ahead.file);
-    this.ahead = undefined;
-    await Promise.all(this.unused);
+    await Promise.all(this.ahead.splice(0).map((entry) => entry.file.then((f) => f.discard(), () => undefined)));
   }
 
-  private drop(file: Promise<StagedFile>): void {
-    this.unused.push(file.then((f) => f.discard(), () => undefined));
+  private createAhead(): { file: Promise<StagedFile>; ready: boolean } {
+    const entry = { file: this.storage.stage({ background: true }), ready: false };
+    const settled = (): void => {
+      entry.ready = true;
+    };
+    entry.file.then(settled, settled);
+    return entry;
   }
 }
+
+/** Staged files created ahead of the parts that will take them. */
+const AHEAD = 2;
 
 /**
  * A batch is indexed once it holds this many instances (or their headers this many bytes): a
