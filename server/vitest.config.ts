@@ -13,5 +13,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     fileParallelism: true,
+    // Files share their worker's imported modules (ADR 0144): each starts its own server on its
+    // own database, none mocks a module, and the suite's import time fell from 136 s to 7 s.
+    isolate: false,
   },
 });
