@@ -39,6 +39,9 @@ export const POOLED_BODY_BYTES = SLOT_BYTES;
 export const takeBodyBuffer = takeSlot;
 export const giveBackBodyBuffer = giveBack;
 
+/** Reads of one body's buffer running at once (libuv has 4 threads by default). */
+const MAX_READS_AT_ONCE = 8;
+
 function closedEarly(): Error {
   return Object.assign(new Error('The client went away'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
@@ -65,9 +68,32 @@ export async function sendBody(res: Response, storage: Storage, segments: readon
     return Promise.race([written, closed]);
   };
 
+  // The current buffer's stored pieces are read together (their files' reads overlap on libuv's
+  // threads instead of waiting for one another); each settles into `reads`, never rejects, so
+  // that a failure is seen once all of them ended (none still writing into a pooled buffer).
+  let reads: Array<Promise<void>> = [];
+  let failure: { error: unknown } | undefined;
+  const filled = async (): Promise<void> => {
+    await Promise.all(reads);
+    reads = [];
+    if (failure) throw failure.error;
+  };
+  const read = (segment: { key: string; offset: number }, from: number, n: number, target: Buffer): Promise<void> => {
+    let reading: Promise<void>;
+    try {
+      reading = storage.readRangesInto(segment.key, [[segment.offset + from, n]], target, 0);
+    } catch (error) {
+      reading = Promise.reject(error as Error);
+    }
+    return reading.catch((error: unknown) => {
+      failure ??= { error };
+    });
+  };
+
   /** Room left in the current buffer; when it is full, it goes to the socket and the other one is filled. */
   const room = async (): Promise<Buffer> => {
     if (fill === SLOT_BYTES) {
+      await filled();
       inFlight[current] = untilWritten(slots[current]!);
       current ^= 1;
       fill = 0;
@@ -84,13 +110,18 @@ export async function sendBody(res: Response, storage: Storage, segments: readon
         const target = await room();
         const n = Math.min(target.length, segment.length - done);
         if (Buffer.isBuffer(segment)) segment.copy(target, 0, done, done + n);
-        else await storage.readRangesInto(segment.key, [[segment.offset + done, n]], target, 0);
+        else {
+          reads.push(read(segment, done, n, target));
+          // Small objects: at most MAX_READS_AT_ONCE on the threads at a time.
+          if (reads.length >= MAX_READS_AT_ONCE) await filled();
+        }
         fill += n;
         done += n;
       }
     }
+    await filled();
   } catch (error) {
-    // Buffers still on the socket are not reused; the others go back.
+    // Every read begun has ended (filled). Buffers still on the socket are not reused; the others go back.
     slots.forEach((slot, i) => inFlight[i] === undefined && giveBack(slot));
     throw error;
   }
