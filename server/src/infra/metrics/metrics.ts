@@ -239,103 +239,25 @@ export function frameRequestStarted(socket: object): number {
   return readMarks.get(socket) ?? 0;
 }
 
-/**
- * One labelled series of a histogram or counter, updated in prom-client's own record of it: the
- * child a `labels()` call returns validates and hashes its labels again on every call (~2 µs a
- * frame for the four series, issue 22). The record is found once the child has written it, and
- * used only while prom-client still holds that very object: after a reset (or anything else that
- * replaced it) the child writes a new one, which is then found again. Same exported values.
- */
-interface SeriesRecord {
-  sum?: number;
-  count?: number;
-  value?: number;
-  bucketValues?: Record<string, number>;
-  labels: Record<string, string>;
-}
-
-class DirectSeries {
-  private record: SeriesRecord | undefined;
-  private key = '';
-  /** Upper bounds and their keys in bucketValues, for a histogram. */
-  private readonly bounds: number[];
-  private readonly boundKeys: string[];
-
-  constructor(
-    private readonly metric: { hashMap?: Record<string, SeriesRecord> },
-    private readonly labels: Record<string, string>,
-    private readonly slow: (value: number) => void,
-    bounds: readonly number[] = [],
-  ) {
-    this.bounds = [...bounds];
-    this.boundKeys = bounds.map(String);
-  }
-
-  add(value: number): void {
-    const record = this.record;
-    if (record === undefined || this.metric.hashMap?.[this.key] !== record || !Number.isFinite(value)) {
-      this.slow(value);
-      this.find();
-      return;
-    }
-    if (record.bucketValues) {
-      record.sum! += value;
-      record.count! += 1;
-      for (let i = 0; i < this.bounds.length; i++) {
-        if (value <= this.bounds[i]!) {
-          record.bucketValues[this.boundKeys[i]!]! += 1;
-          break;
-        }
-      }
-    } else {
-      record.value! += value;
-    }
-  }
-
-  /** The record prom-client keeps for these labels, if it has the shape this class updates. */
-  private find(): void {
-    this.record = undefined;
-    for (const [key, record] of Object.entries(this.metric.hashMap ?? {})) {
-      const names = Object.keys(this.labels);
-      if (Object.keys(record.labels).length !== names.length || !names.every((n) => record.labels[n] === this.labels[n])) continue;
-      const histogram = typeof record.sum === 'number' && typeof record.count === 'number' && this.boundKeys.every((k) => typeof record.bucketValues?.[k] === 'number');
-      const counter = this.boundKeys.length === 0 && typeof record.value === 'number' && record.bucketValues === undefined;
-      if (histogram || counter) {
-        this.key = key;
-        this.record = record;
-      }
-      return;
-    }
-  }
-}
-
-function directHistogram(histogram: Histogram<string>, labels: Record<string, string>): DirectSeries {
-  const child = histogram.labels(labels);
-  return new DirectSeries(histogram as unknown as { hashMap?: Record<string, SeriesRecord> }, labels, (v) => child.observe(v), LATENCY_BUCKETS);
-}
-
-function directCounter(counter: Counter<string>, labels: Record<string, string>): DirectSeries {
-  const child = counter.labels(labels);
-  return new DirectSeries(counter as unknown as { hashMap?: Record<string, SeriesRecord> }, labels, (v) => child.inc(v));
-}
-
-let frameSeries: { http: DirectSeries; dicomweb: DirectSeries; sent: DirectSeries; received: DirectSeries } | undefined;
+let frameSeries:
+  | { http: ReturnType<typeof httpDuration.labels>; dicomweb: ReturnType<typeof dicomwebDuration.labels>; sent: ReturnType<typeof dicomwebBytesSent.labels>; received: ReturnType<typeof dicomwebBytesReceived.labels> }
+  | undefined;
 
 export function frameRequestFinished(socket: { bytesRead: number }, readAtStart: number, start: bigint, sent: number): void {
   const readNow = socket.bytesRead;
   readMarks.set(socket, readNow);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  // The labels of a 200 frame answer never change.
+  // Label children looked up once: the labels of a 200 frame answer never change.
   frameSeries ??= {
-    http: directHistogram(httpDuration, { route: 'dicomweb', method: 'GET', status: '2xx' }),
-    dicomweb: directHistogram(dicomwebDuration, { route: 'frames', status: '2xx' }),
-    sent: directCounter(dicomwebBytesSent, { route: 'frames' }),
-    received: directCounter(dicomwebBytesReceived, { route: 'frames' }),
+    http: httpDuration.labels({ route: 'dicomweb', method: 'GET', status: '2xx' }),
+    dicomweb: dicomwebDuration.labels({ route: 'frames', status: '2xx' }),
+    sent: dicomwebBytesSent.labels({ route: 'frames' }),
+    received: dicomwebBytesReceived.labels({ route: 'frames' }),
   };
-  frameSeries.http.add(seconds);
-  frameSeries.dicomweb.add(seconds);
-  frameSeries.sent.add(sent);
-  frameSeries.received.add(Math.max(0, readNow - readAtStart));
+  frameSeries.http.observe(seconds);
+  frameSeries.dicomweb.observe(seconds);
+  frameSeries.sent.inc(sent);
+  frameSeries.received.inc(Math.max(0, readNow - readAtStart));
 }
 
 /** GraphQL latency per operation, from the request's start to its response being ready. */
