@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DashboardPage } from '../pages/dashboard.page.js';
 import { DocumentPage } from '../pages/document.page.js';
@@ -82,6 +82,18 @@ async function imageOverlay(page: Page): Promise<string> {
  * Reading mode (ADR 0130): the viewer edge to edge under the patient banner, a « Fermer » control,
  * nothing else of the portal.
  */
+
+/**
+ * Clicks a control whose effect is to close its own page: the page may close before Playwright's
+ * click returns ("Target page, context or browser has been closed"), which is then the expected
+ * outcome, not a failure; any other error, or the same one on a page still open, is.
+ */
+async function clickThatCloses(page: Page, control: Locator): Promise<void> {
+  await control.click().catch((error: unknown) => {
+    if (!page.isClosed()) throw error;
+  });
+}
+
 describe('§5.2 Visionneuse — mode lecture (pop-up, nouvel onglet)', () => {
   let ctx: BrowserContext;
   let page: Page;
@@ -124,14 +136,14 @@ describe('§5.2 Visionneuse — mode lecture (pop-up, nouvel onglet)', () => {
     const [popup] = await Promise.all([ctx.waitForEvent('page'), new DocumentPage(page).popupButton().click()]);
     await expectReadingMode(popup);
     await screenshot(popup, '05-2-lecture-pop-up');
-    await Promise.all([popup.waitForEvent('close'), new DocumentPage(popup).closeButton().click()]);
+    await Promise.all([popup.waitForEvent('close'), clickThatCloses(popup, new DocumentPage(popup).closeButton())]);
     expect(popup.isClosed()).toBe(true);
   });
 
   it('the new tab is the same reading mode, and « Fermer » closes it', async () => {
     const [tab] = await Promise.all([ctx.waitForEvent('page'), new DocumentPage(page).newTabLink().click()]);
     await expectReadingMode(tab);
-    await Promise.all([tab.waitForEvent('close'), new DocumentPage(tab).closeButton().click()]);
+    await Promise.all([tab.waitForEvent('close'), clickThatCloses(tab, new DocumentPage(tab).closeButton())]);
   });
 
   it('a reading-mode page the browser will not let a script close goes back to the patient’s results', async () => {
