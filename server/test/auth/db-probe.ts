@@ -44,3 +44,25 @@ export async function rowsOnceThere<T = Record<string, unknown>>(t: TestServer, 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * How many SQL statements the server sends while `work` runs that `counts` accepts (every
+ * statement of the ORM and of PreparedStatements is announced on knex's client, 'query').
+ */
+export async function statementsDuring(t: TestServer, counts: (sql: string) => boolean, work: () => Promise<unknown>): Promise<number> {
+  const client = t.deps.orm.em.getConnection().getKnex().client as unknown as {
+    on(e: 'query', l: (d: { sql?: string }) => void): void;
+    off(e: 'query', l: (d: { sql?: string }) => void): void;
+  };
+  let n = 0;
+  const count = (d: { sql?: string }) => {
+    if (counts(d.sql ?? '')) n++;
+  };
+  client.on('query', count);
+  try {
+    await work();
+  } finally {
+    client.off('query', count);
+  }
+  return n;
+}

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '../../src/modules/auth/user.entity.js';
 import { READ_CACHE_TTL_MS } from '../../src/modules/dicomweb/read-cache.js';
+import { statementsDuring } from './db-probe.js';
 import { errorCode, startTestServer, type GqlClient, type GqlResult, type TestServer } from '../harness.js';
 
 /** The bound this spec holds the cache to: its TTL, plus what a loaded test machine takes to answer. */
@@ -22,21 +23,8 @@ describe('GraphQL reads: a cached session never outlives a change beyond its bou
   let t: TestServer;
   let other: pg.Client;
 
-  /** The session statements the server runs during `work` (every statement is announced on knex's client). */
-  const sessionReads = async (work: () => Promise<unknown>): Promise<number> => {
-    const client = t.deps.orm.em.getConnection().getKnex().client as unknown as { on(e: string, l: (d: { sql?: string }) => void): void; off(e: string, l: (d: { sql?: string }) => void): void };
-    let n = 0;
-    const count = (d: { sql?: string }) => {
-      if (d.sql?.includes('from session s join app_user u')) n++;
-    };
-    client.on('query', count);
-    try {
-      await work();
-    } finally {
-      client.off('query', count);
-    }
-    return n;
-  };
+  /** The session statements the server runs during `work`. */
+  const sessionReads = (work: () => Promise<unknown>) => statementsDuring(t, (sql) => sql.includes('from session s join app_user u'), work);
   /** `me` answers for `userId`. */
   const meIs = async (client: GqlClient, userId: string) => expect((await client.mustQuery<{ me: { id: string } }>(ME)).me.id).toBe(userId);
   /**
@@ -51,7 +39,7 @@ describe('GraphQL reads: a cached session never outlives a change beyond its bou
     }
   };
   /** Asks `query` until `refused(answer)` holds; how long that took after the change committed. */
-  const refusedWithin = async (client: GqlClient, query: string, refused: (r: GqlResult<Record<string, any>>) => boolean): Promise<number> => {
+  const refusedWithin = async (client: GqlClient, query: string, refused: (r: GqlResult) => boolean): Promise<number> => {
     const since = performance.now();
     for (;;) {
       const r = await client.query(query);
@@ -62,7 +50,7 @@ describe('GraphQL reads: a cached session never outlives a change beyond its bou
       await new Promise((r) => setTimeout(r, 5));
     }
   };
-  const anonymous = (r: GqlResult<Record<string, any>>) => r.data?.me === null;
+  const anonymous = (r: GqlResult) => r.data?.me === null;
   const sessionOf = async (userId: string) => (await other.query<{ id: string }>(`select id from session where user_id = $1`, [userId])).rows[0]!.id;
 
   beforeAll(async () => {
@@ -118,7 +106,7 @@ describe('GraphQL reads: a cached session never outlives a change beyond its bou
   });
 
   it('from another process (plain SQL): a revoked session, a disabled user, a role taken away are refused within the bound', async () => {
-    const changes: Array<[string, string, (r: { userId: string; sessionId: string }) => Promise<unknown>, (r: GqlResult<Record<string, any>>) => boolean]> = [
+    const changes: Array<[string, string, (r: { userId: string; sessionId: string }) => Promise<unknown>, (r: GqlResult) => boolean]> = [
       ['session revoked', ME, (r) => other.query(`update session set revoked_at = now() where id = $1`, [r.sessionId]), anonymous],
       ['session idle', ME, (r) => other.query(`update session set idle_expires_at = now() - interval '1 second' where id = $1`, [r.sessionId]), anonymous],
       ['session deleted', ME, (r) => other.query(`delete from session where id = $1`, [r.sessionId]), anonymous],

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '../../src/modules/auth/user.entity.js';
 import { READ_CACHE_TTL_MS } from '../../src/modules/dicomweb/read-cache.js';
+import { statementsDuring } from '../auth/db-probe.js';
 import { startTestServer, type TestServer } from '../harness.js';
 import { facilityWithKey, grantStudy, newUid, stow, stowResult, syntheticInstance, type TestFacilityKey } from './support.js';
 
@@ -49,21 +50,8 @@ describe('DICOMweb frames: the read cache never outlives a change beyond its bou
     const { rows } = await other.query<{ id: string }>(`select id from session where user_id = $1`, [login.userId]);
     return { ...login, s, examId, cookie, sessionId: rows[0]!.id };
   };
-  /** The frame statements the server runs during `work` (every statement is announced on knex's client). */
-  const frameStatements = async (work: () => Promise<unknown>): Promise<number> => {
-    const client = t.deps.orm.em.getConnection().getKnex().client as unknown as { on(e: string, l: (d: { sql?: string }) => void): void; off(e: string, l: (d: { sql?: string }) => void): void };
-    let n = 0;
-    const count = (d: { sql?: string }) => {
-      if (d.sql?.includes('dicom_instance i join dicom_series')) n++;
-    };
-    client.on('query', count);
-    try {
-      await work();
-    } finally {
-      client.off('query', count);
-    }
-    return n;
-  };
+  /** The frame statements the server runs during `work`. */
+  const frameStatements = (work: () => Promise<unknown>) => statementsDuring(t, (sql) => sql.includes('dicom_instance i join dicom_series'), work);
   /**
    * Asks until a request is served without a statement (this process's own writes, the login's
    * and the grant's, keep the cache unused for its TTL), within the bound.

@@ -3,6 +3,7 @@ import { Role } from '../../src/modules/auth/user.entity.js';
 import { DocumentType } from '../../src/modules/exam/exam.entity.js';
 import type { Facility } from '../../src/modules/facility/facility.entity.js';
 import { Factory } from '../factories.js';
+import { statementsDuring } from '../auth/db-probe.js';
 import { startTestServer, type GqlClient, type TestServer } from '../harness.js';
 
 // Every edge of the portal's types, as deep as the UI goes: a resolver that queried per row
@@ -21,17 +22,8 @@ const RECORD = `query($id: ID!) { patient(id: $id) { id displayName
  * meanwhile), the session's read and touch left out: one per request at most, not per row, and a
  * query may take the session's row from the read cache instead (ADR 0142), depending on timing.
  */
-async function countQueries(t: TestServer, fn: () => Promise<unknown>): Promise<number> {
-  const knex = t.deps.orm.em.getConnection().getKnex();
-  let n = 0;
-  const onQuery = (q: { sql?: string }) => void (/from session s join app_user u|^\s*update "session"/.test(q.sql ?? '') || n++);
-  knex.on('query', onQuery);
-  try {
-    await fn();
-  } finally {
-    knex.off('query', onQuery);
-  }
-  return n;
+function countQueries(t: TestServer, fn: () => Promise<unknown>): Promise<number> {
+  return statementsDuring(t, (sql) => !/from session s join app_user u|^\s*update "session"/.test(sql), fn);
 }
 
 describe('one dashboard page and one patient record take a constant number of SQL statements', () => {
