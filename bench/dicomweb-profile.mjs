@@ -25,12 +25,11 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { Connection, cpuMsOf, postgresCpuMs } from './lib/raw-load.mjs';
+import { Connection, cpuMsOf, postRaw, postgresCpuMs } from './lib/raw-load.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(repoRoot, 'server', 'dist', p);
@@ -60,20 +59,6 @@ function userSystemMs(pid) {
   const m = fields(`/proc/${pid}/task/${pid}/stat`);
   const tick = 1000 / 100;
   return { user: Number(f[11]) * tick, system: Number(f[12]) * tick, mainThread: (Number(m[11]) + Number(m[12])) * tick };
-}
-
-/** One POST of a body already in memory, written in one go; resolves { status, text }. */
-function postRaw(url, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 function multipart(files) {

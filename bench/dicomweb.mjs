@@ -50,7 +50,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startOrthanc } from './lib/orthanc.mjs';
-import { Connection, cpuMsOf, postgresCpuMs } from './lib/raw-load.mjs';
+import { Connection, cpuMsOf, postRaw, postgresCpuMs } from './lib/raw-load.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(repoRoot, 'server', 'dist', p);
@@ -172,29 +172,6 @@ async function stowHugeInstance(url, key, serverPid, mb) {
     serverRssIdleMb: round(idleKb / 1024, 1), serverRssPeakMb: round(peakKb / 1024, 1), peakGrowthMb: round((peakKb - idleKb) / 1024, 1),
     vmHwmBeforeMb: round(hwmBeforeKb / 1024, 1), vmHwmAfterMb: round(hwmAfterKb / 1024, 1), target: 'peakGrowthMb ≤ 64',
   };
-}
-
-/**
- * fetch, sent again once when the keep-alive connection it reused turned out closed (EPIPE or
- * ECONNRESET before any answer: the server's idle timeout closed it while the bench was busy, so
- * the request was never read). STOW is idempotent: a replay stores nothing new.
- */
-/**
- * One POST of a body already in memory, written in one go with node:http (fetch spent 6-7 ms of
- * the bench's own CPU per 512 kB instance, inside the timed window, on both servers alike);
- * retried once if the server closed the connection first. Resolves { status, text }.
- */
-function postRaw(url, headers, body, retried = false) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', (error) => (!retried && ['EPIPE', 'ECONNRESET'].includes(error.code) ? postRaw(url, headers, body, true).then(resolve, reject) : reject(error)));
-    req.end(body);
-  });
 }
 
 /** A valid RPPS (11 digits, Luhn key) unlikely to collide. */
