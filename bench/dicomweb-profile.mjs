@@ -30,6 +30,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { Connection, cpuMsOf, postRaw, postgresCpuMs } from './lib/raw-load.mjs';
+import { serverModules } from './lib/server-modules.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(repoRoot, 'server', 'dist', p);
@@ -41,13 +42,7 @@ const SAMPLING = process.env.PROFILE_SAMPLING !== '0';
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const log = (s) => process.stderr.write(`${s}\n`);
 
-const { freePort, startEmbeddedPostgres } = await import(dist('infra/db/embedded-postgres.js'));
-const { initOrm } = await import(dist('infra/db/orm.js'));
-const { createFacility, createApiKey } = await import(dist('modules/facility/facility.service.js'));
-const { createUser } = await import(dist('modules/auth/auth.service.js'));
-const { loadConfig } = await import(dist('config.js'));
-const { finessWithCheckDigit } = await import(dist('common/identifiers.js'));
-const { generateCtSeries, newUid } = await import(dist('modules/demo/generator/index.js'));
+const { freePort, startEmbeddedPostgres, initOrm, createFacility, createApiKey, createUser, loadConfig, finessWithCheckDigit, generateCtSeries, newUid } = await serverModules(path.join(repoRoot, 'server', 'dist'));
 
 /**
  * A process's user and system CPU so far, in ms (/proc/<pid>/stat utime and stime), and its

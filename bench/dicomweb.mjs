@@ -51,6 +51,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startOrthanc } from './lib/orthanc.mjs';
 import { Connection, cpuMsOf, postRaw, postgresCpuMs } from './lib/raw-load.mjs';
+import { serverModules } from './lib/server-modules.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(repoRoot, 'server', 'dist', p);
@@ -76,13 +77,7 @@ const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const log = (s) => process.stderr.write(`${s}\n`);
 
-const { freePort, startEmbeddedPostgres } = await import(dist('infra/db/embedded-postgres.js'));
-const { initOrm } = await import(dist('infra/db/orm.js'));
-const { createFacility, createApiKey } = await import(dist('modules/facility/facility.service.js'));
-const { createUser } = await import(dist('modules/auth/auth.service.js'));
-const { loadConfig } = await import(dist('config.js'));
-const { finessWithCheckDigit } = await import(dist('common/identifiers.js'));
-const { generateCtSeries, newUid, writePart10 } = await import(dist('modules/demo/generator/index.js'));
+const { freePort, startEmbeddedPostgres, initOrm, createFacility, createApiKey, createUser, loadConfig, finessWithCheckDigit, generateCtSeries, newUid, writePart10 } = await serverModules(path.join(repoRoot, 'server', 'dist'));
 const { el } = await import(dist('modules/demo/generator/dicom-writer.js'));
 const { T, SopClass } = await import(dist('modules/demo/generator/dicom-tags.js'));
 
