@@ -19,9 +19,9 @@ import { attachGraphqlWebSocket } from './graphql/ws-server.js';
 import { addViewerResolver } from './graphql/viewer.js';
 import { isConnectionLost } from './infra/db/connection-loss.js';
 import { trustOf } from './infra/http/client-address.js';
+import { trackRequest } from './infra/http/request-tracking.js';
 import { securityHeaders } from './infra/http/security-headers.js';
 import { httpModules } from './infra/http/modules.js';
-import { safePath } from './infra/logger.js';
 import { graphqlSpans, httpSpans, tracingOn } from './infra/tracing.js';
 import { addMetricsSource, graphqlMetricsPlugin, httpMetrics, serveMetrics } from './infra/metrics/metrics.js';
 import { apiKeyViewerResolver } from './modules/facility/facility.service.js';
@@ -54,23 +54,11 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   let draining = false;
   let stopping = false;
   const inFlight = new Set<http.ServerResponse>();
-  // In-flight tracking and the request log (5xx, or every request at debug): one layer, one
-  // listener per request. 'close' follows 'finish' at once for an answer sent in full; an answer
-  // cut short (no 'finish') is not logged, as before.
+  // In-flight tracking and the request log (trackRequest, shared with GraphQL's fast path).
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
     if (draining) res.setHeader('Connection', 'close');
-    else inFlight.add(res);
-    res.once('close', () => {
-      inFlight.delete(res);
-      if (!res.writableFinished) return;
-      if (res.statusCode >= 500 || logger.isLevelEnabled('debug')) {
-        logger[res.statusCode >= 500 ? 'error' : 'debug'](
-          { method: req.method, path: safePath(req.originalUrl), status: res.statusCode, ms: Number(process.hrtime.bigint() - start) / 1e6 },
-          'request',
-        );
-      }
-    });
+    trackRequest(req, res, { draining: () => draining, inFlight }, logger, start);
     next();
   });
 

@@ -4,7 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import { rateLimited } from '../common/errors.js';
 import type { AppDeps } from '../app-deps.js';
 import { securityHeaderPairs } from '../infra/http/security-headers.js';
-import { safePath } from '../infra/logger.js';
+import { trackRequest } from '../infra/http/request-tracking.js';
 import { graphqlRequestFinished } from '../infra/metrics/metrics.js';
 import type { Traffic } from '../modules/dicomweb/frame-fast-path.js';
 import type { Context } from './context.js';
@@ -110,18 +110,7 @@ export function graphqlFastPath(deps: AppDeps, traffic: Traffic, graphql: Graphq
       return;
     }
     const start = process.hrtime.bigint();
-    if (!traffic.draining()) traffic.inFlight.add(res);
-    res.once('close', () => {
-      traffic.inFlight.delete(res);
-      if (!res.writableFinished) return;
-      graphqlRequestFinished(req.socket, start, res.statusCode);
-      if (res.statusCode >= 500 || logger.isLevelEnabled('debug')) {
-        logger[res.statusCode >= 500 ? 'error' : 'debug'](
-          { method: req.method, path: safePath(req.url ?? ''), status: res.statusCode, ms: Number(process.hrtime.bigint() - start) / 1e6 },
-          'request',
-        );
-      }
-    });
+    trackRequest(req, res, traffic, logger, start, () => graphqlRequestFinished(req.socket, start, res.statusCode));
     answer(req, res).catch((err: unknown) => {
       if (req.destroyed && !res.headersSent) return; // the client went away mid-body
       logger.error({ err }, 'unhandled error');

@@ -1,0 +1,32 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { safePath } from '../logger.js';
+
+/**
+ * In-flight tracking and the request log (5xx, or every request at debug level) for one request,
+ * with one 'close' listener: Express's stack (app.ts) and GraphQL's fast path alike. The answer
+ * is tracked unless the server is draining (ADR 0112: a drain marks those in flight); 'close'
+ * follows 'finish' at once for an answer sent in full, and only such an answer is logged and
+ * handed to `finished` (an answer cut short is not, as before).
+ */
+export function trackRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  traffic: { draining(): boolean; inFlight: Set<ServerResponse> },
+  logger: Logger,
+  start: bigint,
+  finished?: () => void,
+): void {
+  if (!traffic.draining()) traffic.inFlight.add(res);
+  res.once('close', () => {
+    traffic.inFlight.delete(res);
+    if (!res.writableFinished) return;
+    finished?.();
+    if (res.statusCode >= 500 || logger.isLevelEnabled('debug')) {
+      logger[res.statusCode >= 500 ? 'error' : 'debug'](
+        { method: req.method, path: safePath((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? ''), status: res.statusCode, ms: Number(process.hrtime.bigint() - start) / 1e6 },
+        'request',
+      );
+    }
+  });
+}
