@@ -11,7 +11,7 @@
  * its study, and the floor server of bench/dicomweb.mjs (read from that file). Each round runs
  * AB_SECONDS (2) of single-frame GETs on AB_CONN (16) keep-alive connections against each, in
  * turn; AB_ROUNDS (3) rounds; each prints requests/s and the server's user, system and total CPU
- * per request (from /proc), then medians and minima. AB_STUDY=1 adds 5 whole-study retrieves per
+ * per request (from /proc), then medians and minima. AB_STUDY=1 adds AB_STUDY_GETS (5) whole-study retrieves per
  * server and round (MB/s, CPU per MB); AB_FRAMES=0 skips the frames. AB_NODE_ARGS are given to
  * the new build and the floor (e.g. --perf-basic-prof), and AB_HOLD=1 prints their pids once warm
  * (for `perf record -p`).
@@ -29,10 +29,11 @@ import { serverModules } from './lib/server-modules.mjs';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(repoRoot, 'server', 'dist', p);
 const round = (x, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+const STUDY_GETS = Number(process.env.AB_STUDY_GETS ?? 5);
 const SECONDS = Number(process.env.AB_SECONDS ?? 3), ROUNDS = Number(process.env.AB_ROUNDS ?? 3), CONN = Number(process.env.AB_CONN ?? 16);
 const { freePort, startEmbeddedPostgres, initOrm, createFacility, createApiKey, createUser, loadConfig, finessWithCheckDigit, generateCtSeries, newUid } = await serverModules(path.join(repoRoot, 'server', 'dist'));
 const TICK = 1000 / 100;
-const cpu = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return { user: Number(f[11]) * TICK, sys: Number(f[12]) * TICK }; };
+const cpu = (pid, main = false) => { const f = readFileSync(main ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return { user: Number(f[11]) * TICK, sys: Number(f[12]) * TICK }; };
 function multipart(files) {
   const boundary = `ab-${randomBytes(8).toString('hex')}`; const chunks = [];
   for (const f of files) chunks.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), f, Buffer.from('\r\n'));
@@ -92,7 +93,11 @@ try {
   };
   await load(port, frameUrls, headers, CONN, 2); await load(floorPort, ['/frame'], headers, CONN, 2);
   if (old) { for (let i = 0; !(await fetch(`http://127.0.0.1:${oldPort}/readyz`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100)); await load(oldPort, frameUrls, headers, CONN, 2); }
-  if (process.env.AB_HOLD) { process.stderr.write(`ours pid ${server.pid} floor pid ${floor.pid}\n`); }
+  if (process.env.AB_HOLD) {
+    process.stderr.write(`ours pid ${server.pid} floor pid ${floor.pid}\n`);
+    // AB_HOLD=<seconds>: time to attach perf or strace before the measures start.
+    await new Promise((r) => setTimeout(r, (Number(process.env.AB_HOLD) || 0) * 1000));
+  }
   const out = { ours: [], floor: [] };
   for (let i = 0; i < (process.env.AB_FRAMES === '0' ? 0 : ROUNDS); i++) {
     const o = await measure(server.pid, port, frameUrls); const f = await measure(floor.pid, floorPort, ['/frame']);
@@ -104,8 +109,8 @@ try {
     const get = async (p, pathn, h) => new Promise((res, rej) => http.get({ host: '127.0.0.1', port: p, path: pathn, headers: h }, (rs) => { let b = 0; rs.on('data', (d) => (b += d.length)); rs.on('end', () => res(b)); }).on('error', rej));
     for (let i = 0; i < ROUNDS; i++) {
       for (const [name, pid, p, pathn, h] of [['ours', server.pid, port, `/dicomweb/studies/${study}`, { cookie, accept: 'multipart/related; type="application/dicom"' }], ['floor', floor.pid, floorPort, '/study', {}], ...(old ? [['old', old.pid, oldPort, `/dicomweb/studies/${study}`, { cookie, accept: 'multipart/related; type="application/dicom"' }]] : [])]) {
-        const [c0, t0] = [cpu(pid), performance.now()]; let mb = 0; for (let k = 0; k < 5; k++) mb += (await get(p, pathn, h)) / 1e6; const [c1, t1] = [cpu(pid), performance.now()];
-        process.stderr.write(`study ${name} MB/s ${Math.round(mb / ((t1 - t0) / 1000))} cpu ms/MB user ${round((c1.user - c0.user) / mb)} sys ${round((c1.sys - c0.sys) / mb)}\n`);
+        const [c0, m0, t0] = [cpu(pid), cpu(pid, true), performance.now()]; let mb = 0; for (let k = 0; k < STUDY_GETS; k++) mb += (await get(p, pathn, h)) / 1e6; const [c1, m1, t1] = [cpu(pid), cpu(pid, true), performance.now()];
+        process.stderr.write(`study ${name} MB/s ${Math.round(mb / ((t1 - t0) / 1000))} cpu ms/MB user ${round((c1.user - c0.user) / mb)} sys ${round((c1.sys - c0.sys) / mb)}; main thread user ${round((m1.user - m0.user) / mb)} sys ${round((m1.sys - m0.sys) / mb)}\n`);
       }
     }
   }

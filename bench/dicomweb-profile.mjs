@@ -18,7 +18,8 @@
  *
  * Phases: qido-studies, qido-series, qido-instances, qido-series-of-study, qido-instances-of-study,
  * qido-instances-of-series (the six QIDO-RS routes, as bench:dicomweb queries them), frame (one
- * 512 kB frame), study (the CT's whole study), stow (the CT's 64 slices again, new UIDs, one
+ * 512 kB frame), study (the CT's whole study), instance (one of its instances: the retrieve route's
+ * fixed cost), stow (the CT's 64 slices again, new UIDs, one
  * request: PROFILE_REQUESTS is then the number of requests, each of 64 instances).
  */
 import { spawn } from 'node:child_process';
@@ -35,7 +36,7 @@ import { serverModules } from './lib/server-modules.mjs';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(repoRoot, 'server', 'dist', p);
 const REQUESTS = Number(process.env.PROFILE_REQUESTS ?? 2000);
-const ALL_PHASES = ['qido-studies', 'qido-series', 'qido-instances', 'qido-series-of-study', 'qido-instances-of-study', 'qido-instances-of-series', 'frame', 'study', 'stow'];
+const ALL_PHASES = ['qido-studies', 'qido-series', 'qido-instances', 'qido-series-of-study', 'qido-instances-of-study', 'qido-instances-of-series', 'frame', 'study', 'instance', 'stow'];
 const PHASES = (process.env.PROFILE_PHASES ?? ALL_PHASES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
 /** PROFILE_SAMPLING=0: the CPU figures alone, without the sampling profiler's own cost (A/B runs). */
 const SAMPLING = process.env.PROFILE_SAMPLING !== '0';
@@ -209,6 +210,7 @@ async function main() {
       'qido-instances-of-series': [`/dicomweb/studies/${ct.study}/series/${series}/instances`, json],
       frame: [`/dicomweb/studies/${ct.study}/series/${series}/instances/${ct.slices[32].sopInstanceUid}/frames/1`, { cookie, accept: 'multipart/related; type=application/octet-stream; transfer-syntax=*' }],
       study: [`/dicomweb/studies/${ct.study}`, { cookie, accept: 'multipart/related; type="application/dicom"' }],
+      instance: [`/dicomweb/studies/${ct.study}/series/${series}/instances/${ct.slices[32].sopInstanceUid}`, { cookie, accept: 'multipart/related; type="application/dicom"' }],
     };
     const profiler = await inspector(inspectPort);
     const pgDir = path.join(dataDir, 'postgres');

@@ -26,6 +26,7 @@ import { graphqlSpans, httpSpans, tracingOn } from './infra/tracing.js';
 import { addMetricsSource, graphqlMetricsPlugin, httpMetrics, serveMetrics } from './infra/metrics/metrics.js';
 import { apiKeyViewerResolver } from './modules/facility/facility.service.js';
 import { frameFastPath } from './modules/dicomweb/frame-fast-path.js';
+import { retrieveFastPath } from './modules/dicomweb/retrieve-fast-path.js';
 
 export interface RunningApp {
   app: Express;
@@ -89,13 +90,13 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     });
   });
 
-  // The frame route's and GraphQL's fast paths answer first (each hands everything else on
-  // untouched; GraphQL's is there once Apollo has started); with tracing on, every request goes
-  // through Express for its spans.
+  // The frame route's, the retrieve route's and GraphQL's fast paths answer first (each hands
+  // everything else on untouched; GraphQL's is there once Apollo has started); with tracing on,
+  // every request goes through Express for its spans.
   const traffic = { draining: () => draining, inFlight };
   let graphqlFast: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
   const afterFrames = (req: http.IncomingMessage, res: http.ServerResponse) => (graphqlFast ?? app)(req, res);
-  const server = http.createServer(tracingOn() ? app : frameFastPath(deps, traffic, afterFrames));
+  const server = http.createServer(tracingOn() ? app : frameFastPath(deps, traffic, retrieveFastPath(deps, traffic, afterFrames)));
 
   // --- GraphQL over WebSocket and over HTTP: one set of limits, one budget per client address.
   const format = formatError(deps);

@@ -4,24 +4,14 @@
  * request metrics as Express's stack counts, and that what it does not serve reaches Express.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registry } from '../../src/infra/metrics/metrics.js';
 import { Role } from '../../src/modules/auth/user.entity.js';
 import { startTestServer, type TestServer } from '../harness.js';
-import { facilityWithKey, grantStudy, newUid, splitMultipart, stow, stowResult, syntheticInstance, type TestFacilityKey } from './support.js';
+import { comparableHeaders, facilityWithKey, grantStudy, newUid, splitMultipart, stow, stowResult, syntheticInstance, metricValue, type TestFacilityKey } from './support.js';
 
 const ACCEPT = { accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=*' };
 const ROWS = 32;
 const FRAME_BYTES = ROWS * ROWS * 2;
 const FRAMES = 2;
-
-/** A metric's value for the given labels, 0 when absent. */
-async function metricValue(name: string, labels: Record<string, string>, suffix = ''): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (!metric) return 0;
-  const { values } = await metric.get();
-  const found = values.find((v) => (suffix ? (v as { metricName?: string }).metricName === `${name}${suffix}` : true) && Object.entries(labels).every(([k, x]) => v.labels[k] === x));
-  return found?.value ?? 0;
-}
 
 describe('DICOMweb frames: the fast path answers as Express does', () => {
   let t: TestServer;
@@ -48,9 +38,6 @@ describe('DICOMweb frames: the fast path answers as Express does', () => {
   afterAll(() => t?.stop());
 
   const framePath = (list = '1') => `/dicomweb/studies/${study}/series/${series}/instances/${instance}/frames/${list}`;
-  /** Everything but the date and the boundary (random per answer). */
-  const comparable = (res: Response) =>
-    Object.fromEntries([...res.headers].filter(([k]) => k !== 'date').map(([k, v]) => [k, k === 'content-type' ? v.replace(/boundary=\S+/, 'boundary=…') : v]));
 
   it('sends the same headers and bytes as the Express route (which a query string still reaches)', async () => {
     for (const list of ['2', '2,1']) {
@@ -60,9 +47,9 @@ describe('DICOMweb frames: the fast path answers as Express does', () => {
       expect(viaExpress.status).toBe(200);
       const fastBody = Buffer.from(await fast.arrayBuffer());
       const expressBody = Buffer.from(await viaExpress.arrayBuffer());
-      const headers = comparable(fast);
+      const headers = comparableHeaders(fast);
       // Content-Length differs by nothing: boundaries have one length.
-      expect(headers).toEqual(comparable(viaExpress));
+      expect(headers).toEqual(comparableHeaders(viaExpress));
       expect(headers['cache-control']).toBe('no-store');
       expect(headers['content-security-policy']).toContain("default-src 'self'");
       expect(headers['x-content-type-options']).toBe('nosniff');

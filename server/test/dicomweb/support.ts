@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forkEm } from '../../src/bootstrap.js';
+import { registry } from '../../src/infra/metrics/metrics.js';
 import { finessWithCheckDigit } from '../../src/common/identifiers.js';
 import { Document, DocumentType, Exam, ExamAccess, ExamRole } from '../../src/modules/exam/exam.entity.js';
 import { createApiKey, createFacility } from '../../src/modules/facility/facility.service.js';
@@ -236,3 +237,16 @@ export async function syntheticInstance(o: { study: string; series?: string; sop
 export function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(dir, f)).isFile());
 }
+
+/** A metric's value for the given labels (`suffix`: a histogram's `_count` or `_sum`), 0 when absent. */
+export async function metricValue(name: string, labels: Record<string, string>, suffix = ''): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  const found = values.find((v) => (suffix ? (v as { metricName?: string }).metricName === `${name}${suffix}` : true) && Object.entries(labels).every(([k, x]) => v.labels[k] === x));
+  return found?.value ?? 0;
+}
+
+/** A response's headers but the date, its multipart boundary (random per answer) masked: what two paths must answer alike. */
+export const comparableHeaders = (res: Response): Record<string, string> =>
+  Object.fromEntries([...res.headers].filter(([k]) => k !== 'date').map(([k, v]) => [k, k === 'content-type' ? v.replace(/boundary=\S+/, 'boundary=…') : v]));

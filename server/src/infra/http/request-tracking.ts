@@ -7,7 +7,8 @@ import { safePath } from '../logger.js';
  * with one 'close' listener: Express's stack (app.ts) and GraphQL's fast path alike. The answer
  * is tracked unless the server is draining (ADR 0112: a drain marks those in flight); 'close'
  * follows 'finish' at once for an answer sent in full, and only such an answer is logged and
- * handed to `finished` (an answer cut short is not, as before).
+ * handed to `finished` (an answer cut short is not, as before). It returns what undoes it, for a
+ * fast path that hands a request it has not answered on to Express (which tracks it itself).
  */
 export function trackRequest(
   req: IncomingMessage,
@@ -16,9 +17,9 @@ export function trackRequest(
   logger: Logger,
   start: bigint,
   finished?: () => void,
-): void {
+): () => void {
   if (!traffic.draining()) traffic.inFlight.add(res);
-  res.once('close', () => {
+  const onClose = (): void => {
     traffic.inFlight.delete(res);
     if (!res.writableFinished) return;
     finished?.();
@@ -28,5 +29,10 @@ export function trackRequest(
         'request',
       );
     }
-  });
+  };
+  res.once('close', onClose);
+  return () => {
+    res.off('close', onClose);
+    traffic.inFlight.delete(res);
+  };
 }

@@ -229,35 +229,45 @@ export function httpMetrics() {
 }
 
 /**
- * What httpMetrics records for a GET of /dicomweb/…/frames/{list} answered 200, for the frame
- * fast path that answers before Express (dicomweb/frame-fast-path.ts): the same series, the same
- * values. `start` is process.hrtime.bigint() when the request reached the server; `sent` the
- * body's bytes. Call `frameRequestStarted` first, then `frameRequestFinished` once the answer is
- * written (its 'finish').
+ * What httpMetrics records for a GET of /dicomweb answered 200 by a fast path before Express
+ * (dicomweb/frame-fast-path.ts: route `frames`; dicomweb/retrieve-fast-path.ts: `retrieve`): the
+ * same series, the same values. `start` is process.hrtime.bigint() when the request reached the
+ * server; `sent` the body's bytes. Call `frameRequestStarted` first, then `frameRequestFinished`
+ * (or `dicomwebRequestFinished`) once the answer is written (its 'finish').
  */
 export function frameRequestStarted(socket: object): number {
   return readMarks.get(socket) ?? 0;
 }
 
-let frameSeries:
-  | { http: ReturnType<typeof httpDuration.labels>; dicomweb: ReturnType<typeof dicomwebDuration.labels>; sent: ReturnType<typeof dicomwebBytesSent.labels>; received: ReturnType<typeof dicomwebBytesReceived.labels> }
-  | undefined;
+type FastRoute = 'frames' | 'retrieve';
+const fastSeries = new Map<
+  FastRoute,
+  { http: ReturnType<typeof httpDuration.labels>; dicomweb: ReturnType<typeof dicomwebDuration.labels>; sent: ReturnType<typeof dicomwebBytesSent.labels>; received: ReturnType<typeof dicomwebBytesReceived.labels> }
+>();
 
-export function frameRequestFinished(socket: { bytesRead: number }, readAtStart: number, start: bigint, sent: number): void {
+export function dicomwebRequestFinished(route: FastRoute, socket: { bytesRead: number }, readAtStart: number, start: bigint, sent: number): void {
   const readNow = socket.bytesRead;
   readMarks.set(socket, readNow);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  // Label children looked up once: the labels of a 200 frame answer never change.
-  frameSeries ??= {
-    http: httpDuration.labels({ route: 'dicomweb', method: 'GET', status: '2xx' }),
-    dicomweb: dicomwebDuration.labels({ route: 'frames', status: '2xx' }),
-    sent: dicomwebBytesSent.labels({ route: 'frames' }),
-    received: dicomwebBytesReceived.labels({ route: 'frames' }),
-  };
-  frameSeries.http.observe(seconds);
-  frameSeries.dicomweb.observe(seconds);
-  frameSeries.sent.inc(sent);
-  frameSeries.received.inc(Math.max(0, readNow - readAtStart));
+  // Label children looked up once per route: the labels of its 200 answers never change.
+  let series = fastSeries.get(route);
+  if (!series) {
+    series = {
+      http: httpDuration.labels({ route: 'dicomweb', method: 'GET', status: '2xx' }),
+      dicomweb: dicomwebDuration.labels({ route, status: '2xx' }),
+      sent: dicomwebBytesSent.labels({ route }),
+      received: dicomwebBytesReceived.labels({ route }),
+    };
+    fastSeries.set(route, series);
+  }
+  series.http.observe(seconds);
+  series.dicomweb.observe(seconds);
+  series.sent.inc(sent);
+  series.received.inc(Math.max(0, readNow - readAtStart));
+}
+
+export function frameRequestFinished(socket: { bytesRead: number }, readAtStart: number, start: bigint, sent: number): void {
+  dicomwebRequestFinished('frames', socket, readAtStart, start, sent);
 }
 
 /** GraphQL latency per operation, from the request's start to its response being ready. */

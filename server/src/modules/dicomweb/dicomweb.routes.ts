@@ -8,7 +8,6 @@ import { resolveViewer } from '../../graphql/viewer.js';
 import { parseCookies } from '../../infra/http/cookies.js';
 import type { HttpModule } from '../../infra/http/modules.js';
 import { SESSION_COOKIE, sessionTokenHash } from '../auth/auth.service.js';
-import { newBoundary } from '../dicom/index.js';
 import { resolveReadScope, type ReadDeps, type ReadScope, type Reader } from './dicomweb-access.service.js';
 import { DicomwebError, badRequest, checkUid, notAcceptable } from './dicomweb-error.js';
 import { negotiateDicom, negotiateFrames, negotiateJson, type FrameRepresentation } from './media-types.js';
@@ -18,7 +17,7 @@ import { storeInstances } from './stow.service.js';
 import { isConnectionLost } from '../../infra/db/connection-loss.js';
 import { PreparedStatements } from '../../infra/db/prepared-statements.js';
 import { readCacheOf } from './read-cache.js';
-import { sendBody, type Segment } from './response-body.js';
+import { sendBody, sendMultipart, type Segment } from './response-body.js';
 import { registerPixelRoutes, wadoUriRenderParameters } from './pixels.routes.js';
 import { renderedFrame, transcodedFrames, transcodedInstance, type PixelDeps } from './pixels.service.js';
 import { canDecodeSyntax } from '../pixels/decode.js';
@@ -260,18 +259,6 @@ async function sendParts(res: Response, deps: AppDeps, bodies: Segment[][], repr
     return;
   }
   await sendMultipart(res, deps.storage, bodies.map((body) => ({ contentType: representation.partContentType, body })), representation.rootType);
-}
-
-/** A multipart/related body with its Content-Length: the framing is computed once, the bodies read straight into the response. */
-async function sendMultipart(res: Response, storage: AppDeps['storage'], parts: Array<{ contentType: string; body: Segment[] }>, rootType: string): Promise<void> {
-  const boundary = newBoundary();
-  const segments: Segment[] = [];
-  parts.forEach((part, i) => {
-    segments.push(Buffer.from(`${i === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${part.contentType}\r\n\r\n`, 'latin1'), ...part.body);
-  });
-  segments.push(Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1'));
-  res.status(200).setHeader('Content-Type', `multipart/related; type="${rootType}"; boundary=${boundary}`);
-  await sendBody(res, storage, segments);
 }
 
 /** What is read of a refused upload before answering: a bound in bytes and in time. */

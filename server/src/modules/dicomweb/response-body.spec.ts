@@ -67,4 +67,47 @@ describe('sendBody', () => {
     const failingAt = expected.indexOf(Buffer.from('--part k25\r\n')) + '--part k25\r\n'.length;
     expect(sent.length).toBeLessThanOrEqual(failingAt);
   });
+
+  it('fails at once on a read refused as it is asked (an invalid key), and reads nothing after it', async () => {
+    const { res, body } = sink();
+    let asked = 0;
+    const storage = {
+      readRangesInto: () => Promise.reject(new Error('not used')),
+      readRangesIntoCallback(key: string, ranges: Array<[number, number]>, target: Buffer, at: number, done: (error: Error | null) => void): void {
+        asked++;
+        if (key === 'k3') {
+          done(new Error('Invalid storage key'));
+          return;
+        }
+        setImmediate(() => {
+          objects.get(key)!.copy(target, at, ranges[0]![0], ranges[0]![0] + ranges[0]![1]);
+          done(null);
+        });
+      },
+    } as unknown as Storage;
+    await expect(sendBody(res, storage, segments)).rejects.toThrow('Invalid storage key');
+    const sent = body();
+    expect(sent.equals(expected.subarray(0, sent.length))).toBe(true);
+    // k0 to k3 (k2 crosses into the second buffer, asked in two pieces): nothing past the refusal.
+    expect(asked).toBeLessThanOrEqual(5);
+  });
+
+  it('rejects with ERR_STREAM_PREMATURE_CLOSE when the client goes away mid-body, once its reads ended', async () => {
+    let written = 0;
+    const writable = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        written += chunk.length;
+        if (written > 2 * 1024 * 1024) {
+          callback();
+          writable.destroy();
+          return;
+        }
+        setImmediate(callback);
+      },
+    });
+    const res = Object.assign(writable, { setHeader: () => writable }) as unknown as Response;
+    const { storage, running } = store(objects, () => 1 + Math.floor(Math.random() * 4));
+    await expect(sendBody(res, storage, segments)).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    expect(running(), 'no read still writing into a pooled buffer').toBe(0);
+  });
 });

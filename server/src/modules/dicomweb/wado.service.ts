@@ -63,6 +63,56 @@ export async function instancesToRetrieve(em: EntityManager, scope: ReadScope, r
   return rows.map((r) => ({ sopInstanceUid: r.sop_instance_uid, transferSyntaxUid: r.transfer_syntax_uid, storageKey: r.storage_key, size: Number(r.size) }));
 }
 
+/** One instance to retrieve, with the session a cookie's statement found (retrieve fast path). */
+export type SessionInstanceRow = SessionRow & { idleExpiresMs: number } & { [K in keyof StoredInstance]: StoredInstance[K] | null };
+
+/**
+ * The session of the cookie and the instances to retrieve in one statement (ADR 0145), for the
+ * retrieve fast path: the session check, the physician's read rule and the listing share one
+ * round trip, planned once. A row per instance, in instancesOfRef's order, each carrying the
+ * session; one row with null instance columns when the session is valid but the study is not
+ * theirs or nothing in it matches; no row when the session is not valid. Binds: the token hash
+ * ($1), now ($2), the StudyInstanceUID ($3), then the SeriesInstanceUID ($4) and the
+ * SOPInstanceUID ($5) for the narrower levels.
+ */
+const instancesBySession = (level: 'study' | 'series' | 'instance'): PreparedStatement => ({
+  name: `dicomweb_instances_by_session_${level}`,
+  text: `select ${SESSION_ROW_COLUMNS}, (extract(epoch from s.idle_expires_at) * 1000)::float8 as "idleExpiresMs",
+                r.sop_instance_uid as "sopInstanceUid", r.transfer_syntax_uid as "transferSyntaxUid", r.storage_key as "storageKey", r.size::float8 as size
+           from session s join app_user u on u.id = s.user_id
+           left join lateral (select st.id from dicom_study st
+                               where st.study_instance_uid = $3 and ${physicianReadsStudySql('u.id', 'st.study_instance_uid')}) st on true
+           left join lateral (select i.sop_instance_uid, i.transfer_syntax_uid, i.storage_key, i.size, se.series_number, se.series_instance_uid, i.instance_number
+                                from dicom_instance i join dicom_series se on se.id = i.series_id
+                               where se.study_id = st.id${level === 'study' ? '' : ' and se.series_instance_uid = $4'}${level === 'instance' ? ' and i.sop_instance_uid = $5' : ''}) r on true
+          where ${validSessionSql('$1', '$2::timestamptz')}
+          order by r.series_number nulls last, r.series_instance_uid, r.instance_number nulls last, r.sop_instance_uid`,
+});
+const INSTANCES_BY_SESSION = { study: instancesBySession('study'), series: instancesBySession('series'), instance: instancesBySession('instance') };
+
+/**
+ * The instances a session cookie's physician may retrieve (`ref`), with the session's row; the
+ * session row alone (no instances) when the study is not theirs or nothing matches; undefined
+ * when the session is not valid. The caller applies the role and the touch.
+ */
+export async function instancesBySessionToken(deps: ReadDeps, tokenHash: string, ref: ResourceRef, now: number): Promise<{ session: SessionRow & { idleExpiresMs: number }; instances: StoredInstance[] } | undefined> {
+  const level = ref.instance !== undefined ? 'instance' : ref.series !== undefined ? 'series' : 'study';
+  const params: unknown[] = [tokenHash, new Date(now).toISOString(), ref.study];
+  if (ref.series !== undefined) params.push(ref.series);
+  if (ref.instance !== undefined) params.push(ref.instance);
+  const rows = await deps.statements.query<SessionInstanceRow>(INSTANCES_BY_SESSION[level], params);
+  const [first] = rows;
+  if (!first) return undefined;
+  const instances: StoredInstance[] = [];
+  for (const r of rows) {
+    if (r.sopInstanceUid !== null && r.transferSyntaxUid !== null && r.storageKey !== null && r.size !== null) {
+      instances.push({ sopInstanceUid: r.sopInstanceUid, transferSyntaxUid: r.transferSyntaxUid, storageKey: r.storageKey, size: r.size });
+    }
+  }
+  const { sessionId, lastSeenMs, absoluteExpiresMs, userId, role, idleExpiresMs } = first;
+  return { session: { sessionId, lastSeenMs, absoluteExpiresMs, userId, role, idleExpiresMs }, instances };
+}
+
 /**
  * WADO-RS metadata: the instances' DICOM JSON, as one JSON array text. BulkDataURIs are stored
  * relative to the DICOMweb root and made absolute with `rootUrl` (ending in '/').
