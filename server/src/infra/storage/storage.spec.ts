@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileStorage } from './storage.js';
+import { EventLoopReads, FileStorage } from './storage.js';
 
 const openFiles = (): number => readdirSync('/proc/self/fd').length;
 
@@ -81,5 +81,71 @@ describe('FileStorage reads through kept-open file handles', () => {
     const deadline = Date.now() + 5_000;
     while (openFiles() - before > 256 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(openFiles() - before).toBeLessThanOrEqual(256);
+  });
+});
+
+describe('FileStorage reads on the event loop’s thread while its files answer from memory (ADR 0146)', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'emage-storage-now-'));
+  });
+  afterAll(() => fs.rm(root, { recursive: true, force: true }));
+
+  it('reads at once a file it holds open, the same bytes as the thread pool; a file not open yet is left to the pool', async () => {
+    const storage = new FileStorage(root);
+    const data = randomBytes(200_000);
+    await storage.put('now/a.dcm', data);
+    const target = Buffer.alloc(1000, 0xff);
+    expect(storage.readRangesIntoNow('now/a.dcm', [[5, 100]], target, 0), 'not open yet').toBe(false);
+    expect(target.subarray(0, 100)).toEqual(Buffer.alloc(100, 0xff));
+    await storage.readRangesInto('now/a.dcm', [[0, 10]], target, 0);
+    expect(storage.readRangesIntoNow('now/a.dcm', [[150_000, 300], [7, 200]], target, 10)).toBe(true);
+    expect(target.subarray(10, 310)).toEqual(data.subarray(150_000, 150_300));
+    expect(target.subarray(310, 510)).toEqual(data.subarray(7, 207));
+  });
+
+  it('throws on a range past the end of the file, and keeps no descriptor for it once the key is deleted', async () => {
+    const storage = new FileStorage(root);
+    await storage.put('now/short.dcm', Buffer.alloc(64, 3));
+    await storage.readRangesInto('now/short.dcm', [[0, 4]], Buffer.alloc(4), 0);
+    expect(() => storage.readRangesIntoNow('now/short.dcm', [[60, 10]], Buffer.alloc(10), 0)).toThrow('Stored object shorter than its index');
+    expect(() => storage.readRangesIntoNow('../etc/passwd', [[0, 10]], Buffer.alloc(10), 0)).toThrow('Invalid storage key');
+    const before = openFiles();
+    await storage.delete('now/short.dcm');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(openFiles()).toBe(before - 1);
+    expect(storage.readRangesIntoNow('now/short.dcm', [[0, 4]], Buffer.alloc(4), 0), 'deleted: nothing open to read').toBe(false);
+  });
+
+  it('sends reads back to the thread pool after two slow ones in a row, for the pause, then reads at once again', async () => {
+    let now = 1_000_000;
+    // Every read counts as slow (over -1 ms): the wiring, not the clock of this machine, is tested.
+    const guard = new EventLoopReads(() => now, -1, 10_000);
+    const storage = new FileStorage(root, { eventLoopReads: guard });
+    const data = randomBytes(4096);
+    await storage.put('now/slow.dcm', data);
+    const target = Buffer.alloc(16);
+    await storage.readRangesInto('now/slow.dcm', [[0, 16]], target, 0);
+    expect(storage.readRangesIntoNow('now/slow.dcm', [[0, 16]], target, 0), 'one slow read: the core was lost').toBe(true);
+    expect(storage.readRangesIntoNow('now/slow.dcm', [[0, 16]], target, 0), 'the second in a row').toBe(true);
+    expect(storage.readRangesIntoNow('now/slow.dcm', [[0, 16]], target, 0), 'paused: the pool reads').toBe(false);
+    now += 9_999;
+    expect(guard.allowed()).toBe(false);
+    now += 1;
+    expect(storage.readRangesIntoNow('now/slow.dcm', [[16, 16]], target, 0)).toBe(true);
+    expect(target).toEqual(data.subarray(16, 32));
+  });
+
+  it('pauses only on slow reads in a row: a fast one in between starts the count again', () => {
+    let now = 0;
+    const guard = new EventLoopReads(() => now, 2, 10_000);
+    guard.took(5);
+    guard.took(0.05);
+    guard.took(5);
+    expect(guard.allowed()).toBe(true);
+    guard.took(3);
+    expect(guard.allowed()).toBe(false);
+    now = 10_000;
+    expect(guard.allowed()).toBe(true);
   });
 });

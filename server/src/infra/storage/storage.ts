@@ -1,5 +1,4 @@
-import { read as fsRead } from 'node:fs';
-import { renameSync } from 'node:fs';
+import { read as fsRead, readSync, renameSync } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { StagingArea, stagedFileStored, type StagedFile } from './staging.js';
@@ -46,6 +45,12 @@ export interface Storage {
    * AsyncLocalStorage) an init and a settle. `done` may be called before this returns.
    */
   readRangesIntoCallback?(key: string, ranges: Array<[number, number]>, target: Buffer, at: number, done: (error: Error | null) => void): void;
+  /**
+   * The same at once, on the event loop's thread, where a store can (the filesystem's, while its
+   * files answer from memory: ADR 0146): true once the ranges are in `target`, false when the
+   * caller is to read the other way (nothing read then). Throws what a read throws.
+   */
+  readRangesIntoNow?(key: string, ranges: Array<[number, number]>, target: Buffer, at: number): boolean;
   exists(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
 }
@@ -68,11 +73,16 @@ const MAX_REMEMBERED_PATHS = 4096;
 
 export class FileStorage implements Storage {
   private readonly handles = new FileHandleCache();
+  private readonly onLoop: EventLoopReads;
   /** Inside the root: a rename from there into place is atomic (one filesystem). */
   private readonly staging: StagingArea;
 
-  constructor(private readonly root: string) {
+  constructor(
+    private readonly root: string,
+    options: { eventLoopReads?: EventLoopReads } = {},
+  ) {
     this.staging = new StagingArea(path.join(root, '.staging'));
+    this.onLoop = options.eventLoopReads ?? new EventLoopReads();
   }
 
   /**
@@ -168,6 +178,30 @@ export class FileStorage implements Storage {
     const open = this.handles.acquireOpen(file);
     if (open) readWithLease(this.handles, open, ranges, target, at, done);
     else this.readRangesIntoOpening(file, ranges, target, at).then(() => done(null), done);
+  }
+
+  /**
+   * A file already open is read with `readSync` while reads on the event loop's thread are
+   * allowed (EventLoopReads): a read of the page cache is a copy of tens of microseconds, less
+   * than handing it to libuv's threads and back (ADR 0146). A file not open yet is left to the
+   * thread pool, which opens it and keeps its handle.
+   */
+  readRangesIntoNow(key: string, ranges: Array<[number, number]>, target: Buffer, at: number): boolean {
+    if (!this.onLoop.allowed()) return false;
+    const lease = this.handles.acquireOpen(this.pathOf(key));
+    if (!lease) return false;
+    const start = performance.now();
+    try {
+      let pos = at;
+      for (const [offset, length] of ranges) {
+        if (readSync(lease.handle.fd, target, pos, length, offset) !== length) throw new Error('Stored object shorter than its index');
+        pos += length;
+      }
+    } finally {
+      this.handles.release(lease);
+      this.onLoop.took(performance.now() - start);
+    }
+    return true;
   }
 
   private async readRangesIntoOpening(file: string, ranges: Array<[number, number]>, target: Buffer, at: number): Promise<void> {
@@ -338,5 +372,45 @@ class FileHandleCache {
     }, IDLE_CLOSE_MS / 3);
     // Open handles never keep the process alive.
     this.sweeper.unref();
+  }
+}
+
+/** A read on the event loop's thread that took longer than this waited on a disk, not on memory. */
+export const EVENT_LOOP_READ_MAX_MS = 2;
+/** After two such reads in a row, reads go back to libuv's threads for this long. */
+export const EVENT_LOOP_READ_PAUSE_MS = 10_000;
+
+/**
+ * Whether stored files may be read on the event loop's thread (ADR 0146). They may while reads
+ * take what a copy from the page cache takes (tens of microseconds for a 512 kB slice here).
+ * Two reads in a row slower than EVENT_LOOP_READ_MAX_MS (the files come from a disk, or a slow
+ * network store) send every read back to the thread pool for EVENT_LOOP_READ_PAUSE_MS: a cold or
+ * slow store stalls this process's other requests for two reads at most, then not at all. One
+ * slow read alone is the thread losing its core on a busy machine, which the next read shows.
+ */
+export class EventLoopReads {
+  private pausedUntil = 0;
+  private slowInARow = 0;
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly maxMs = EVENT_LOOP_READ_MAX_MS,
+    private readonly pauseMs = EVENT_LOOP_READ_PAUSE_MS,
+  ) {}
+
+  allowed(): boolean {
+    return this.pausedUntil === 0 || this.now() >= this.pausedUntil;
+  }
+
+  /** A read on the event loop's thread took `ms`. */
+  took(ms: number): void {
+    if (ms <= this.maxMs) {
+      this.slowInARow = 0;
+      return;
+    }
+    if (++this.slowInARow >= 2) {
+      this.slowInARow = 0;
+      this.pausedUntil = this.now() + this.pauseMs;
+    }
   }
 }

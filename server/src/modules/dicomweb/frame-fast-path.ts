@@ -174,8 +174,9 @@ function layOut(stored: NonNullable<Frames['stored']>, multipart: { boundary: st
 
 /**
  * Every frame read into its place in `body`, one after the other, then `done` (once, with the
- * first error if any; possibly before this returns). Through the store's callback form when it
- * has one (the filesystem), else its promise.
+ * first error if any; possibly before this returns). At once on the event loop's thread when the
+ * store can (ADR 0146), else through its callback form when it has one (the filesystem), else
+ * its promise.
  */
 function readFrames(storage: Storage, stored: NonNullable<Frames['stored']>, body: Body, done: (error: Error | null) => void): void {
   const frames = stored.ranges as Array<Array<[number, number]>>;
@@ -189,9 +190,26 @@ function readFrames(storage: Storage, stored: NonNullable<Frames['stored']>, bod
         }
       };
   let i = 0;
-  const next = (error: Error | null): void => {
-    if (error || i === frames.length) done(error);
-    else readOne(i++, next);
+  // A loop, not a recursion, over the frames read at once (a list here names up to ~100 of them).
+  const next = (failure: Error | null): void => {
+    let error = failure;
+    for (;;) {
+      if (error || i === frames.length) {
+        done(error);
+        return;
+      }
+      const k = i++;
+      if (storage.readRangesIntoNow) {
+        try {
+          if (storage.readRangesIntoNow(stored.key, frames[k]!, body.buffer, body.at[k]!)) continue;
+        } catch (thrown) {
+          error = thrown as Error;
+          continue;
+        }
+      }
+      readOne(k, next);
+      return;
+    }
   };
   next(null);
 }

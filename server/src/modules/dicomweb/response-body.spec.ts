@@ -110,4 +110,33 @@ describe('sendBody', () => {
     await expect(sendBody(res, storage, segments)).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
     expect(running(), 'no read still writing into a pooled buffer').toBe(0);
   });
+
+  it('mixes reads made at once with reads on the pool, in order; one failing at once fails the body once the others ended', async () => {
+    /** Even keys are read at once (the store holds them open), odd ones through the pool; k25 fails at once when `failing`. */
+    const mixed = (failing: boolean) => {
+      const pool = store(objects, () => 1 + Math.floor(Math.random() * 4));
+      const storage = Object.assign(pool.storage, {
+        readRangesIntoNow(key: string, ranges: Array<[number, number]>, target: Buffer, at: number): boolean {
+          const n = Number(key.slice(1));
+          if (failing && key === 'k25') throw new Error('Stored object shorter than its index');
+          if (n % 2 === 1) return false;
+          let pos = at;
+          for (const [offset, length] of ranges) pos += objects.get(key)!.copy(target, pos, offset, offset + length);
+          return true;
+        },
+      });
+      return { storage, running: pool.running };
+    };
+    const whole = sink();
+    await sendBody(whole.res, mixed(false).storage, segments);
+    expect(whole.body().equals(expected)).toBe(true);
+
+    const cut = sink();
+    const { storage, running } = mixed(true);
+    await expect(sendBody(cut.res, storage, segments)).rejects.toThrow('Stored object shorter than its index');
+    expect(running(), 'no read still writing into a pooled buffer').toBe(0);
+    const sent = cut.body();
+    expect(sent.equals(expected.subarray(0, sent.length))).toBe(true);
+    expect(sent.length).toBeLessThanOrEqual(expected.indexOf(Buffer.from('--part k25\r\n')) + '--part k25\r\n'.length);
+  });
 });

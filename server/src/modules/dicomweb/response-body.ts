@@ -116,6 +116,15 @@ function streamSegments(res: ServerResponse, storage: Storage, segments: readonl
     else layOut();
   };
   const read = (key: string, offset: number, n: number, target: Buffer, at: number): void => {
+    // At once when the store can (a file open and its reads answering from memory: ADR 0146).
+    if (storage.readRangesIntoNow) {
+      try {
+        if (storage.readRangesIntoNow(key, [[offset, n]], target, at)) return;
+      } catch (error) {
+        failure ??= error as Error;
+        return;
+      }
+    }
     pending++;
     try {
       if (storage.readRangesIntoCallback) storage.readRangesIntoCallback(key, [[offset, n]], target, at, afterRead);
