@@ -30,7 +30,10 @@ export function searchForm(name: string): string {
 export function bulkDataRanges(parsed: ParsedInstance, metadata: DicomJsonDataSet): Record<string, [number, number]> {
   const out: Record<string, [number, number]> = {};
   const visit = (json: DicomJsonDataSet, dataSet: DataSet, prefix: string): void => {
-    for (const [tag, attribute] of Object.entries(json)) {
+    for (const tag in json) {
+      const attribute = json[tag]!;
+      // Only bulk data and sequences (which may hold some) locate anything: most attributes are neither.
+      if (attribute.BulkDataURI === undefined && attribute.vr !== 'SQ') continue;
       const element = dataSet.elements[`x${tag.toLowerCase()}`];
       if (!element) continue;
       const path = prefix ? `${prefix}/${tag}` : tag;
