@@ -8,8 +8,10 @@
  *     of 512×512 16-bit), generated
  *     as it is sent (never held by the bench), in one chunked request: the server's peak RSS
  *     growth over idle (VmRSS sampled every 20 ms, and VmHWM) and MB/s;
- *  1. STOWs the corpus (../shared/corpus/files or CORPUS_DIR), a generated CT phantom (64 slices
- *     512×512 16-bit, the demo generator) and a 150-frame 512×512 16-bit instance: instances/s;
+ *  1. STOWs the corpus (../shared/corpus/files or CORPUS_DIR) and a generated CT phantom (64 slices
+ *     512×512 16-bit, the demo generator), in BENCH_FLOOR_ROUNDS turns, each under new UIDs
+ *     (bench/lib/fresh-uids.mjs; the few files whose UIDs cannot be renamed in place are left out
+ *     of every turn), then a 150-frame 512×512 16-bit instance: instances/s;
  *  2. single-frame WADO-RS requests/s with 16 keep-alive connections, on the CT slices;
  *  3. ms per frame inside the 150-frame instance (each frame requested alone, one connection);
  *  4. MB/s for a whole-study retrieve of the CT (BENCH_STUDY_RUNS, default 20, after 2 unmeasured);
@@ -22,7 +24,8 @@
  *     BENCH_FLOOR_ROUNDS turns (default 3) of ours then the floor, for frames in step 2 and the
  *     study in step 4; the median turn's ratio is printed, with every turn's.
  * Orthanc 1.10 with its DICOMweb plugin (Debian's `orthanc`, `orthanc-dicomweb`; started here as in
- * the interoperability suite: bench/lib/orthanc.mjs) is given the same STOW requests in step 1 and
+ * the interoperability suite: bench/lib/orthanc.mjs) is given the same STOW requests in step 1 (its
+ * turn right after each of ours; the median turn's ratio is printed, with every turn's) and
  * the same reads in steps 5 and 5b, each right after ours: its rate, latency and CPU (its process,
  * from /proc), and ours / Orthanc. A read Orthanc does not serve is printed "n/a" with its status.
  *
@@ -49,6 +52,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withFreshUids } from './lib/fresh-uids.mjs';
 import { startOrthanc } from './lib/orthanc.mjs';
 import { Connection, cpuMsOf, postRaw, postgresCpuMs } from './lib/raw-load.mjs';
 import { serverModules } from './lib/server-modules.mjs';
@@ -460,12 +464,10 @@ async function main() {
       if (res.status >= 500) throw new Error(`Orthanc STOW ${res.status}: ${res.text.slice(0, 300)}`);
     };
 
-    // 1. STOW: corpus, CT phantom, 150-frame instance; the corpus and the CT to Orthanc too.
+    // 1. STOW: corpus, CT phantom, 150-frame instance; the corpus and the CT to Orthanc too, in
+    // STOW_TURNS turns of ours then Orthanc, each with the files under new UIDs (a server given a
+    // file it holds answers from its index); the median turn's ratio is printed, with every turn's.
     const corpus = corpusFiles();
-    // The request bodies are built before the timed windows: the rate measured is the servers'
-    // (the same bytes go to ours and to Orthanc), not the bench's Buffer.concat.
-    const corpusBodies = [];
-    for (let i = 0; i < corpus.length; i += 20) corpusBodies.push(multipart(corpus.slice(i, i + 20)));
     // One unmeasured request to each server before its timed window (16 CT slices of a study of
     // their own): the first STOWs after start-up cost ours its JIT compilation (perf, over
     // bench:dicomweb-profile's STOW of 11 × 64 slices: V8's optimising compiler took 12 % of the
@@ -476,56 +478,84 @@ async function main() {
       const warmContext = { patient: { patientId: 'BENCH-WARM', name: { familyName: 'Warm', givenName: 'Up' }, birthDate: '1970-01-01', sex: 'O' }, study: { studyInstanceUid: study, date: new Date(), accessionNumber: 'BENCH-WARM', studyId: '1', description: 'WARM-UP', institutionName: 'Bench' } };
       return multipart([...generateCtSeries({ context: warmContext })].slice(0, 16).map((i) => i.data));
     };
-    const WARM_UP_INSTANCES = 16;
     await stow(warmUpBody());
-    let t0 = performance.now();
-    const corpusCpu = await withCpu(cpu, async () => {
-      for (const body of corpusBodies) await stow(body);
-      return { units: corpus.length };
-    });
-    const corpusSeconds = (performance.now() - t0) / 1000;
-    const ctStudy = newUid();
-    const context = { patient: { patientId: 'BENCH-CT', name: { familyName: 'Fantôme', givenName: 'Thorax' }, birthDate: '1970-01-01', sex: 'O' }, study: { studyInstanceUid: ctStudy, date: new Date(), accessionNumber: 'BENCH-CT', studyId: '1', description: 'SCANNER THORACIQUE', institutionName: 'Bench' } };
-    const ct = [...generateCtSeries({ context })];
-    const ctBody = multipart(ct.map((i) => i.data));
-    t0 = performance.now();
-    const ctCpu = await withCpu(cpu, async () => {
-      await stow(ctBody);
-      return { units: ct.length };
-    });
-    const ctSeconds = (performance.now() - t0) / 1000;
-    const ctBytes = ct.reduce((n, i) => n + i.data.length, 0);
-    const multi = syntheticInstance(newUid(), newUid(), 150);
-    await stow([multi.data]);
-    results.stow = {
-      corpus: { instances: corpus.length, perSecond: round(corpus.length / corpusSeconds, 1), cpuMsPerInstance: corpusCpu.cpuMs },
-      ctPhantom: { instances: ct.length, mb: round(ctBytes / 1e6, 1), perSecond: round(ct.length / ctSeconds, 1), mbPerSecond: round(ctBytes / 1e6 / ctSeconds, 1), cpuMsPerInstance: ctCpu.cpuMs },
+    if (orthanc) await orthancStow(warmUpBody());
+    /** The CT phantom of a turn: the first turn's is the one the reads below use (its patient alone matches `fant*`). */
+    const ctOfTurn = (turn) => {
+      const study = newUid();
+      const name = turn === 0 ? { familyName: 'Fantôme', givenName: 'Thorax' } : { familyName: 'Tour', givenName: String(turn + 1) };
+      const context = { patient: { patientId: `BENCH-CT-${turn + 1}`, name, birthDate: '1970-01-01', sex: 'O' }, study: { studyInstanceUid: study, date: new Date(), accessionNumber: `BENCH-CT-${turn + 1}`, studyId: '1', description: 'SCANNER THORACIQUE', institutionName: 'Bench' } };
+      return { study, slices: [...generateCtSeries({ context })] };
     };
-    if (orthanc) {
-      // Same requests (corpus 20 files a request, the CT in one), right after ours, after the same warm-up.
-      await orthancStow(warmUpBody());
+    const stowTurns = [];
+    let firstCt;
+    for (let turn = 0; turn < FLOOR_ROUNDS; turn++) {
+      // The request bodies are built before the timed windows: the rate measured is the servers'
+      // (the same bytes go to ours and to Orthanc), not the bench's Buffer.concat.
+      const fresh = withFreshUids(corpus);
+      const corpusBodies = [];
+      for (let i = 0; i < fresh.files.length; i += 20) corpusBodies.push(multipart(fresh.files.slice(i, i + 20)));
+      const ct = ctOfTurn(turn);
+      firstCt ??= ct;
+      const ctBody = multipart(ct.slices.map((i) => i.data));
+      const ctBytes = ct.slices.reduce((n, i) => n + i.data.length, 0);
+      let t0 = performance.now();
+      const corpusCpu = await withCpu(cpu, async () => {
+        for (const body of corpusBodies) await stow(body);
+        return { units: fresh.files.length };
+      });
+      const corpusSeconds = (performance.now() - t0) / 1000;
+      t0 = performance.now();
+      const ctCpu = await withCpu(cpu, async () => {
+        await stow(ctBody);
+        return { units: ct.slices.length };
+      });
+      const ctSeconds = (performance.now() - t0) / 1000;
+      const sent = fresh.files.length + ct.slices.length;
+      const ours = {
+        corpus: { instances: fresh.files.length, leftOutUnrenamable: fresh.skipped, perSecond: round(fresh.files.length / corpusSeconds, 1), cpuMsPerInstance: corpusCpu.cpuMs },
+        ctPhantom: { instances: ct.slices.length, mb: round(ctBytes / 1e6, 1), perSecond: round(ct.slices.length / ctSeconds, 1), mbPerSecond: round(ctBytes / 1e6 / ctSeconds, 1), cpuMsPerInstance: ctCpu.cpuMs },
+        perSecond: round(sent / (corpusSeconds + ctSeconds), 1),
+        cpuMsPerInstance: round((corpusCpu.cpuMs.server * fresh.files.length + ctCpu.cpuMs.server * ct.slices.length) / sent + ((corpusCpu.cpuMs.postgres ?? 0) * fresh.files.length + (ctCpu.cpuMs.postgres ?? 0) * ct.slices.length) / sent),
+      };
+      if (!orthanc) {
+        stowTurns.push({ ours, ratio: 0 });
+        continue;
+      }
+      // Same requests (corpus 20 files a request, the CT in one), right after ours.
+      const storedBefore = (await orthanc.rest('GET', '/statistics')).CountInstances;
       t0 = performance.now();
       const { cpuMs: orthancStowCpu } = await withCpu(orthancCpu, async () => {
         for (const body of corpusBodies) await orthancStow(body);
         await orthancStow(ctBody);
-        return { units: corpus.length + ct.length };
+        return { units: sent };
       });
       const orthancSeconds = (performance.now() - t0) / 1000;
-      const stored = (await orthanc.rest('GET', '/statistics')).CountInstances - WARM_UP_INSTANCES;
-      const sent = corpus.length + ct.length;
-      const oursPerSecond = sent / (corpusSeconds + ctSeconds);
-      const oursCpu = (corpusCpu.cpuMs.server * corpus.length + ctCpu.cpuMs.server * ct.length) / sent + ((corpusCpu.cpuMs.postgres ?? 0) * corpus.length + (ctCpu.cpuMs.postgres ?? 0) * ct.length) / sent;
+      const stored = (await orthanc.rest('GET', '/statistics')).CountInstances - storedBefore;
+      const theirs = { perSecond: round(sent / orthancSeconds, 1), instancesStored: stored, cpuMsPerInstance: orthancStowCpu };
+      const ratio = ours.perSecond / theirs.perSecond;
+      stowTurns.push({ ours, orthanc: theirs, files: sent, ratio });
+      log(`STOW, turn ${turn + 1}: ${sent} files; ours ${ours.perSecond}/s (${ours.cpuMsPerInstance} ms CPU each); Orthanc ${theirs.perSecond}/s (${theirs.cpuMsPerInstance.orthanc} ms, ${stored} stored); ${round(ratio)}×`);
+    }
+    const ct = firstCt.slices;
+    const ctStudy = firstCt.study;
+    const multi = syntheticInstance(newUid(), newUid(), 150);
+    await stow([multi.data]);
+    const stowMedian = medianTurn(stowTurns);
+    results.stow = { corpus: stowMedian.ours.corpus, ctPhantom: stowMedian.ours.ctPhantom };
+    if (orthanc) {
       results.stow.vsOrthanc = {
-        files: sent, ours: { perSecond: round(oursPerSecond, 1), cpuMsPerInstance: round(oursCpu) },
-        orthanc: { perSecond: round(sent / orthancSeconds, 1), instancesStored: stored, cpuMsPerInstance: orthancStowCpu },
-        oursOverOrthanc: { rate: round(oursPerSecond / (sent / orthancSeconds)), cpu: round(oursCpu / orthancStowCpu.orthanc) },
+        files: stowMedian.files, ours: { perSecond: stowMedian.ours.perSecond, cpuMsPerInstance: stowMedian.ours.cpuMsPerInstance },
+        orthanc: stowMedian.orthanc,
+        oursOverOrthanc: { rate: round(stowMedian.ratio), cpu: round(stowMedian.ours.cpuMsPerInstance / stowMedian.orthanc.cpuMsPerInstance.orthanc) },
+        turnRatios: stowTurns.map((t) => round(t.ratio)),
         target: 'rate ≥ 3',
       };
     }
     log(`STOW ${JSON.stringify(results.stow)}`);
     if (process.env.BENCH_ONLY === 'stow') {
       // Steps 0 and 1 alone: the STOW figures against Orthanc's, in about a minute.
-      if (results.stow.vsOrthanc) log(`ours / Orthanc 1.10: STOW rate (target ≥ 3) ${results.stow.vsOrthanc.oursOverOrthanc.rate}×  CPU ${results.stow.vsOrthanc.oursOverOrthanc.cpu}×`);
+      if (results.stow.vsOrthanc) log(`ours / Orthanc 1.10: STOW rate (target ≥ 3) ${results.stow.vsOrthanc.oursOverOrthanc.rate}×  CPU ${results.stow.vsOrthanc.oursOverOrthanc.cpu}× (median of turns ${results.stow.vsOrthanc.turnRatios.join(', ')})`);
       await orm.close(true);
       results.machine = { cpus: os.cpus().length, node: process.version, loadAverage1mAtStart: round(loadAtStart, 1), loadAverage1mAtEnd: round(os.loadavg()[0], 1), date: new Date().toISOString() };
       process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
@@ -540,7 +570,7 @@ async function main() {
     // the printed ratio is the median turn's).
     const frameUrls = ct.map((i) => `/dicomweb/studies/${ctStudy}/series/${i.seriesInstanceUid}/instances/${i.sopInstanceUid}/frames/1`);
     await load(port, { paths: frameUrls, headers, connections: 16, seconds: 1 }); // warm-up
-    floorServer = await startFloor(dataDir, ctBytes);
+    floorServer = await startFloor(dataDir, ct.reduce((n, i) => n + i.data.length, 0));
     const frameTurns = [];
     for (let turn = 0; turn < FLOOR_ROUNDS; turn++) {
       const { run: frameRun, cpuMs: frameCpu } = await withCpu(cpu, async () => {
@@ -700,7 +730,7 @@ async function main() {
     // The comparisons in one place: ours / Orthanc (times and CPU: below 1 is ours ahead; STOW rate: above 1 is).
     const line = (name, r) => log(`  ${name.padEnd(34)} ${typeof r === 'string' ? r : `p50 ${r.p50}×  p95 ${r.p95}×  CPU ${r.cpu}×`}`);
     log(`ours / Orthanc 1.10 (same files, same run):`);
-    log(`  ${'STOW rate (target ≥ 3)'.padEnd(34)} ${results.stow.vsOrthanc.oursOverOrthanc.rate}×  CPU ${results.stow.vsOrthanc.oursOverOrthanc.cpu}×`);
+    log(`  ${'STOW rate (target ≥ 3)'.padEnd(34)} ${results.stow.vsOrthanc.oursOverOrthanc.rate}×  CPU ${results.stow.vsOrthanc.oursOverOrthanc.cpu}× (median of turns ${results.stow.vsOrthanc.turnRatios.join(', ')})`);
     for (const [name, q] of Object.entries(results.qido)) line(`QIDO ${name} (target < 1)`, q.oursOverOrthanc);
     for (const [name, r] of Object.entries(results.rendered)) line(name, r.oursOverOrthanc);
     for (const [name, r] of Object.entries(results.transcoded)) line(`transcoded ${name}`, r.oursOverOrthanc);
