@@ -603,9 +603,9 @@ async function main() {
     });
     one.close();
     latencies.sort((a, b) => a - b);
-    t0 = performance.now();
+    const allStart = performance.now();
     const allBytes = (await download(url + multiBase + Array.from({ length: 150 }, (_, i) => i + 1).join(','), headers)).bytes;
-    const allMs = performance.now() - t0;
+    const allMs = performance.now() - allStart;
     results.multiFrame = { frames: 150, frameBytes: 512 * 512 * 2, msPerFrameAloneMean: round(latencies.reduce((a, b) => a + b, 0) / latencies.length), msPerFrameAloneP50: round(percentile(latencies, 50)), msPerFrameAloneP95: round(percentile(latencies, 95)), msPerFrameInOneRequest: round(allMs / 150), oneRequestMb: round(allBytes / 1e6, 1), cpuMsPerFrameAlone: aloneCpu };
     log(`multi-frame ${JSON.stringify(results.multiFrame)}`);
 
