@@ -679,6 +679,10 @@ async function main() {
       const row = manifest.find((r) => r[0] === file);
       if (!row) continue;
       const [study, series, sop] = [row[10], row[11], row[12]];
+      // The STOW turns stored the corpus under other UIDs: this file goes to both as it is.
+      const data = readFileSync(path.join(corpusDir, file));
+      await stow([data]);
+      if (orthanc) await orthancStow([data]);
       await grant(study);
       results.transcoded[file] = { transferSyntax: row[5], frame: row[6], ...await reads([`/studies/${study}/series/${series}/instances/${sop}/frames/1`], explicitLe, { count: 100, perMb: true }) };
     }
