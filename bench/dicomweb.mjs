@@ -344,7 +344,11 @@ const FLOOR_SERVER = `
 async function startFloor(dataDir, studyBytes) {
   const file = path.join(dataDir, 'floor.bin');
   const frames = Math.ceil(studyBytes / 524288);
-  await fs.writeFile(file, randomBytes(frames * 524288));
+  // Flushed before it serves: its writeback would otherwise land in the next measure (ours).
+  const out = await fs.open(file, 'w');
+  await out.writeFile(randomBytes(frames * 524288));
+  await out.sync();
+  await out.close();
   const child = spawn(process.execPath, ['--input-type=module', '-e', FLOOR_SERVER, file, String(frames), String(studyBytes)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const port = await new Promise((resolve, reject) => { child.once('message', resolve); child.once('exit', reject); });
   const url = `http://127.0.0.1:${port}`;
@@ -572,8 +576,8 @@ async function main() {
     // after each of FLOOR_ROUNDS turns of ours (this 2-core machine's speed moves within a run:
     // the printed ratio is the median turn's).
     const frameUrls = ct.map((i) => `/dicomweb/studies/${ctStudy}/series/${i.seriesInstanceUid}/instances/${i.sopInstanceUid}/frames/1`);
-    await load(port, { paths: frameUrls, headers, connections: 16, seconds: 1 }); // warm-up
     floorServer = await startFloor(dataDir, ct.reduce((n, i) => n + i.data.length, 0));
+    await load(port, { paths: frameUrls, headers, connections: 16, seconds: 1 }); // warm-up
     const frameTurns = [];
     for (let turn = 0; turn < FLOOR_ROUNDS; turn++) {
       const { run: frameRun, cpuMs: frameCpu } = await withCpu(cpu, async () => {
