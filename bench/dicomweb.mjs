@@ -73,6 +73,13 @@ const STUDY_RUNS = Number(process.env.BENCH_STUDY_RUNS ?? 20);
 const STUDY_WARMUP = 2;
 /** Turns of ours then the floor, for frames and for the study (the median turn's ratio is printed). */
 const FLOOR_ROUNDS = Number(process.env.BENCH_FLOOR_ROUNDS ?? 3);
+/**
+ * Seconds of unmeasured frame load on each server before its first turn. With 1 s, ours' first
+ * turn was its worst in every run of 2026-12-06 (0.61-0.78 of the floor, the later ones
+ * 0.78-1.13), the server still settling from the STOW step; the floor's, a fresh process with
+ * one route, was not.
+ */
+const FRAME_WARMUP_SECONDS = 3;
 /** STOW turns after start-up measured but left out of the median (the server's JIT warm-up). */
 const STOW_WARM_TURNS = Number(process.env.BENCH_STOW_WARM_TURNS ?? 2);
 
@@ -358,7 +365,7 @@ async function startFloor(dataDir, studyBytes) {
   const sources = { server: () => cpuMsOf(child.pid), client: clientCpuMs };
   return {
     async singleFrame(headers, warm) {
-      if (warm) await load(port, { paths: ['/frame'], headers, connections: 16, seconds: 1 });
+      if (warm) await load(port, { paths: ['/frame'], headers, connections: 16, seconds: FRAME_WARMUP_SECONDS });
       const { run, cpuMs } = await withCpu(sources, async () => {
         const r = await load(port, { paths: ['/frame'], headers, connections: 16, seconds: DURATION });
         return { run: r, units: r.requests };
@@ -572,6 +579,7 @@ async function main() {
     // PostgreSQL per request in one run). In production ingest and vacuum spread over the day.
     await em.getConnection().execute('vacuum analyze');
     await em.getConnection().execute('checkpoint');
+    await new Promise((r) => setTimeout(r, 2000));
     const headers = { cookie, accept: 'multipart/related; type=application/octet-stream; transfer-syntax=*' };
 
     // 2. Single-frame requests/s, 16 connections, cycling over the CT slices; the floor right
@@ -579,7 +587,7 @@ async function main() {
     // the printed ratio is the median turn's).
     const frameUrls = ct.map((i) => `/dicomweb/studies/${ctStudy}/series/${i.seriesInstanceUid}/instances/${i.sopInstanceUid}/frames/1`);
     floorServer = await startFloor(dataDir, ct.reduce((n, i) => n + i.data.length, 0));
-    await load(port, { paths: frameUrls, headers, connections: 16, seconds: 1 }); // warm-up
+    await load(port, { paths: frameUrls, headers, connections: 16, seconds: FRAME_WARMUP_SECONDS }); // warm-up
     const frameTurns = [];
     for (let turn = 0; turn < FLOOR_ROUNDS; turn++) {
       const { run: frameRun, cpuMs: frameCpu } = await withCpu(cpu, async () => {
