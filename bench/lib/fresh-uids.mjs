@@ -41,7 +41,9 @@ export function withFreshUids(files) {
       continue;
     }
     let data = Buffer.from(file);
-    for (const uid of uids) {
+    // The longest first: a UID may begin with another (a SOP Instance UID made of its series' and
+    // a suffix), which would be renamed inside it otherwise.
+    for (const uid of [...new Set(uids)].sort((a, b) => b.length - a.length)) {
       if (!renamed.has(uid)) renamed.set(uid, sameLengthUid(uid));
       const next = renamed.get(uid);
       if (!next) break;
