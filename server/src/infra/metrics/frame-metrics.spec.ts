@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { frameRequestFinished, frameRequestStarted, registry } from './metrics.js';
+import { dicomwebRequestFinished, dicomwebRequestStarted, registry } from './metrics.js';
 
 /** The exported lines of the series a 200 frame answer counts in. */
 async function frameLines(): Promise<string[]> {
@@ -25,9 +25,9 @@ const value = (lines: string[], prefix: string): number => Number(lines.find((l)
 
 /** A request of `ms` milliseconds on `socket`, `sent` body bytes. */
 function finish(socket: { bytesRead: number }, ms: number, sent: number): void {
-  const readAtStart = frameRequestStarted(socket);
+  const readAtStart = dicomwebRequestStarted(socket);
   socket.bytesRead += 300;
-  frameRequestFinished(socket, readAtStart, process.hrtime.bigint() - BigInt(Math.round(ms * 1e6)), sent);
+  dicomwebRequestFinished('frames', socket, readAtStart, process.hrtime.bigint() - BigInt(Math.round(ms * 1e6)), sent);
 }
 
 describe('frame request metrics (the fast path, issue 22)', () => {

@@ -232,10 +232,10 @@ export function httpMetrics() {
  * What httpMetrics records for a GET of /dicomweb answered 200 by a fast path before Express
  * (dicomweb/frame-fast-path.ts: route `frames`; dicomweb/retrieve-fast-path.ts: `retrieve`): the
  * same series, the same values. `start` is process.hrtime.bigint() when the request reached the
- * server; `sent` the body's bytes. Call `frameRequestStarted` first, then `frameRequestFinished`
- * (or `dicomwebRequestFinished`) once the answer is written (its 'finish').
+ * server; `sent` the body's bytes. Call `dicomwebRequestStarted` first, then
+ * `dicomwebRequestFinished` once the answer is written (its 'finish').
  */
-export function frameRequestStarted(socket: object): number {
+export function dicomwebRequestStarted(socket: object): number {
   return readMarks.get(socket) ?? 0;
 }
 
@@ -264,10 +264,6 @@ export function dicomwebRequestFinished(route: FastRoute, socket: { bytesRead: n
   series.dicomweb.observe(seconds);
   series.sent.inc(sent);
   series.received.inc(Math.max(0, readNow - readAtStart));
-}
-
-export function frameRequestFinished(socket: { bytesRead: number }, readAtStart: number, start: bigint, sent: number): void {
-  dicomwebRequestFinished('frames', socket, readAtStart, start, sent);
 }
 
 /** GraphQL latency per operation, from the request's start to its response being ready. */

@@ -55,6 +55,23 @@ export interface Storage {
   delete(key: string): Promise<void>;
 }
 
+/**
+ * `ranges` of `key` read into `target` from `at` the cheapest way the store offers: at once
+ * (`readRangesIntoNow`, ADR 0146), else its callback form, else its promise. True when read at
+ * once (`done` is not called then, and a failure at once throws); false when `done` is called,
+ * possibly before this returns.
+ */
+export function readRangesIntoFastest(storage: Storage, key: string, ranges: Array<[number, number]>, target: Buffer, at: number, done: (error: Error | null) => void): boolean {
+  if (storage.readRangesIntoNow?.(key, ranges, target, at)) return true;
+  try {
+    if (storage.readRangesIntoCallback) storage.readRangesIntoCallback(key, ranges, target, at, done);
+    else storage.readRangesInto(key, ranges, target, at).then(() => done(null), done);
+  } catch (error) {
+    done(error as Error);
+  }
+  return false;
+}
+
 /** `readRanges` for any store: one buffer of the ranges' total length, filled by its `readRangesInto`. */
 export async function readRangesIntoNew(storage: Pick<Storage, 'readRangesInto'>, key: string, ranges: Array<[number, number]>): Promise<Buffer> {
   const out = Buffer.allocUnsafe(ranges.reduce((n, [, len]) => n + len, 0));

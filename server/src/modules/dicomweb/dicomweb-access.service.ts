@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../../config.js';
 import type { Viewer } from '../../graphql/context.js';
-import { sessionTouch, touchSession } from '../auth/auth.service.js';
+import { sessionTouch, touchSession, type SessionTouch } from '../auth/auth.service.js';
 import { Role } from '../auth/user.entity.js';
 import { forbidden, notFound, unauthenticated } from './dicomweb-error.js';
 import type { PreparedStatements } from '../../infra/db/prepared-statements.js';
@@ -51,12 +51,18 @@ export const SESSION_ROW_COLUMNS = `s.id as "sessionId", (extract(epoch from s.l
   (extract(epoch from s.absolute_expires_at) * 1000)::float8 as "absoluteExpiresMs", u.id as "userId", u.role`;
 
 /**
- * What a valid session found by a DICOMweb statement may read. Its idle expiry slides first,
- * exactly as resolveSession slides it for any role, then the role decides.
+ * Slides a valid session's idle expiry when it is due, exactly as resolveSession slides it for
+ * any role, and returns what it wrote (null: nothing was due). `em` is asked for only then.
  */
+export async function slideSession(config: Config, em: () => EntityManager, row: SessionRow, now: number): Promise<SessionTouch | null> {
+  const touch = sessionTouch(config, { lastSeenAt: new Date(row.lastSeenMs), absoluteExpiresAt: new Date(row.absoluteExpiresMs) }, now);
+  if (touch) await touchSession(em(), row.sessionId, touch);
+  return touch;
+}
+
+/** What a valid session found by a DICOMweb statement may read, once its idle expiry slid. */
 export async function scopeOfSession(deps: ReadDeps, reader: Reader, row: SessionRow, now: number): Promise<ReadScope> {
-  const touch = sessionTouch(deps.config, { lastSeenAt: new Date(row.lastSeenMs), absoluteExpiresAt: new Date(row.absoluteExpiresMs) }, now);
-  if (touch) await touchSession(reader.em(), row.sessionId, touch);
+  await slideSession(deps.config, () => reader.em(), row, now);
   return userReadScope(row.role, row.userId);
 }
 

@@ -3,14 +3,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppDeps } from '../../app-deps.js';
 import { PreparedStatements } from '../../infra/db/prepared-statements.js';
 import { cookieValue } from '../../infra/http/cookies.js';
+import type { Traffic } from '../../infra/http/request-tracking.js';
 import { securityHeaderPairs } from '../../infra/http/security-headers.js';
 import { safePath } from '../../infra/logger.js';
-import { frameRequestFinished, frameRequestStarted } from '../../infra/metrics/metrics.js';
+import { dicomwebRequestFinished, dicomwebRequestStarted } from '../../infra/metrics/metrics.js';
 import { SESSION_COOKIE, sessionTokenHash } from '../auth/auth.service.js';
 import { canDecodeSyntax } from '../pixels/decode.js';
 import { readerOf } from './dicomweb.routes.js';
 import { negotiateFrames, type FrameRepresentation } from './media-types.js';
-import type { Storage } from '../../infra/storage/storage.js';
+import { readRangesIntoFastest, type Storage } from '../../infra/storage/storage.js';
 import { readCacheOf } from './read-cache.js';
 import { POOLED_BODY_BYTES, giveBackBodyBuffer, takeBodyBuffer } from './response-body.js';
 import { framesBySessionCookie, framesFromCache, parseFrameList, type FrameDeps, type Frames } from './wado.service.js';
@@ -35,12 +36,6 @@ import { framesBySessionCookie, framesFromCache, parseFrameList, type FrameDeps,
 /** UIDs (digits and dots) and a frame list (digits and commas), nothing else: no escapes, no query, no trailing slash. */
 const FRAME_URL = /^\/dicomweb\/studies\/([0-9.]{1,64})\/series\/([0-9.]{1,64})\/instances\/([0-9.]{1,64})\/frames\/([0-9,]{1,200})$/;
 
-export interface Traffic {
-  /** Draining (ADR 0112): each answer closes its connection. */
-  draining(): boolean;
-  /** Responses in flight, so that a drain starting meanwhile can mark them. */
-  inFlight: Set<ServerResponse>;
-}
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -78,7 +73,7 @@ export function frameFastPath(deps: AppDeps, traffic: Traffic, express: Listener
         res.end(body.buffer.subarray(0, body.length), () => {
           // Only once the socket is done with it; a response cut short leaves it to the collector.
           giveBackBodyBuffer(body.buffer);
-          frameRequestFinished(req.socket, readAtStart, start, body.length);
+          dicomwebRequestFinished('frames', req.socket, readAtStart, start, body.length);
           if (logger.isLevelEnabled('debug')) {
             logger.debug({ method: req.method, path: safePath(req.url ?? ''), status: 200, ms: Number(process.hrtime.bigint() - start) / 1e6 }, 'request');
           }
@@ -116,7 +111,7 @@ export function frameFastPath(deps: AppDeps, traffic: Traffic, express: Listener
       return;
     }
     const start = process.hrtime.bigint();
-    const readAtStart = frameRequestStarted(req.socket);
+    const readAtStart = dicomwebRequestStarted(req.socket);
     if (!traffic.draining()) {
       traffic.inFlight.add(res);
       res.once('close', () => traffic.inFlight.delete(res));
@@ -174,23 +169,13 @@ function layOut(stored: NonNullable<Frames['stored']>, multipart: { boundary: st
 
 /**
  * Every frame read into its place in `body`, one after the other, then `done` (once, with the
- * first error if any; possibly before this returns). At once on the event loop's thread when the
- * store can (ADR 0146), else through its callback form when it has one (the filesystem), else
- * its promise.
+ * first error if any; possibly before this returns), each the cheapest way the store offers
+ * (readRangesIntoFastest: at once while it answers from memory, ADR 0146). A loop, not a
+ * recursion, over the frames read at once.
  */
 function readFrames(storage: Storage, stored: NonNullable<Frames['stored']>, body: Body, done: (error: Error | null) => void): void {
   const frames = stored.ranges as Array<Array<[number, number]>>;
-  const readOne: (i: number, then: (error: Error | null) => void) => void = storage.readRangesIntoCallback
-    ? (i, then) => storage.readRangesIntoCallback!(stored.key, frames[i]!, body.buffer, body.at[i]!, then)
-    : (i, then) => {
-        try {
-          storage.readRangesInto(stored.key, frames[i]!, body.buffer, body.at[i]!).then(() => then(null), then);
-        } catch (error) {
-          then(error as Error);
-        }
-      };
   let i = 0;
-  // A loop, not a recursion, over the frames read at once (a list here names up to ~100 of them).
   const next = (failure: Error | null): void => {
     let error = failure;
     for (;;) {
@@ -199,15 +184,12 @@ function readFrames(storage: Storage, stored: NonNullable<Frames['stored']>, bod
         return;
       }
       const k = i++;
-      if (storage.readRangesIntoNow) {
-        try {
-          if (storage.readRangesIntoNow(stored.key, frames[k]!, body.buffer, body.at[k]!)) continue;
-        } catch (thrown) {
-          error = thrown as Error;
-          continue;
-        }
+      try {
+        if (readRangesIntoFastest(storage, stored.key, frames[k]!, body.buffer, body.at[k]!, next)) continue;
+      } catch (thrown) {
+        error = thrown as Error;
+        continue;
       }
-      readOne(k, next);
       return;
     }
   };

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Storage } from '../../infra/storage/storage.js';
+import { readRangesIntoFastest, type Storage } from '../../infra/storage/storage.js';
 import { newBoundary } from '../dicom/index.js';
 
 /** A piece of a response body: bytes in memory, or a byte range of a stored object. */
@@ -116,22 +116,15 @@ function streamSegments(res: ServerResponse, storage: Storage, segments: readonl
     else layOut();
   };
   const read = (key: string, offset: number, n: number, target: Buffer, at: number): void => {
-    // At once when the store can (a file open and its reads answering from memory: ADR 0146).
-    if (storage.readRangesIntoNow) {
-      try {
-        if (storage.readRangesIntoNow(key, [[offset, n]], target, at)) return;
-      } catch (error) {
-        failure ??= error as Error;
-        return;
-      }
-    }
     pending++;
+    let readAtOnce: boolean;
     try {
-      if (storage.readRangesIntoCallback) storage.readRangesIntoCallback(key, [[offset, n]], target, at, afterRead);
-      else storage.readRangesInto(key, [[offset, n]], target, at).then(() => afterRead(null), afterRead);
+      readAtOnce = readRangesIntoFastest(storage, key, [[offset, n]], target, at, afterRead);
     } catch (error) {
-      afterRead(error as Error);
+      readAtOnce = true;
+      failure ??= error as Error;
     }
+    if (readAtOnce) pending--;
   };
 
   /** Lays the next segments out in the current buffer, reading stored pieces into it. */

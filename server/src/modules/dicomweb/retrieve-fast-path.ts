@@ -1,19 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../../app-deps.js';
 import { PreparedStatements } from '../../infra/db/prepared-statements.js';
 import { cookieValue } from '../../infra/http/cookies.js';
-import { trackRequest } from '../../infra/http/request-tracking.js';
+import { trackRequest, type Traffic } from '../../infra/http/request-tracking.js';
 import { securityHeaderPairs } from '../../infra/http/security-headers.js';
-import { dicomwebRequestFinished, frameRequestStarted } from '../../infra/metrics/metrics.js';
-import { Role } from '../auth/user.entity.js';
-import { SESSION_COOKIE, sessionTouch, sessionTokenHash } from '../auth/auth.service.js';
-import { scopeOfSession } from './dicomweb-access.service.js';
-import type { Traffic } from './frame-fast-path.js';
+import { dicomwebRequestFinished, dicomwebRequestStarted } from '../../infra/metrics/metrics.js';
+import { SESSION_COOKIE, sessionTokenHash } from '../auth/auth.service.js';
+import { slideSession, userReadScope, type ReadDeps } from './dicomweb-access.service.js';
 import { negotiateDicom } from './media-types.js';
 import { readCacheOf } from './read-cache.js';
-import { readerOf } from './dicomweb.routes.js';
 import { sendBody, sendMultipart } from './response-body.js';
-import { instanceSegment, instancesBySessionToken, type FrameDeps, type ResourceRef, type StoredInstance } from './wado.service.js';
+import { instanceSegment, instancesBySessionToken, type ResourceRef, type StoredInstance } from './wado.service.js';
 
 /**
  * WADO-RS retrieve of a study, a series or an instance by a session cookie without Express
@@ -23,7 +21,7 @@ import { instanceSegment, instancesBySessionToken, type FrameDeps, type Resource
  * unprepared listing, the router) before its first byte.
  *
  * It decides with one prepared statement (instancesBySessionToken: the session check, the
- * physician's read rule and the listing), the role and the touch as scopeOfSession applies them,
+ * physician's read rule and the listing), the touch and the role as scopeOfSession applies them,
  * and negotiateDicom as the route does, then streams with the route's own sendMultipart or
  * sendBody. Whatever it does not settle with a 200 — no or an invalid cookie (share grants, API
  * keys), a role that may not read, a study that is not theirs or absent, nothing matching, a
@@ -43,22 +41,26 @@ const RETRIEVE_URL = /^\/dicomweb\/studies\/([0-9.]{1,64})(?:\/series\/([0-9.]{1
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function retrieveFastPath(deps: AppDeps, traffic: Traffic, express: Listener): Listener {
-  const frameDeps: FrameDeps = { statements: new PreparedStatements(deps.orm), storage: deps.storage, config: deps.config, readCache: readCacheOf(deps) };
+  const readDeps: ReadDeps = { statements: new PreparedStatements(deps.orm), config: deps.config };
+  const readCache = readCacheOf(deps);
   const security = securityHeaderPairs(deps.config);
   const { logger } = deps;
 
-  /** The instances the cookie's physician may retrieve, or undefined when Express is to answer. */
+  /**
+   * The instances the cookie's physician may retrieve, or undefined when Express is to answer
+   * (a throw too: userReadScope's refusal of another role is Express's to answer).
+   */
   const decide = async (req: IncomingMessage, ref: ResourceRef): Promise<StoredInstance[] | undefined> => {
     const tokenHash = sessionTokenHash(cookieValue(req.headers.cookie, SESSION_COOKIE));
     if (!tokenHash) return undefined;
     const now = Date.now();
-    const found = await instancesBySessionToken(frameDeps, tokenHash, ref, now);
-    if (!found || found.session.role !== Role.PHYSICIAN || found.instances.length === 0) return undefined;
+    const found = await instancesBySessionToken(readDeps, tokenHash, ref, now);
+    if (!found || found.instances.length === 0) return undefined;
     const { session } = found;
-    // The touch, as every route makes it for a valid session (the role was checked above).
-    await scopeOfSession(frameDeps, readerOf(deps, frameDeps, req), session, now);
-    const touch = sessionTouch(deps.config, { lastSeenAt: new Date(session.lastSeenMs), absoluteExpiresAt: new Date(session.absoluteExpiresMs) }, now);
-    if (touch) frameDeps.readCache?.touched(tokenHash, now, touch.idleExpiresAt.getTime());
+    // The touch, then the role, as scopeOfSession applies them on every route.
+    const touch = await slideSession(deps.config, () => deps.orm.em.fork() as EntityManager, session, now);
+    if (touch) readCache.touched(tokenHash, now, touch.idleExpiresAt.getTime());
+    userReadScope(session.role, session.userId);
     return found.instances;
   };
 
@@ -97,7 +99,7 @@ export function retrieveFastPath(deps: AppDeps, traffic: Traffic, express: Liste
       return;
     }
     const start = process.hrtime.bigint();
-    const readAtStart = frameRequestStarted(req.socket);
+    const readAtStart = dicomwebRequestStarted(req.socket);
     const [, study, series, instance] = match as unknown as [string, string, string | undefined, string | undefined];
     const ref: ResourceRef = { study, ...(series === undefined ? {} : { series }), ...(instance === undefined ? {} : { instance }) };
     const tracked: { undo?: () => void } = {};

@@ -7,7 +7,7 @@ import {
   physicianReadsStudySql,
   queryReadableStudy,
   readScopeOf,
-  scopeOfSession,
+  slideSession,
   userReadScope,
   type ReadDeps,
   type ReadScope,
@@ -34,6 +34,9 @@ export interface StoredInstance {
   size: number;
 }
 
+/** The order instances are listed and sent in, over rows `r` carrying these columns. */
+const INSTANCE_ORDER = 'r.series_number nulls last, r.series_instance_uid, r.instance_number nulls last, r.sop_instance_uid';
+
 /** The instances of the study `st` that `ref` names (all, a series' or one), with the columns they are ordered by. */
 function instancesOfRef(columns: string, ref: ResourceRef): { sql: string; params: unknown[]; orderBy: string } {
   const params: unknown[] = [];
@@ -50,7 +53,7 @@ function instancesOfRef(columns: string, ref: ResourceRef): { sql: string; param
     sql: `select i.id, ${columns}, se.series_number, se.series_instance_uid, i.instance_number, i.sop_instance_uid
             from dicom_instance i join dicom_series se on se.id = i.series_id where ${where}`,
     params,
-    orderBy: 'r.series_number nulls last, r.series_instance_uid, r.instance_number nulls last, r.sop_instance_uid',
+    orderBy: INSTANCE_ORDER,
   };
 }
 
@@ -69,7 +72,7 @@ export type SessionInstanceRow = SessionRow & { idleExpiresMs: number } & { [K i
 /**
  * The session of the cookie and the instances to retrieve in one statement (ADR 0145), for the
  * retrieve fast path: the session check, the physician's read rule and the listing share one
- * round trip, planned once. A row per instance, in instancesOfRef's order, each carrying the
+ * round trip, planned once. A row per instance, in INSTANCE_ORDER, each carrying the
  * session; one row with null instance columns when the session is valid but the study is not
  * theirs or nothing in it matches; no row when the session is not valid. Binds: the token hash
  * ($1), now ($2), the StudyInstanceUID ($3), then the SeriesInstanceUID ($4) and the
@@ -86,7 +89,7 @@ const instancesBySession = (level: 'study' | 'series' | 'instance'): PreparedSta
                                 from dicom_instance i join dicom_series se on se.id = i.series_id
                                where se.study_id = st.id${level === 'study' ? '' : ' and se.series_instance_uid = $4'}${level === 'instance' ? ' and i.sop_instance_uid = $5' : ''}) r on true
           where ${validSessionSql('$1', '$2::timestamptz')}
-          order by r.series_number nulls last, r.series_instance_uid, r.instance_number nulls last, r.sop_instance_uid`,
+          order by ${INSTANCE_ORDER}`,
 });
 const INSTANCES_BY_SESSION = { study: instancesBySession('study'), series: instancesBySession('series'), instance: instancesBySession('instance') };
 
@@ -239,8 +242,8 @@ export async function framesBySessionCookie(deps: FrameDeps, reader: Reader, ref
   const [session] = cache ? await cache.shared(`${tokenHash}\n${instanceKey}`, read) : await read();
   // A read shared with a request begun a moment before checked the session at that moment.
   if (!session || now >= session.idleExpiresMs || now >= session.absoluteExpiresMs) return undefined;
-  const touch = sessionTouch(deps.config, { lastSeenAt: new Date(session.lastSeenMs), absoluteExpiresAt: new Date(session.absoluteExpiresMs) }, now);
-  await scopeOfSession(deps, reader, session, now);
+  const touch = await slideSession(deps.config, () => reader.em(), session, now);
+  userReadScope(session.role, session.userId);
   if (touch) cache?.touched(tokenHash, now, touch.idleExpiresAt.getTime());
   const row: Partial<FrameRow> = variant === 'all' && numbers !== undefined ? { ...session, selected: selectedOf(session.selected ?? [], numbers) } : session;
   if (cache && mark !== undefined) {
