@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { forkEm } from '../../src/bootstrap.js';
 import { POOL_APPLICATION_NAME } from '../../src/infra/db/orm.js';
 import { PreparedStatements } from '../../src/infra/db/prepared-statements.js';
+import { READ_CACHE_TTL_MS } from '../../src/modules/dicomweb/read-cache.js';
 import { Role } from '../../src/modules/auth/user.entity.js';
 import { startTestServer, type TestServer } from '../harness.js';
 
@@ -87,6 +88,9 @@ describe('pool connections lost: reads step over, the rest is refused as unavail
 
   it('with the database refusing connections, a signed-in request is answered 503 SERVICE_UNAVAILABLE with Retry-After, not a 500; then served again', async () => {
     const { client, email } = await t.login(Role.PHYSICIAN);
+    // A query may reuse the session's row read less than READ_CACHE_TTL_MS ago (ADR 0142) and
+    // then needs no connection at all: past it, the request must reach the database.
+    await new Promise((r) => setTimeout(r, READ_CACHE_TTL_MS + 100));
     await admin.query(`alter database "${t.db.name}" allow_connections false`);
     try {
       const pool = await admin.query<{ pid: number }>(`select pid from pg_stat_activity where datname = $1 and application_name = $2`, [t.db.name, POOL_APPLICATION_NAME]);
